@@ -1,0 +1,218 @@
+"""The `netdoc` command line.
+
+    netdoc [--config PATH] [--client NAME] [-v|-q] [--json] COMMAND
+
+Exit codes: 0 all well, 1 the run finished but some devices failed,
+2 usage or configuration error.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from netdoc import __version__
+from netdoc.config import Config, load_config, verify_secrets
+from netdoc.errors import NetdocError, UsageError
+
+log = logging.getLogger("netdoc")
+
+EXIT_OK, EXIT_DEVICE_FAILURES, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # argparse exits 2 on usage errors: keep that
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"netdoc: error: {message}\n")
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    """Options accepted both before and after the command name."""
+    parser.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS,
+                        help="configuration file (default: ./netdoc.yaml, then "
+                             "/etc/netdoc/netdoc.yaml)")
+    parser.add_argument("--client", metavar="NAME", default=argparse.SUPPRESS,
+                        help="work on this client only")
+    parser.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
+                        help="print machine-readable JSON on stdout")
+    verbosity = parser.add_mutually_exclusive_group()
+    verbosity.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                           help="debug detail")
+    verbosity.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
+                           help="errors only")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="netdoc", description="Network discovery, documentation and config "
+                                                "backup for MSP client sites.")
+    parser.add_argument("--version", action="version", version=f"netdoc {__version__}")
+    _common(parser)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    def command(name: str, summary: str, handler: Callable[[argparse.Namespace], int]) \
+            -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=summary, description=summary)
+        _common(sub)
+        sub.set_defaults(handler=handler)
+        return sub
+
+    init = command("init", "Write a commented starter netdoc.yaml.", cmd_init)
+    init.add_argument("path", nargs="?", default="netdoc.yaml", help="where to write it")
+    command("check", "Validate the configuration, resolve every credential and show what a run "
+                     "would cover.", cmd_check)
+    command("run", "Run the full cycle: discover, inventory, topology, backup, render.", cmd_run)
+    command("discover", "Discover devices and update the inventory.", cmd_stage("discover"))
+    command("backup", "Back up device configurations into the per-client git repositories.",
+            cmd_stage("backup"))
+    command("render", "Render maps and the HTML documentation site.", cmd_stage("render"))
+    identify = command("identify", "Identify one device over SNMP and print its record.",
+                       cmd_identify)
+    identify.add_argument("host", help="IP address or name of the device")
+    identify.add_argument("--port", type=int, default=161, help="SNMP port (default 161)")
+    identify.add_argument("--community", help="SNMP v2c community")
+    identify.add_argument("--snmp-version", choices=("1", "2c", "3"), default=None,
+                          help="SNMP version (default: 2c with --community, 3 with --user)")
+    identify.add_argument("--user", help="SNMP v3 user")
+    identify.add_argument("--auth-proto", help="SNMP v3 auth protocol (md5, sha, sha256, ...)")
+    identify.add_argument("--auth-key", help="SNMP v3 auth key")
+    identify.add_argument("--priv-proto", help="SNMP v3 privacy protocol (des, aes, aes256, ...)")
+    identify.add_argument("--priv-key", help="SNMP v3 privacy key")
+    identify.add_argument("--credential", metavar="NAME",
+                          help="use this credential set from netdoc.yaml")
+    identify.add_argument("--timeout", type=float, default=2.0, help="seconds per request")
+    lab = command("lab", "Build, inspect or remove the local site lab (network namespaces).",
+                  cmd_lab)
+    lab.add_argument("action", choices=("up", "down", "status"))
+    lab.add_argument("topology", nargs="?", default="default",
+                     help="lab topology for 'up': default or large")
+    lab.add_argument("--state-dir", default=None,
+                     help="where the lab keeps its files (default /run/netdoc-lab)")
+    return parser
+
+
+def _configure_logging(args: argparse.Namespace) -> None:
+    level = logging.DEBUG if getattr(args, "verbose", False) else \
+        logging.ERROR if getattr(args, "quiet", False) else logging.INFO
+    logging.basicConfig(level=level, stream=sys.stderr,
+                        format="%(levelname)s %(name)s: %(message)s")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _configure_logging(args)
+    if not getattr(args, "command", None):
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        return int(args.handler(args))
+    except NetdocError as exc:
+        print(f"netdoc: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("netdoc: interrupted", file=sys.stderr)
+        return 130
+
+
+# ---------------------------------------------------------------- helpers
+
+def _load(args: argparse.Namespace) -> Config:
+    config = load_config(getattr(args, "config", None))
+    for warning in config.warnings:
+        log.warning(warning)
+    return config
+
+
+def _emit(args: argparse.Namespace, data: Any, human: str) -> None:
+    if getattr(args, "json", False):
+        json.dump(data, sys.stdout, indent=2, sort_keys=True)
+        sys.stdout.write("\n")
+    elif human:
+        print(human)
+
+
+# ---------------------------------------------------------------- commands
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from netdoc.starter import STARTER_CONFIG
+
+    path = Path(args.path)
+    if path.exists():
+        raise UsageError(f"{path} already exists; not overwriting it")
+    path.write_text(STARTER_CONFIG, encoding="utf-8")
+    print(f"wrote {path}; edit it, then run: netdoc --config {path} check")
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    config = _load(args)
+    client_filter = getattr(args, "client", None)
+    checked = verify_secrets(config, client_filter)
+    report: dict[str, Any] = {"config": str(config.path), "credentials_checked": checked,
+                              "warnings": list(config.warnings), "clients": []}
+    lines = [f"configuration {config.path}: OK"]
+    for client in config.selected_clients(client_filter):
+        entry: dict[str, Any] = {"name": client.name, "sites": []}
+        lines.append(f"client {client.name}  (inventory: {config.inventory_dir(client.name)}, "
+                     f"configs: {config.backups_dir(client.name)})")
+        for site in client.sites:
+            subnets = [{"cidr": str(s.network), "addresses": s.address_count}
+                       for s in site.subnets]
+            seeds = [{"host": d.host, "name": d.name, "platform": d.platform}
+                     for d in site.devices]
+            entry["sites"].append({"name": site.name, "subnets": subnets, "seeds": seeds,
+                                   "exclude": [str(n) for n in site.exclude],
+                                   "credentials": list(site.credentials)})
+            total = sum(s["addresses"] for s in subnets)
+            lines.append(f"  site {site.name}: {len(subnets)} subnet(s), {total} address(es), "
+                         f"{len(seeds)} seed device(s), credentials: "
+                         f"{', '.join(site.credentials) or 'none'}")
+            for subnet in subnets:
+                lines.append(f"    subnet {subnet['cidr']:<18} {subnet['addresses']} addresses")
+            for seed in seeds:
+                lines.append(f"    device {seed['host']:<15} {seed['name'] or '-'}"
+                             f"{'  platform ' + seed['platform'] if seed['platform'] else ''}")
+        report["clients"].append(entry)
+    for warning in config.warnings:
+        lines.append(f"warning: {warning}")
+    _emit(args, report, "\n".join(lines))
+    return EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from netdoc.pipeline import run_stages
+
+    config = _load(args)
+    verify_secrets(config, getattr(args, "client", None))
+    return run_stages(config, ["discover", "backup", "render"], getattr(args, "client", None),
+                      as_json=getattr(args, "json", False))
+
+
+def cmd_stage(stage: str) -> Callable[[argparse.Namespace], int]:
+    def handler(args: argparse.Namespace) -> int:
+        from netdoc.pipeline import run_stages
+
+        config = _load(args)
+        verify_secrets(config, getattr(args, "client", None))
+        return run_stages(config, [stage], getattr(args, "client", None),
+                          as_json=getattr(args, "json", False))
+    return handler
+
+
+def cmd_identify(args: argparse.Namespace) -> int:
+    from netdoc.identify_cli import identify_command
+
+    return identify_command(args)
+
+
+def cmd_lab(args: argparse.Namespace) -> int:
+    from netdoc.lab.cli import lab_command
+
+    return lab_command(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,581 @@
+"""netdoc.yaml: find it, parse it, validate all of it before anything runs.
+
+Every problem is reported with the file, the line, the key path, the bad value
+and what was expected, so a technician can fix it without reading code.
+"""
+from __future__ import annotations
+
+import difflib
+import ipaddress
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+
+from netdoc.errors import ConfigError, SecretError
+from netdoc.secrets import Secret
+
+SEARCH_PATH = (Path("netdoc.yaml"), Path("/etc/netdoc/netdoc.yaml"))
+LARGEST_SUBNET_PREFIX = 16  # anything larger needs allow_large: true
+
+
+# ---------------------------------------------------------------- the model
+
+@dataclass(frozen=True)
+class SnmpCredential:
+    version: str  # "1", "2c" or "3"
+    community: Secret | None = None
+    user: str = ""
+    auth: str = ""  # md5, sha, sha224, sha256, sha384, sha512 ("" = noAuth)
+    auth_key: Secret | None = None
+    priv: str = ""  # des, 3des, aes, aes192, aes256 ("" = noPriv)
+    priv_key: Secret | None = None
+
+
+@dataclass(frozen=True)
+class SshCredential:
+    username: str
+    password: Secret | None = None
+    enable: Secret | None = None
+    key_file: str = ""
+
+
+@dataclass(frozen=True)
+class CredentialSet:
+    name: str
+    snmp: SnmpCredential | None = None
+    ssh: SshCredential | None = None
+
+    def secrets(self) -> list[Secret]:
+        found: list[Secret] = []
+        for part in (self.snmp, self.ssh):
+            if part is None:
+                continue
+            for value in vars(part).values():
+                if isinstance(value, Secret):
+                    found.append(value)
+        return found
+
+
+@dataclass(frozen=True)
+class Subnet:
+    network: ipaddress.IPv4Network
+    allow_large: bool = False
+
+    @property
+    def address_count(self) -> int:
+        return max(self.network.num_addresses - 2, 1) if self.network.prefixlen < 31 \
+            else self.network.num_addresses
+
+
+@dataclass(frozen=True)
+class DeviceSeed:
+    host: str
+    name: str = ""
+    platform: str = ""  # netdoc profile name or netmiko device_type
+    ssh_port: int = 22
+    snmp_port: int = 161
+    credentials: tuple[str, ...] = ()  # overrides the site's list when given
+    backup: bool = True
+    exclude: bool = False
+
+
+@dataclass(frozen=True)
+class Site:
+    name: str
+    subnets: tuple[Subnet, ...] = ()
+    exclude: tuple[ipaddress.IPv4Network, ...] = ()
+    credentials: tuple[str, ...] = ()
+    devices: tuple[DeviceSeed, ...] = ()
+
+
+@dataclass(frozen=True)
+class Client:
+    name: str
+    sites: tuple[Site, ...] = ()
+    secrets: str = "mask"  # "mask" or "keep" in stored configs
+    remote: str = ""  # git remote the config repository pushes to
+
+
+@dataclass(frozen=True)
+class SnmpSettings:
+    timeout: float = 2.0
+    retries: int = 1
+    max_repetitions: int = 25
+    device_budget: float = 60.0  # seconds for all of one device's walks
+
+
+@dataclass(frozen=True)
+class DiscoverySettings:
+    concurrency: int = 64
+    arp_rate: int = 2000  # packets per second
+    arp_retries: int = 2
+    lldp_listen: float = 0.0  # seconds of passive LLDP/CDP listening
+    missing_after_runs: int = 3
+    snmp: SnmpSettings = SnmpSettings()
+
+
+@dataclass(frozen=True)
+class BackupSettings:
+    concurrency: int = 20
+    timeout: float = 120.0
+    shrink_limit: float = 0.5  # new config smaller than this fraction of the last = truncated
+    max_age_hours: float = 48.0
+
+
+@dataclass(frozen=True)
+class OutputSettings:
+    inventory: Path = Path("inventory")
+    config_backups: Path = Path("config_backups")
+    templates: Path | None = None
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    credentials: dict[str, CredentialSet] = field(default_factory=dict)
+    clients: dict[str, Client] = field(default_factory=dict)
+    discovery: DiscoverySettings = DiscoverySettings()
+    backup: BackupSettings = BackupSettings()
+    output: OutputSettings = OutputSettings()
+    warnings: tuple[str, ...] = ()
+
+    def client(self, name: str) -> Client:
+        if name not in self.clients:
+            raise ConfigError(f"no client named {name!r}; configured: "
+                              f"{', '.join(sorted(self.clients)) or 'none'}", path=str(self.path))
+        return self.clients[name]
+
+    def selected_clients(self, name: str | None) -> list[Client]:
+        return [self.client(name)] if name else [self.clients[n] for n in sorted(self.clients)]
+
+    def inventory_dir(self, client: str) -> Path:
+        return self.output.inventory / client
+
+    def backups_dir(self, client: str) -> Path:
+        return self.output.config_backups / client
+
+
+# ---------------------------------------------------------------- locating
+
+def find_config(explicit: str | os.PathLike[str] | None) -> Path:
+    if explicit is not None:
+        path = Path(explicit)
+        if not path.is_file():
+            raise ConfigError("configuration file not found (given with --config)", path=str(path))
+        return path
+    for candidate in SEARCH_PATH:
+        if candidate.is_file():
+            return candidate
+    raise ConfigError("no configuration file found; looked for ./netdoc.yaml and "
+                      "/etc/netdoc/netdoc.yaml. Create one with: netdoc init", path="netdoc.yaml")
+
+
+def load_config(explicit: str | os.PathLike[str] | None = None) -> Config:
+    path = find_config(explicit)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read the file: {exc}", path=str(path)) from None
+    return parse_config(text, path)
+
+
+def parse_config(text: str, path: Path) -> Config:
+    data, lines = _load_yaml_with_lines(text, path)
+    return _Validator(path, lines).config(data)
+
+
+# ---------------------------------------------------------------- YAML with line numbers
+
+def _load_yaml_with_lines(text: str, path: Path) -> tuple[Any, dict[tuple[str, ...], int]]:
+    """Parse YAML into plain data and remember the line of every key path."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        column = f", column {mark.column + 1}" if mark else ""
+        raise ConfigError(f"YAML syntax error{column}: {exc.problem or exc.context}",
+                          path=str(path), line=line) from None
+    lines: dict[tuple[str, ...], int] = {}
+
+    def build(node: yaml.Node | None, at: tuple[str, ...]) -> Any:
+        if node is None:
+            return None
+        lines.setdefault(at, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            out: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                key = yaml.SafeLoader(key_node.value).construct_object(key_node) \
+                    if not isinstance(key_node, yaml.ScalarNode) else key_node.value
+                lines[at + (str(key),)] = key_node.start_mark.line + 1
+                out[key] = build(value_node, at + (str(key),))
+            return out
+        if isinstance(node, yaml.SequenceNode):
+            return [build(item, at + (f"[{i}]",)) for i, item in enumerate(node.value)]
+        loader = yaml.SafeLoader("")
+        try:
+            return loader.construct_object(node, deep=True)
+        finally:
+            loader.dispose()
+
+    return (build(root, ()) if root is not None else {}), lines
+
+
+# ---------------------------------------------------------------- validation
+
+class _Validator:
+    def __init__(self, path: Path, lines: dict[tuple[str, ...], int]) -> None:
+        self.path = path
+        self.lines = lines
+        self.warnings: list[str] = []
+
+    # helpers --------------------------------------------------------------
+    def fail(self, at: tuple[str, ...], message: str) -> ConfigError:
+        line = None
+        for depth in range(len(at), -1, -1):
+            line = self.lines.get(at[:depth])
+            if line is not None:
+                break
+        return ConfigError(message, path=str(self.path), key=_dotted(at), line=line)
+
+    def mapping(self, value: Any, at: tuple[str, ...], allowed: tuple[str, ...],
+                required: tuple[str, ...] = ()) -> dict[str, Any]:
+        if value is None:
+            value = {}
+        if not isinstance(value, dict):
+            raise self.fail(at, f"expected a mapping of {', '.join(allowed)}, got {_show(value)}")
+        for key in value:
+            if key not in allowed:
+                close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.5)
+                hint = f"; did you mean {close[0]!r}?" if close else \
+                    f"; valid keys here: {', '.join(allowed)}"
+                raise self.fail(at + (str(key),), f"unknown key {str(key)!r}{hint}")
+        for key in required:
+            if key not in value or value[key] in (None, ""):
+                raise self.fail(at + (key,), f"{key!r} is required")
+        return value
+
+    def string(self, value: Any, at: tuple[str, ...], choices: tuple[str, ...] = ()) -> str:
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            raise self.fail(at, f"expected text, got {_show(value)}")
+        text = str(value)
+        if choices and text not in choices:
+            raise self.fail(at, f"invalid value {text!r}; expected one of: {', '.join(choices)}")
+        return text
+
+    def number(self, value: Any, at: tuple[str, ...], low: float, high: float,
+               kind: Callable[[Any], Any] = float) -> Any:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or \
+                (kind is int and not isinstance(value, int)):
+            expected = "a whole number" if kind is int else "a number"
+            raise self.fail(at, f"invalid value {_show(value)}; expected {expected} "
+                                f"from {low:g} to {high:g}")
+        if not low <= value <= high:
+            raise self.fail(at, f"invalid value {value!r}; expected from {low:g} to {high:g}")
+        return kind(value)
+
+    def port(self, value: Any, at: tuple[str, ...]) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65535:
+            raise self.fail(at, f"invalid port {_show(value)}; expected a whole number "
+                                f"from 1 to 65535")
+        return value
+
+    def boolean(self, value: Any, at: tuple[str, ...]) -> bool:
+        if not isinstance(value, bool):
+            raise self.fail(at, f"invalid value {_show(value)}; expected true or false")
+        return value
+
+    def secret(self, value: Any, at: tuple[str, ...]) -> Secret:
+        text = self.string(value, at)
+        secret = Secret(text, key=_dotted(at))
+        if secret.is_plaintext:
+            self.warnings.append(f"{self.path}: {_dotted(at)}: plaintext secret; "
+                                 f"use env:, file: or vault: instead")
+        return secret
+
+    def listing(self, value: Any, at: tuple[str, ...]) -> list[Any]:
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise self.fail(at, f"expected a list, got {_show(value)}")
+        return value
+
+    def name(self, value: Any, at: tuple[str, ...], what: str) -> str:
+        text = self.string(value, at)
+        if not text or any(ch in text for ch in "/\\\0") or text.startswith("."):
+            raise self.fail(at, f"invalid {what} name {text!r}; use letters, digits, '-', '_'")
+        return text
+
+    # the document ----------------------------------------------------------
+    def config(self, data: Any) -> Config:
+        top = self.mapping(data, (), ("credentials", "clients", "discovery", "backup", "output"))
+        credentials = {}
+        for cred_name, body in self.mapping(top.get("credentials"), ("credentials",),
+                                            tuple(map(str, (top.get("credentials") or {})))).items():
+            at = ("credentials", str(cred_name))
+            credentials[str(cred_name)] = self.credential_set(self.name(cred_name, at, "credential"),
+                                                              body, at)
+        output = self.output(top.get("output"))
+        clients: dict[str, Client] = {}
+        raw_clients = top.get("clients")
+        if not isinstance(raw_clients, dict) or not raw_clients:
+            raise self.fail(("clients",), "at least one client is required "
+                                          "(clients: {NAME: {sites: ...}})")
+        for client_name, body in raw_clients.items():
+            at = ("clients", str(client_name))
+            name = self.name(client_name, at, "client")
+            if name.lower() in {c.lower() for c in clients}:
+                raise self.fail(at, f"duplicate client name {name!r}")
+            clients[name] = self.client(name, body, at, credentials)
+        return Config(path=self.path, credentials=credentials, clients=clients,
+                      discovery=self.discovery(top.get("discovery")),
+                      backup=self.backup(top.get("backup")), output=output,
+                      warnings=tuple(self.warnings))
+
+    def credential_set(self, name: str, body: Any, at: tuple[str, ...]) -> CredentialSet:
+        body = self.mapping(body, at, ("snmp", "ssh"))
+        if not body:
+            raise self.fail(at, "a credential set needs an snmp: or ssh: part")
+        snmp = self.snmp_credential(body["snmp"], at + ("snmp",)) if "snmp" in body else None
+        ssh = self.ssh_credential(body["ssh"], at + ("ssh",)) if "ssh" in body else None
+        return CredentialSet(name=name, snmp=snmp, ssh=ssh)
+
+    def snmp_credential(self, body: Any, at: tuple[str, ...]) -> SnmpCredential:
+        body = self.mapping(body, at, ("version", "community", "user", "auth", "auth_key",
+                                       "priv", "priv_key"), required=("version",))
+        version = self.string(body["version"], at + ("version",), ("1", "2c", "3"))
+        if version in ("1", "2c"):
+            if "community" not in body:
+                raise self.fail(at + ("community",), f"SNMP v{version} needs a community")
+            for key in ("user", "auth", "auth_key", "priv", "priv_key"):
+                if key in body:
+                    raise self.fail(at + (key,), f"{key!r} is for SNMP v3, not v{version}")
+            return SnmpCredential(version=version,
+                                  community=self.secret(body["community"], at + ("community",)))
+        if "community" in body:
+            raise self.fail(at + ("community",), "SNMP v3 uses user/auth/priv, not a community")
+        if not body.get("user"):
+            raise self.fail(at + ("user",), "SNMP v3 needs a user")
+        auth = self.string(body.get("auth", ""), at + ("auth",),
+                           ("", "md5", "sha", "sha224", "sha256", "sha384", "sha512"))
+        priv = self.string(body.get("priv", ""), at + ("priv",),
+                           ("", "des", "3des", "aes", "aes192", "aes256"))
+        if priv and not auth:
+            raise self.fail(at + ("priv",), "SNMP v3 privacy needs authentication (auth:) too")
+        auth_key = self.secret(body["auth_key"], at + ("auth_key",)) if auth else None
+        priv_key = self.secret(body["priv_key"], at + ("priv_key",)) if priv else None
+        if auth and "auth_key" not in body:
+            raise self.fail(at + ("auth_key",), "auth is set but auth_key is missing")
+        if priv and "priv_key" not in body:
+            raise self.fail(at + ("priv_key",), "priv is set but priv_key is missing")
+        return SnmpCredential(version="3", user=self.string(body["user"], at + ("user",)),
+                              auth=auth, auth_key=auth_key, priv=priv, priv_key=priv_key)
+
+    def ssh_credential(self, body: Any, at: tuple[str, ...]) -> SshCredential:
+        body = self.mapping(body, at, ("username", "password", "enable", "key_file"),
+                            required=("username",))
+        if "password" not in body and "key_file" not in body:
+            raise self.fail(at, "an ssh credential needs a password or a key_file")
+        return SshCredential(
+            username=self.string(body["username"], at + ("username",)),
+            password=self.secret(body["password"], at + ("password",)) if "password" in body
+            else None,
+            enable=self.secret(body["enable"], at + ("enable",)) if "enable" in body else None,
+            key_file=self.string(body.get("key_file", ""), at + ("key_file",)))
+
+    def client(self, name: str, body: Any, at: tuple[str, ...],
+               credentials: dict[str, CredentialSet]) -> Client:
+        body = self.mapping(body, at, ("sites", "secrets", "remote"), required=("sites",))
+        raw_sites = self.mapping(body["sites"], at + ("sites",),
+                                 tuple(map(str, body["sites"] or {})))
+        sites = []
+        device_names: dict[str, tuple[str, ...]] = {}
+        for site_name, site_body in raw_sites.items():
+            site_at = at + ("sites", str(site_name))
+            site = self.site(self.name(site_name, site_at, "site"), site_body, site_at, credentials)
+            for index, device in enumerate(site.devices):
+                if device.name:
+                    if device.name.lower() in device_names:
+                        raise self.fail(site_at + ("devices", f"[{index}]", "name"),
+                                        f"duplicate device name {device.name!r} in client "
+                                        f"{name!r} (also at {_dotted(device_names[device.name.lower()])})")
+                    device_names[device.name.lower()] = site_at + ("devices", f"[{index}]")
+            sites.append(site)
+        return Client(name=name, sites=tuple(sites),
+                      secrets=self.string(body.get("secrets", "mask"), at + ("secrets",),
+                                          ("mask", "keep")),
+                      remote=self.string(body.get("remote", ""), at + ("remote",)))
+
+    def site(self, name: str, body: Any, at: tuple[str, ...],
+             credentials: dict[str, CredentialSet]) -> Site:
+        body = self.mapping(body, at, ("subnets", "exclude", "credentials", "devices"))
+        subnets = tuple(self.subnet(value, at + ("subnets", f"[{i}]"))
+                        for i, value in enumerate(self.listing(body.get("subnets"),
+                                                               at + ("subnets",))))
+        for i, first in enumerate(subnets):
+            for j, second in enumerate(subnets[i + 1:], start=i + 1):
+                if first.network.overlaps(second.network):
+                    raise self.fail(at + ("subnets", f"[{j}]"),
+                                    f"subnet {second.network} overlaps {first.network} "
+                                    f"in the same site")
+        exclude = tuple(self.network(value, at + ("exclude", f"[{i}]"))
+                        for i, value in enumerate(self.listing(body.get("exclude"),
+                                                               at + ("exclude",))))
+        names = self.credential_names(body.get("credentials"), at + ("credentials",), credentials)
+        devices = tuple(self.device(value, at + ("devices", f"[{i}]"), credentials)
+                        for i, value in enumerate(self.listing(body.get("devices"),
+                                                               at + ("devices",))))
+        return Site(name=name, subnets=subnets, exclude=exclude, credentials=names, devices=devices)
+
+    def credential_names(self, value: Any, at: tuple[str, ...],
+                         credentials: dict[str, CredentialSet]) -> tuple[str, ...]:
+        names = []
+        for i, item in enumerate(self.listing(value, at)):
+            name = self.string(item, at + (f"[{i}]",))
+            if name not in credentials:
+                close = difflib.get_close_matches(name, list(credentials), n=1, cutoff=0.5)
+                hint = f"; did you mean {close[0]!r}?" if close else \
+                    f"; defined: {', '.join(sorted(credentials)) or 'none'}"
+                raise self.fail(at + (f"[{i}]",), f"credential set {name!r} is not defined "
+                                                  f"under credentials:{hint}")
+            names.append(name)
+        return tuple(names)
+
+    def subnet(self, value: Any, at: tuple[str, ...]) -> Subnet:
+        allow_large = False
+        if isinstance(value, dict):
+            body = self.mapping(value, at, ("cidr", "allow_large"), required=("cidr",))
+            allow_large = self.boolean(body.get("allow_large", False), at + ("allow_large",))
+            value, at = body["cidr"], at + ("cidr",)
+        network = self.network(value, at)
+        if network.prefixlen < LARGEST_SUBNET_PREFIX and not allow_large:
+            raise self.fail(at, f"subnet {network} has {network.num_addresses:,} addresses, more "
+                                f"than a /{LARGEST_SUBNET_PREFIX}; if you mean it, write "
+                                f"{{cidr: {network}, allow_large: true}}")
+        return Subnet(network=network, allow_large=allow_large)
+
+    def network(self, value: Any, at: tuple[str, ...]) -> ipaddress.IPv4Network:
+        text = self.string(value, at)
+        try:
+            return ipaddress.IPv4Network(text, strict=True)
+        except ValueError as exc:
+            raise self.fail(at, f"invalid CIDR {text!r}: {exc}; expected e.g. 192.0.2.0/24") from None
+
+    def address(self, value: Any, at: tuple[str, ...]) -> str:
+        text = self.string(value, at)
+        try:
+            return str(ipaddress.IPv4Address(text))
+        except ValueError:
+            raise self.fail(at, f"invalid IP address {text!r}; expected e.g. 192.0.2.1") from None
+
+    def device(self, value: Any, at: tuple[str, ...],
+               credentials: dict[str, CredentialSet]) -> DeviceSeed:
+        body = self.mapping(value, at, ("host", "name", "platform", "ssh_port", "snmp_port",
+                                        "credentials", "backup", "exclude"), required=("host",))
+        return DeviceSeed(
+            host=self.address(body["host"], at + ("host",)),
+            name=self.name(body["name"], at + ("name",), "device") if "name" in body else "",
+            platform=self.string(body.get("platform", ""), at + ("platform",)),
+            ssh_port=self.port(body.get("ssh_port", 22), at + ("ssh_port",)),
+            snmp_port=self.port(body.get("snmp_port", 161), at + ("snmp_port",)),
+            credentials=self.credential_names(body.get("credentials"), at + ("credentials",),
+                                              credentials),
+            backup=self.boolean(body.get("backup", True), at + ("backup",)),
+            exclude=self.boolean(body.get("exclude", False), at + ("exclude",)))
+
+    def discovery(self, value: Any) -> DiscoverySettings:
+        at = ("discovery",)
+        body = self.mapping(value, at, ("concurrency", "arp_rate", "arp_retries", "lldp_listen",
+                                        "missing_after_runs", "snmp"))
+        snmp_at = at + ("snmp",)
+        snmp = self.mapping(body.get("snmp"), snmp_at,
+                            ("timeout", "retries", "max_repetitions", "device_budget"))
+        defaults = DiscoverySettings()
+        return DiscoverySettings(
+            concurrency=self.number(body.get("concurrency", defaults.concurrency),
+                                    at + ("concurrency",), 1, 1024, int),
+            arp_rate=self.number(body.get("arp_rate", defaults.arp_rate), at + ("arp_rate",),
+                                 1, 100000, int),
+            arp_retries=self.number(body.get("arp_retries", defaults.arp_retries),
+                                    at + ("arp_retries",), 0, 10, int),
+            lldp_listen=self.number(body.get("lldp_listen", defaults.lldp_listen),
+                                    at + ("lldp_listen",), 0, 300),
+            missing_after_runs=self.number(body.get("missing_after_runs",
+                                                    defaults.missing_after_runs),
+                                           at + ("missing_after_runs",), 1, 1000, int),
+            snmp=SnmpSettings(
+                timeout=self.number(snmp.get("timeout", 2.0), snmp_at + ("timeout",), 0.05, 60),
+                retries=self.number(snmp.get("retries", 1), snmp_at + ("retries",), 0, 10, int),
+                max_repetitions=self.number(snmp.get("max_repetitions", 25),
+                                            snmp_at + ("max_repetitions",), 1, 200, int),
+                device_budget=self.number(snmp.get("device_budget", 60.0),
+                                          snmp_at + ("device_budget",), 1, 3600)))
+
+    def backup(self, value: Any) -> BackupSettings:
+        at = ("backup",)
+        body = self.mapping(value, at, ("concurrency", "timeout", "shrink_limit", "max_age_hours"))
+        defaults = BackupSettings()
+        return BackupSettings(
+            concurrency=self.number(body.get("concurrency", defaults.concurrency),
+                                    at + ("concurrency",), 1, 256, int),
+            timeout=self.number(body.get("timeout", defaults.timeout), at + ("timeout",), 1, 3600),
+            shrink_limit=self.number(body.get("shrink_limit", defaults.shrink_limit),
+                                     at + ("shrink_limit",), 0, 1),
+            max_age_hours=self.number(body.get("max_age_hours", defaults.max_age_hours),
+                                      at + ("max_age_hours",), 1, 24 * 365))
+
+    def output(self, value: Any) -> OutputSettings:
+        at = ("output",)
+        body = self.mapping(value, at, ("inventory", "config_backups", "templates"))
+        base = self.path.resolve().parent
+
+        def folder(key: str, default: str) -> Path:
+            path = Path(self.string(body.get(key, default), at + (key,))).expanduser()
+            return path if path.is_absolute() else base / path
+
+        templates = folder("templates", "") if body.get("templates") else None
+        return OutputSettings(inventory=folder("inventory", "inventory"),
+                              config_backups=folder("config_backups", "config_backups"),
+                              templates=templates)
+
+
+def _dotted(at: tuple[str, ...]) -> str:
+    out = ""
+    for part in at:
+        out += part if part.startswith("[") or not out else "." + part
+    return out
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "nothing"
+    return repr(value)
+
+
+def verify_secrets(config: Config, client: str | None = None) -> list[str]:
+    """Resolve every secret the selected clients use; raise on the first that fails.
+
+    Returns the names of the credential sets checked. Values are resolved and
+    dropped: nothing is cached or printed.
+    """
+    used: set[str] = set()
+    for chosen in config.selected_clients(client):
+        for site in chosen.sites:
+            used.update(site.credentials)
+            for device in site.devices:
+                used.update(device.credentials)
+    for name in sorted(used):
+        for secret in config.credentials[name].secrets():
+            try:
+                secret.reveal()
+            except SecretError as exc:
+                raise SecretError(exc.args[0].split(": ", 2)[-1], path=str(config.path),
+                                  key=secret.key) from None
+    return sorted(used)

@@ -1,0 +1,99 @@
+"""Plain typed records that the pipeline stages hand to each other.
+
+collect -> inventory -> topology -> render; backup -> clean -> store.
+Every stage takes and returns these dataclasses and nothing else, so each
+stage can be tested alone with records built by hand or read from a fixture.
+Field names are the JSON names of `netdoc identify --json` and the inventory
+files: they are a promise to users' scripts, extend them, never rename them.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+ROLES = (
+    "router", "switch", "firewall", "wireless", "server", "printer", "phone",
+    "camera", "ups", "endpoint", "unknown",
+)
+
+
+@dataclass
+class Interface:
+    index: int
+    name: str = ""
+    descr: str = ""
+    alias: str = ""
+    mac: str = ""
+    speed_bps: int = 0
+    admin_up: bool = False
+    oper_up: bool = False
+    type: int = 0
+    ipv4: list[str] = field(default_factory=list)  # "192.0.2.1/24"
+
+
+@dataclass
+class Neighbor:
+    protocol: str  # "lldp" | "cdp"
+    local_port: str
+    remote_name: str = ""
+    remote_port: str = ""
+    remote_chassis_id: str = ""
+    remote_mgmt_ip: str = ""
+    remote_platform: str = ""
+    remote_capabilities: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ArpEntry:
+    ip: str
+    mac: str
+    interface: str = ""
+
+
+@dataclass
+class FdbEntry:
+    mac: str
+    port: str
+    vlan: int = 0
+
+
+@dataclass
+class Device:
+    """Everything known about one device, as `netdoc identify` prints it."""
+
+    hostname: str = ""
+    mgmt_ip: str = ""
+    sys_descr: str = ""
+    sys_object_id: str = ""
+    sys_location: str = ""
+    sys_contact: str = ""
+    vendor: str = ""
+    os: str = ""
+    version: str = ""
+    model: str = ""
+    serial: str = ""
+    role: str = "unknown"
+    platform: str = ""  # netdoc profile name, e.g. "cisco_ios"
+    base_mac: str = ""
+    interfaces: list[Interface] = field(default_factory=list)
+    neighbors: list[Neighbor] = field(default_factory=list)
+    arp: list[ArpEntry] = field(default_factory=list)
+    fdb: list[FdbEntry] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def normalise_mac(raw: str | bytes) -> str:
+    """Any common MAC spelling (bytes, 0011.2233.4455, 00-11-22-..., 0:1:2:...) -> 00:11:22:33:44:55."""
+    if isinstance(raw, bytes):
+        if len(raw) != 6:
+            return ""
+        return ":".join(f"{b:02x}" for b in raw)
+    text = raw.strip().lower()
+    if ":" in text and len(text.split(":")) == 6:
+        return ":".join(part.zfill(2) for part in text.split(":"))
+    digits = "".join(ch for ch in text if ch in "0123456789abcdef")
+    if len(digits) != 12:
+        return ""
+    return ":".join(digits[i:i + 2] for i in range(0, 12, 2))

@@ -1,0 +1,101 @@
+"""Secret references: how netdoc.yaml points at a password without holding it.
+
+    env:NAME        the environment variable NAME
+    file:PATH       the first line of PATH (which must not be world-readable)
+    vault:CLIENT/N  entry N of CLIENT's encrypted vault (see `netdoc vault`)
+    anything else   a plaintext secret: accepted, with a warning naming the key
+
+A `Secret` never shows its value in repr/str, so it cannot leak into a log line
+or an exception message by accident; call `reveal()` where the value is needed.
+"""
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from netdoc.errors import SecretError
+
+SCHEMES = ("env", "file", "vault")
+
+# Filled in by the vault module so this module needs no crypto imports.
+VaultResolver = Callable[[str, str], str]
+_vault_resolver: VaultResolver | None = None
+
+
+def register_vault_resolver(resolver: VaultResolver) -> None:
+    global _vault_resolver
+    _vault_resolver = resolver
+
+
+@dataclass(frozen=True)
+class Secret:
+    reference: str
+    key: str = ""  # the config key path it came from, for messages
+    _plain: str | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def scheme(self) -> str:
+        head, sep, _ = self.reference.partition(":")
+        return head if sep and head in SCHEMES else "plain"
+
+    @property
+    def is_plaintext(self) -> bool:
+        return self.scheme == "plain"
+
+    def reveal(self) -> str:
+        if self._plain is not None:
+            return self._plain
+        return resolve(self.reference, self.key)
+
+    def __repr__(self) -> str:
+        if self.is_plaintext:
+            return "Secret(<plaintext>)"
+        return f"Secret({self.reference!r})"
+
+    __str__ = __repr__
+
+
+def resolve(reference: str, key: str = "") -> str:
+    scheme, _, rest = reference.partition(":")
+    if scheme == "env":
+        value = os.environ.get(rest)
+        if value is None:
+            raise SecretError(f"environment variable {rest!r} is not set "
+                              f"(referenced as {reference!r})", key=key)
+        return value
+    if scheme == "file":
+        return _read_secret_file(Path(rest), reference, key)
+    if scheme == "vault":
+        client, _, name = rest.partition("/")
+        if not client or not name:
+            raise SecretError(f"{reference!r} is not a vault reference; expected vault:CLIENT/NAME",
+                              key=key)
+        if _vault_resolver is None:
+            raise SecretError(f"{reference!r} needs the vault, which is not available", key=key)
+        return _vault_resolver(client, name)
+    return reference
+
+
+def _read_secret_file(path: Path, reference: str, key: str) -> str:
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise SecretError(f"secret file {str(path)!r} does not exist (referenced as {reference!r})",
+                          key=key) from None
+    except PermissionError:
+        raise SecretError(f"secret file {str(path)!r} cannot be read by this user", key=key) from None
+    if mode & stat.S_IROTH:
+        raise SecretError(f"secret file {str(path)!r} is readable by everyone; "
+                          f"run: chmod o-rwx {path}", key=key)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SecretError(f"secret file {str(path)!r} cannot be read: {exc.__class__.__name__}",
+                          key=key) from None
+    lines = text.splitlines()
+    if not lines or not lines[0]:
+        raise SecretError(f"secret file {str(path)!r} is empty", key=key)
+    return lines[0]
