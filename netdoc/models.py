@@ -74,6 +74,7 @@ class Device:
     serial: str = ""
     role: str = "unknown"
     platform: str = ""  # netdoc profile name, e.g. "cisco_ios"
+    site: str = ""
     base_mac: str = ""
     interfaces: list[Interface] = field(default_factory=list)
     neighbors: list[Neighbor] = field(default_factory=list)
