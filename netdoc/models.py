@@ -98,3 +98,22 @@ def normalise_mac(raw: str | bytes) -> str:
     if len(digits) != 12:
         return ""
     return ":".join(digits[i:i + 2] for i in range(0, 12, 2))
+
+
+def device_from_dict(data: dict[str, Any]) -> Device:
+    """Inverse of Device.to_dict(); unknown keys (from newer netdoc versions) are ignored."""
+    known = {f for f in Device.__dataclass_fields__}
+    plain = {k: v for k, v in data.items() if k in known and k not in
+             ("interfaces", "neighbors", "arp", "fdb")}
+    return Device(
+        **plain,
+        interfaces=[_build(Interface, i) for i in data.get("interfaces", [])],
+        neighbors=[_build(Neighbor, n) for n in data.get("neighbors", [])],
+        arp=[_build(ArpEntry, a) for a in data.get("arp", [])],
+        fdb=[_build(FdbEntry, f) for f in data.get("fdb", [])],
+    )
+
+
+def _build(cls: Any, data: dict[str, Any]) -> Any:
+    known = cls.__dataclass_fields__
+    return cls(**{k: v for k, v in data.items() if k in known})
