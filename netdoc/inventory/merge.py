@@ -1,0 +1,99 @@
+"""Merge what the collectors saw in one run into one Device per real device.
+
+SNMP-polled devices are the backbone: every address and MAC on their
+interfaces belongs to them. Every other live address (ARP sweep, a router's
+ARP table, ICMP/TCP liveness) becomes an endpoint, named by reverse DNS and
+given the NIC vendor from its MAC's OUI.
+"""
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from typing import Callable
+
+from netdoc.models import Device
+
+SOURCE_RANK = {"arp-sweep": 0, "router-arp": 1, "lldp": 2, "icmp": 3, "tcp": 3, "seed": 4}
+
+
+@dataclass(frozen=True)
+class Sighting:
+    """One host seen alive: its IP, its MAC when layer 2 told us, and how we know."""
+
+    ip: str
+    mac: str = ""
+    source: str = "arp-sweep"  # a key of SOURCE_RANK, optionally followed by " detail"
+
+    @property
+    def rank(self) -> int:
+        return SOURCE_RANK.get(self.source.split(" ", 1)[0], 9)
+
+
+@dataclass
+class SiteObservations:
+    site: str
+    polled: list[Device] = field(default_factory=list)
+    sightings: list[Sighting] = field(default_factory=list)
+    names: dict[str, str] = field(default_factory=dict)  # ip -> reverse-DNS name
+
+
+VendorLookup = Callable[[str], str]
+
+
+def merge_site(observations: SiteObservations, vendor_of: VendorLookup) -> list[Device]:
+    devices = [_complete_polled(d, observations) for d in observations.polled]
+    owned_ips = {ip for d in devices for ip in _addresses(d)}
+    owned_macs = {mac for d in devices for mac in _macs(d)}
+    for sighting in _best_sighting_per_ip(observations.sightings):
+        if sighting.ip in owned_ips or (sighting.mac and sighting.mac in owned_macs):
+            continue
+        devices.append(Device(
+            hostname=observations.names.get(sighting.ip, ""),
+            mgmt_ip=sighting.ip,
+            base_mac=sighting.mac,
+            vendor=vendor_of(sighting.mac) if sighting.mac else "",
+            role="endpoint",
+            site=observations.site))
+        owned_ips.add(sighting.ip)
+    return sorted(devices, key=lambda d: ipaddress.IPv4Address(d.mgmt_ip or "0.0.0.0"))
+
+
+def _complete_polled(device: Device, observations: SiteObservations) -> Device:
+    device.site = observations.site
+    if not device.base_mac:
+        device.base_mac = _mac_of_management_interface(device) or next(
+            (s.mac for s in observations.sightings if s.ip == device.mgmt_ip and s.mac), "")
+    if not device.hostname:
+        device.hostname = observations.names.get(device.mgmt_ip, "")
+    return device
+
+
+def _mac_of_management_interface(device: Device) -> str:
+    for interface in device.interfaces:
+        if any(cidr.split("/")[0] == device.mgmt_ip for cidr in interface.ipv4) and interface.mac:
+            return interface.mac
+    return ""
+
+
+def _addresses(device: Device) -> set[str]:
+    found = {cidr.split("/")[0] for i in device.interfaces for cidr in i.ipv4}
+    if device.mgmt_ip:
+        found.add(device.mgmt_ip)
+    return found
+
+
+def _macs(device: Device) -> set[str]:
+    found = {i.mac for i in device.interfaces if i.mac}
+    if device.base_mac:
+        found.add(device.base_mac)
+    return found
+
+
+def _best_sighting_per_ip(sightings: list[Sighting]) -> list[Sighting]:
+    best: dict[str, Sighting] = {}
+    for sighting in sightings:
+        known = best.get(sighting.ip)
+        if known is None or (not known.mac and sighting.mac) or \
+                (bool(known.mac) == bool(sighting.mac) and sighting.rank < known.rank):
+            best[sighting.ip] = sighting
+    return [best[ip] for ip in sorted(best, key=ipaddress.IPv4Address)]

@@ -1,0 +1,243 @@
+"""inventory/<client>/: the client's devices as a git repository.
+
+    index.json                 one line of summary per device, sorted
+    devices/<site>/<id>.json   everything known about one device, sorted and stable
+    state.json                 volatile bookkeeping (last seen, runs missed): not in git
+    last-changes.json          the changes found by the latest run: not in git
+
+Two runs over an unchanged network write byte-identical tracked files, so
+`git log` in this folder is the history of the network and nothing else.
+"""
+from __future__ import annotations
+
+import fcntl
+import ipaddress
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator
+
+import git
+
+from netdoc.errors import StoreError
+from netdoc.fsutil import atomic_write, read_json, stable_json
+from netdoc.inventory.identity import record_id, same_device
+from netdoc.models import Device, device_from_dict
+
+AUTHOR = git.Actor("netdoc", "netdoc@localhost")
+IGNORED = ("state.json", "last-changes.json", ".lock", "site/")
+TRACKED_FIELDS = ("mgmt_ip", "base_mac", "hostname", "version", "model", "serial", "platform",
+                  "role", "site")
+
+
+@dataclass
+class Record:
+    id: str
+    device: Device
+    first_seen: str
+
+
+@dataclass(frozen=True)
+class InventoryChange:
+    kind: str  # new | gone | returned | changed
+    device: str
+    detail: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.device}" + (f": {self.detail}" if self.detail else "")
+
+
+@dataclass
+class InventoryUpdate:
+    changes: list[InventoryChange] = field(default_factory=list)
+    commit: str = ""
+    devices: int = 0
+
+
+def display_name(device: Device) -> str:
+    return device.hostname or device.mgmt_ip or device.base_mac
+
+
+def load_devices(inventory_dir: Path) -> list[Device]:
+    """The client's inventoried devices (present and missing), in index order."""
+    return [record.device for record in InventoryStore(inventory_dir).records()]
+
+
+class InventoryStore:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    # ------------------------------------------------------------ reading
+    def records(self) -> list[Record]:
+        found = []
+        for path in sorted((self.root / "devices").glob("*/*.json")):
+            data = read_json(path)
+            try:
+                found.append(Record(id=data["id"], first_seen=data["first_seen"],
+                                    device=device_from_dict(data["device"])))
+            except (KeyError, TypeError) as exc:
+                raise StoreError(f"{path}: not a netdoc device file ({exc}); "
+                                 f"restore it with git checkout") from None
+        return sorted(found, key=_record_order)
+
+    def state(self) -> dict[str, Any]:
+        return read_json(self.root / "state.json", {"runs": 0, "devices": {}}) or \
+            {"runs": 0, "devices": {}}
+
+    # ------------------------------------------------------------ writing
+    def update(self, seen: list[Device], failed_hosts: set[str], missing_after: int,
+               now: datetime | None = None) -> InventoryUpdate:
+        """Fold one run's devices into the inventory, commit, and say what changed.
+
+        A device whose poll failed this run (its IP in failed_hosts) keeps its
+        last good record untouched; a weaker sighting (no SNMP) of a device we
+        once polled never overwrites what SNMP told us.
+        """
+        stamp = (now or datetime.now(timezone.utc)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        with self._locked():
+            records = {r.id: r for r in self.records()}
+            state = self.state()
+            state["runs"] = int(state.get("runs", 0)) + 1
+            states: dict[str, dict[str, Any]] = state.setdefault("devices", {})
+            changes: list[InventoryChange] = []
+            seen_ids: set[str] = set()
+            for device in seen:
+                record = _find(records, device, exclude=seen_ids)
+                if record is None:
+                    record = Record(id=_unique_id(record_id(device), records), device=device,
+                                    first_seen=stamp)
+                    records[record.id] = record
+                    changes.append(InventoryChange("new", display_name(device),
+                                                   _describe(device)))
+                else:
+                    changes.extend(_changes(record.device, device))
+                    if not (_polled(record.device) and not _polled(device)):
+                        record.device = device
+                seen_ids.add(record.id)
+            for record in records.values():
+                entry = states.setdefault(record.id, {"missing_runs": 0})
+                if record.id in seen_ids or record.device.mgmt_ip in failed_hosts:
+                    if entry.get("missing_runs", 0) >= missing_after:
+                        changes.append(InventoryChange("returned", display_name(record.device)))
+                    entry["missing_runs"] = 0
+                    entry["last_seen"] = stamp
+                else:
+                    entry["missing_runs"] = int(entry.get("missing_runs", 0)) + 1
+                    if entry["missing_runs"] == missing_after:
+                        changes.append(InventoryChange(
+                            "gone", display_name(record.device),
+                            f"not seen for {missing_after} run(s)"))
+            self._write(records, states, missing_after)
+            atomic_write(self.root / "state.json", stable_json(state))
+            atomic_write(self.root / "last-changes.json",
+                         stable_json({"run": stamp, "changes": [vars(c) for c in changes]}))
+            commit = self._commit(changes, stamp)
+        return InventoryUpdate(changes=changes, commit=commit, devices=len(records))
+
+    def _write(self, records: dict[str, Record], states: dict[str, dict[str, Any]],
+               missing_after: int) -> None:
+        index = []
+        for record in sorted(records.values(), key=_record_order):
+            device = record.device
+            missing = states.get(record.id, {}).get("missing_runs", 0) >= missing_after
+            path = self.root / "devices" / (device.site or "_") / f"{record.id}.json"
+            for stale in (self.root / "devices").glob(f"*/{record.id}.json"):
+                if stale != path:  # the device moved to another site
+                    stale.unlink()
+            atomic_write(path, stable_json({"id": record.id, "first_seen": record.first_seen,
+                                            "device": _sorted_device(device)}))
+            index.append({"id": record.id, "name": display_name(device), "site": device.site,
+                          "ip": device.mgmt_ip, "mac": device.base_mac, "vendor": device.vendor,
+                          "model": device.model, "os": device.os, "version": device.version,
+                          "role": device.role, "first_seen": record.first_seen,
+                          "status": "missing" if missing else "present"})
+        atomic_write(self.root / "index.json", stable_json({"devices": index}))
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with open(self.root / ".lock", "w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _repo(self) -> git.Repo:
+        try:
+            return git.Repo(self.root)
+        except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+            repo = git.Repo.init(self.root)
+            atomic_write(self.root / ".gitignore", "\n".join(IGNORED) + "\n", mode=0o644)
+            return repo
+
+    def _commit(self, changes: list[InventoryChange], stamp: str) -> str:
+        repo = self._repo()
+        repo.git.add("--all", ".")
+        if repo.head.is_valid() and not repo.index.diff("HEAD"):
+            return ""
+        counts: dict[str, int] = {}
+        for change in changes:
+            counts[change.kind] = counts.get(change.kind, 0) + 1
+        summary = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items())) or \
+            "details updated"
+        body = "\n".join(f"- {c}" for c in changes)
+        message = f"Discovery {stamp}: {summary}\n\n{body}\n" if body else \
+            f"Discovery {stamp}: {summary}\n"
+        commit = repo.index.commit(message, author=AUTHOR, committer=AUTHOR)
+        return commit.hexsha
+
+
+def _polled(device: Device) -> bool:
+    return bool(device.sys_object_id or device.sys_descr)
+
+
+def _find(records: dict[str, Record], device: Device, exclude: set[str]) -> Record | None:
+    for record in records.values():
+        if record.id not in exclude and same_device(record.device, device):
+            return record
+    return None
+
+
+def _unique_id(wanted: str, records: dict[str, Record]) -> str:
+    candidate, n = wanted, 2
+    while candidate in records:
+        candidate, n = f"{wanted}-{n}", n + 1
+    return candidate
+
+
+def _changes(old: Device, new: Device) -> list[InventoryChange]:
+    if _polled(old) and not _polled(new):
+        return []  # a weaker sighting says nothing about firmware or names
+    found = []
+    for name in TRACKED_FIELDS:
+        before, after = getattr(old, name), getattr(new, name)
+        if before != after and after:
+            label = {"mgmt_ip": "IP", "base_mac": "MAC", "version": "firmware"}.get(name, name)
+            found.append(InventoryChange("changed", display_name(new),
+                                         f"{label} {before or '-'} -> {after}"))
+    return found
+
+
+def _describe(device: Device) -> str:
+    parts = [device.mgmt_ip, device.base_mac, device.vendor, device.model, device.role]
+    return ", ".join(p for p in parts if p)
+
+
+def _record_order(record: Record) -> tuple[str, int, str]:
+    ip = record.device.mgmt_ip
+    return (record.device.site, int(ipaddress.IPv4Address(ip)) if ip else 0, record.id)
+
+
+def _sorted_device(device: Device) -> dict[str, Any]:
+    data = device.to_dict()
+    data["interfaces"] = sorted(data["interfaces"], key=lambda i: i["index"])
+    for interface in data["interfaces"]:
+        interface["ipv4"] = sorted(interface["ipv4"])
+    data["neighbors"] = sorted(data["neighbors"], key=lambda n: (n["local_port"], n["protocol"],
+                                                                 n["remote_name"],
+                                                                 n["remote_port"]))
+    data["arp"] = sorted(data["arp"], key=lambda a: (ipaddress.IPv4Address(a["ip"]), a["mac"]))
+    data["fdb"] = sorted(data["fdb"], key=lambda f: (f["vlan"], f["port"], f["mac"]))
+    return data
