@@ -62,7 +62,8 @@ def arp_sweep(addresses: list[str], interface: str, rate: int = 2000, retries: i
     if not addresses:
         return []
     try:
-        from scapy.all import ARP, Ether, srp  # slow import: only when sweeping
+        from scapy.layers.l2 import ARP, Ether  # slow import: only when sweeping
+        from scapy.sendrecv import srp
     except ImportError as exc:  # pragma: no cover - scapy is a dependency
         raise NetdocError(f"scapy is not installed: {exc}") from None
     found: dict[str, str] = {}

@@ -17,7 +17,8 @@ def liveness_sweep(addresses: list[str], rate: int = 2000, reply_wait: float = 1
                    ports: tuple[int, ...] = MANAGEMENT_PORTS) -> list[Sighting]:
     if not addresses:
         return []
-    from scapy.all import ICMP, IP, TCP, sr
+    from scapy.layers.inet import ICMP, IP, TCP
+    from scapy.sendrecv import sr
 
     packets = []
     for address in addresses:

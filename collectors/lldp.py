@@ -43,7 +43,7 @@ def probe_interfaces() -> list[str]:
 def listen(interfaces: list[str], seconds: float) -> list[Neighbor]:
     if seconds <= 0 or not interfaces:
         return []
-    from scapy.all import sniff
+    from scapy.sendrecv import sniff
     from scapy.contrib import cdp, lldp  # noqa: F401  (registers the dissectors)
 
     try:

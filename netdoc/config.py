@@ -112,7 +112,8 @@ class DiscoverySettings:
     concurrency: int = 64
     arp_rate: int = 2000  # packets per second
     arp_retries: int = 2
-    lldp_listen: float = 0.0  # seconds of passive LLDP/CDP listening
+    lldp_listen: float = 3.0  # seconds of passive LLDP/CDP listening (0 = off)
+    reverse_dns: bool = True
     missing_after_runs: int = 3
     snmp: SnmpSettings = SnmpSettings()
 
@@ -489,7 +490,7 @@ class _Validator:
     def discovery(self, value: Any) -> DiscoverySettings:
         at = ("discovery",)
         body = self.mapping(value, at, ("concurrency", "arp_rate", "arp_retries", "lldp_listen",
-                                        "missing_after_runs", "snmp"))
+                                        "reverse_dns", "missing_after_runs", "snmp"))
         snmp_at = at + ("snmp",)
         snmp = self.mapping(body.get("snmp"), snmp_at,
                             ("timeout", "retries", "max_repetitions", "device_budget"))
@@ -503,6 +504,7 @@ class _Validator:
                                     at + ("arp_retries",), 0, 10, int),
             lldp_listen=self.number(body.get("lldp_listen", defaults.lldp_listen),
                                     at + ("lldp_listen",), 0, 300),
+            reverse_dns=self.boolean(body.get("reverse_dns", True), at + ("reverse_dns",)),
             missing_after_runs=self.number(body.get("missing_after_runs",
                                                     defaults.missing_after_runs),
                                            at + ("missing_after_runs",), 1, 1000, int),

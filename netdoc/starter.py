@@ -33,7 +33,8 @@ clients:
 #   concurrency: 64
 #   arp_rate: 2000                 # ARP requests per second
 #   arp_retries: 2
-#   lldp_listen: 0                 # seconds of passive LLDP/CDP listening
+#   lldp_listen: 3                 # seconds of passive LLDP/CDP listening (0 = off)
+#   reverse_dns: true
 #   missing_after_runs: 3          # report a device gone after this many runs unseen
 #   snmp: {timeout: 2, retries: 1, max_repetitions: 25, device_budget: 60}
 # backup:

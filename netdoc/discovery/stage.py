@@ -1,0 +1,234 @@
+"""Discover one client: every site's subnets, then the inventory update.
+
+Per site, concurrently where the network allows:
+  1. ARP-sweep the subnets the probe is attached to; listen for LLDP/CDP meanwhile.
+  2. SNMP-poll the seeds and every live address (bounded concurrency); the
+     credential set that worked last time for a device is tried first.
+  3. Crawl: poll the LLDP/CDP neighbours' management addresses inside the site.
+  4. Routed subnets: take hosts from the routers' ARP tables (first choice), then
+     ICMP/TCP liveness for the addresses still unknown; poll what is new.
+  5. Reverse DNS, OUI vendors, merge into devices.
+Then the client's inventory is updated and committed once.
+"""
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from netdoc.config import Client, Config, CredentialSet, DeviceSeed, Site
+from netdoc.fsutil import atomic_write, read_json, stable_json
+from netdoc.inventory.merge import SiteObservations, Sighting, merge_site
+from netdoc.inventory.store import InventoryStore
+from netdoc.models import Device, Neighbor
+from netdoc.pipeline import DeviceFailure, StageOutcome
+
+log = logging.getLogger("netdoc.discovery")
+
+CREDENTIALS_FILE = "snmp-credentials.json"  # which set worked per device: state, not in git
+
+
+@dataclass
+class SiteResult:
+    devices: list[Device] = field(default_factory=list)
+    failures: list[DeviceFailure] = field(default_factory=list)
+    failed_hosts: set[str] = field(default_factory=set)
+    heard: list[Neighbor] = field(default_factory=list)  # passive LLDP/CDP on the probe
+    credentials: dict[str, str] = field(default_factory=dict)  # ip -> credential set name
+
+
+def discover_client(config: Config, client: Client) -> StageOutcome:
+    store = InventoryStore(config.inventory_dir(client.name))
+    known = _known_snmp_devices(store)
+    remembered = read_json(store.root / CREDENTIALS_FILE, {}) or {}
+    devices: list[Device] = []
+    failures: list[DeviceFailure] = []
+    failed_hosts: set[str] = set()
+    probe_neighbours: list[Neighbor] = []
+    for site in client.sites:
+        result = asyncio.run(SiteDiscovery(config, site, known, remembered).run())
+        devices.extend(result.devices)
+        failures.extend(result.failures)
+        failed_hosts |= result.failed_hosts
+        probe_neighbours.extend(result.heard)
+        remembered.update(result.credentials)
+    update = store.update(devices, failed_hosts, config.discovery.missing_after_runs)
+    atomic_write(store.root / CREDENTIALS_FILE, stable_json(remembered))
+    atomic_write(store.root / "probe-neighbours.json",
+                 stable_json([vars(n) for n in probe_neighbours]))
+    polled = sum(1 for d in devices if d.sys_object_id)
+    return StageOutcome(
+        stage="discover", client=client.name,
+        summary=f"{len(devices)} device(s) found, {polled} identified over SNMP, "
+                f"{len(update.changes)} change(s)",
+        failures=failures, changes=[str(c) for c in update.changes],
+        outputs={"inventory": str(store.root)})
+
+
+def _known_snmp_devices(store: InventoryStore) -> set[str]:
+    """Addresses of devices that answered SNMP before: their silence now is a failure."""
+    return {r.device.mgmt_ip for r in store.records() if r.device.sys_object_id}
+
+
+class SiteDiscovery:
+    def __init__(self, config: Config, site: Site, known: set[str],
+                 remembered: dict[str, str]) -> None:
+        self.config = config
+        self.site = site
+        self.known = known
+        self.remembered = remembered
+        self.settings = config.discovery
+        self.gate = asyncio.Semaphore(self.settings.concurrency)
+        self.result = SiteResult()
+        self.polled: dict[str, Device] = {}
+        self.attempted: set[str] = set()
+        self.sightings: list[Sighting] = []
+        self.seeds = {seed.host: seed for seed in site.devices if not seed.exclude}
+
+    # ------------------------------------------------------------ the plan
+    async def run(self) -> SiteResult:
+        from collectors import arp, lldp
+
+        direct, routed = self._split_subnets()
+        listen = asyncio.create_task(asyncio.to_thread(
+            lldp.listen, lldp.probe_interfaces(), self.settings.lldp_listen)) \
+            if self.settings.lldp_listen > 0 else None
+        for network, attachment in direct:
+            self.sightings += await asyncio.to_thread(
+                arp.arp_sweep, arp.targets(network, self._exclusions()), attachment.interface,
+                self.settings.arp_rate, self.settings.arp_retries)
+        await self._poll_all(list(self.seeds) + [s.ip for s in self.sightings])
+        await self._crawl_neighbours()
+        if routed:
+            await self._discover_routed(routed)
+        if listen is not None:
+            self.result.heard = await listen
+            self.sightings += [Sighting(n.remote_mgmt_ip, source="lldp")
+                               for n in self.result.heard if self._in_site(n.remote_mgmt_ip)]
+        return await self._finish()
+
+    def _split_subnets(self) -> tuple[list[tuple[ipaddress.IPv4Network, Any]],
+                                      list[ipaddress.IPv4Network]]:
+        from collectors.arp import attachment
+
+        direct, routed = [], []
+        for subnet in self.site.subnets:
+            how = attachment(subnet.network)
+            if how is not None and how.direct and how.source and \
+                    ipaddress.IPv4Address(how.source) in subnet.network:
+                direct.append((subnet.network, how))
+            else:
+                routed.append(subnet.network)
+        return direct, routed
+
+    async def _crawl_neighbours(self) -> None:
+        while True:
+            new = {n.remote_mgmt_ip for device in self.polled.values()
+                   for n in device.neighbors if self._in_site(n.remote_mgmt_ip)} - self.attempted
+            if not new:
+                return
+            await self._poll_all(sorted(new))
+
+    async def _discover_routed(self, routed: list[ipaddress.IPv4Network]) -> None:
+        from collectors.liveness import liveness_sweep
+
+        from_routers = [Sighting(entry.ip, entry.mac, f"router-arp {device.mgmt_ip}")
+                        for device in self.polled.values() for entry in device.arp
+                        if any(_contains(net, entry.ip) for net in routed)]
+        self.sightings += from_routers
+        known = {s.ip for s in self.sightings}
+        unknown = [a for net in routed for a in _hosts(net, self._exclusions()) if a not in known]
+        if unknown:
+            self.sightings += await asyncio.to_thread(liveness_sweep, unknown,
+                                                      self.settings.arp_rate)
+        await self._poll_all([s.ip for s in self.sightings])
+        await self._crawl_neighbours()
+
+    async def _finish(self) -> SiteResult:
+        from collectors.names import nic_vendor, reverse_dns
+
+        addresses = sorted({s.ip for s in self.sightings} | set(self.polled),
+                           key=ipaddress.IPv4Address)
+        names = await reverse_dns(addresses) if self.settings.reverse_dns else {}
+        observations = SiteObservations(site=self.site.name, polled=list(self.polled.values()),
+                                        sightings=[s for s in self.sightings
+                                                   if self._in_site(s.ip)], names=names)
+        self.result.devices = merge_site(observations, nic_vendor)
+        for device in self.result.devices:
+            seed = self.seeds.get(device.mgmt_ip)
+            if seed is not None and seed.platform and not device.platform:
+                device.platform = seed.platform
+        return self.result
+
+    # ------------------------------------------------------------ SNMP
+    async def _poll_all(self, addresses: list[str]) -> None:
+        todo = [a for a in dict.fromkeys(addresses) if a not in self.attempted
+                and self._in_site(a)]
+        self.attempted.update(todo)
+        await asyncio.gather(*(self._poll(address) for address in todo))
+
+    async def _poll(self, address: str) -> None:
+        from collectors.snmp import poll_device
+
+        seed = self.seeds.get(address)
+        sets = self._credential_order(address, seed)
+        if not sets:
+            return
+        async with self.gate:
+            result = await poll_device(address, seed.snmp_port if seed else 161, sets,
+                                       self.settings.snmp, site=self.site.name)
+        if result.device is not None:
+            self.polled[address] = result.device
+            self.result.credentials[address] = result.credential
+            return
+        if seed is not None or address in self.known or not _is_silence(result):
+            name = seed.name if seed else ""
+            self.result.failures.append(DeviceFailure(host=address, name=name,
+                                                      reason=f"SNMP: {result.error}"))
+            self.result.failed_hosts.add(address)
+
+    def _credential_order(self, address: str, seed: DeviceSeed | None) -> list[CredentialSet]:
+        names = list(seed.credentials) if seed and seed.credentials else list(self.site.credentials)
+        worked = self.remembered.get(address)
+        if worked in names:
+            names.remove(worked)  # type: ignore[arg-type]
+            names.insert(0, worked)  # type: ignore[arg-type]
+        sets = [self.config.credentials[n] for n in names]
+        return [s for s in sets if s.snmp is not None]
+
+    # ------------------------------------------------------------ scope
+    def _exclusions(self) -> tuple[ipaddress.IPv4Network, ...]:
+        return self.site.exclude
+
+    def _in_site(self, address: str) -> bool:
+        if not address:
+            return False
+        try:
+            ip = ipaddress.IPv4Address(address)
+        except ValueError:
+            return False
+        if any(ip in ex for ex in self.site.exclude):
+            return False
+        return address in self.seeds or any(ip in s.network for s in self.site.subnets)
+
+
+def _is_silence(result: Any) -> bool:
+    """No answer at all: the normal case for an endpoint without SNMP."""
+    return bool(getattr(result, "no_answer", False))
+
+
+def _contains(network: ipaddress.IPv4Network, address: str) -> bool:
+    try:
+        return ipaddress.IPv4Address(address) in network
+    except ValueError:
+        return False
+
+
+def _hosts(network: ipaddress.IPv4Network,
+           exclude: tuple[ipaddress.IPv4Network, ...]) -> list[str]:
+    from collectors.arp import targets
+
+    return targets(network, exclude)
+
