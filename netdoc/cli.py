@@ -17,6 +17,8 @@ from typing import Any, Callable, Sequence
 from netdoc import __version__
 from netdoc.config import Config, load_config, verify_secrets
 from netdoc.errors import NetdocError, UsageError
+from netdoc.pipeline import CYCLE
+from netdoc.secrets import redact
 
 log = logging.getLogger("netdoc")
 
@@ -110,7 +112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.handler(args))
     except NetdocError as exc:
-        print(f"netdoc: error: {exc}", file=sys.stderr)
+        print(f"netdoc: error: {redact(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("netdoc: interrupted", file=sys.stderr)
@@ -166,7 +168,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             entry["sites"].append({"name": site.name, "subnets": subnets, "seeds": seeds,
                                    "exclude": [str(n) for n in site.exclude],
                                    "credentials": list(site.credentials)})
-            total = sum(s["addresses"] for s in subnets)
+            total = sum(s.address_count for s in site.subnets)
             lines.append(f"  site {site.name}: {len(subnets)} subnet(s), {total} address(es), "
                          f"{len(seeds)} seed device(s), credentials: "
                          f"{', '.join(site.credentials) or 'none'}")
@@ -183,23 +185,21 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from netdoc.pipeline import run_stages
-
-    config = _load(args)
-    verify_secrets(config, getattr(args, "client", None))
-    return run_stages(config, ["discover", "backup", "render"], getattr(args, "client", None),
-                      as_json=getattr(args, "json", False))
+    return _run(args, CYCLE)
 
 
 def cmd_stage(stage: str) -> Callable[[argparse.Namespace], int]:
     def handler(args: argparse.Namespace) -> int:
-        from netdoc.pipeline import run_stages
-
-        config = _load(args)
-        verify_secrets(config, getattr(args, "client", None))
-        return run_stages(config, [stage], getattr(args, "client", None),
-                          as_json=getattr(args, "json", False))
+        return _run(args, [stage])
     return handler
+
+
+def _run(args: argparse.Namespace, stages: list[str]) -> int:
+    from netdoc.runner import run
+
+    config = _load(args)
+    verify_secrets(config, getattr(args, "client", None))
+    return run(config, stages, getattr(args, "client", None), as_json=getattr(args, "json", False))
 
 
 def cmd_identify(args: argparse.Namespace) -> int:

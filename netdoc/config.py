@@ -97,6 +97,7 @@ class Client:
     sites: tuple[Site, ...] = ()
     secrets: str = "mask"  # "mask" or "keep" in stored configs
     remote: str = ""  # git remote the config repository pushes to
+    alerts: tuple[str, ...] = ()  # names of alert channels this client's changes go to
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,49 @@ class BackupSettings:
 
 
 @dataclass(frozen=True)
+class RunSettings:
+    budget: float = 0.0  # seconds for a whole run (0 = no limit)
+    lock_wait: float = 60.0  # seconds a second run waits for the client's lock
+
+
+@dataclass(frozen=True)
+class ScheduleSettings:
+    """How often `netdoc daemon` runs each stage (seconds; 0 = never)."""
+
+    discover: float = 3600.0
+    backup: float = 86400.0
+    render: float = 3600.0
+
+
+ALERT_KINDS = ("new_device", "device_gone", "device_returned", "device_changed",
+               "config_changed", "backup_failing", "backup_stale", "host_key_changed",
+               "endpoint_moved", "link_changed", "stage_failed")
+DEFAULT_ALERT_KINDS = ("new_device", "device_gone", "config_changed", "backup_failing",
+                       "host_key_changed", "endpoint_moved", "stage_failed")
+
+
+@dataclass(frozen=True)
+class AlertChannel:
+    name: str
+    type: str  # webhook | slack | teams | email
+    url: Secret | None = None
+    host: str = ""
+    port: int = 587
+    starttls: bool = True
+    username: str = ""
+    password: Secret | None = None
+    sender: str = ""
+    to: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AlertSettings:
+    channels: dict[str, AlertChannel] = field(default_factory=dict)
+    on: tuple[str, ...] = DEFAULT_ALERT_KINDS
+    backup_failing_after: int = 2  # consecutive failed backups before an alert
+
+
+@dataclass(frozen=True)
 class OutputSettings:
     inventory: Path = Path("inventory")
     config_backups: Path = Path("config_backups")
@@ -141,6 +185,9 @@ class Config:
     discovery: DiscoverySettings = DiscoverySettings()
     backup: BackupSettings = BackupSettings()
     output: OutputSettings = OutputSettings()
+    run: RunSettings = RunSettings()
+    schedule: ScheduleSettings = ScheduleSettings()
+    alerts: AlertSettings = AlertSettings()
     warnings: tuple[str, ...] = ()
 
     def client(self, name: str) -> Client:
@@ -312,7 +359,8 @@ class _Validator:
 
     # the document ----------------------------------------------------------
     def config(self, data: Any) -> Config:
-        top = self.mapping(data, (), ("credentials", "clients", "discovery", "backup", "output"))
+        top = self.mapping(data, (), ("credentials", "clients", "discovery", "backup", "output",
+                                      "run", "schedule", "alerts"))
         credentials = {}
         for cred_name, body in self.mapping(top.get("credentials"), ("credentials",),
                                             tuple(map(str, (top.get("credentials") or {})))).items():
@@ -320,6 +368,7 @@ class _Validator:
             credentials[str(cred_name)] = self.credential_set(self.name(cred_name, at, "credential"),
                                                               body, at)
         output = self.output(top.get("output"))
+        alerts = self.alerts(top.get("alerts"))
         clients: dict[str, Client] = {}
         raw_clients = top.get("clients")
         if not isinstance(raw_clients, dict) or not raw_clients:
@@ -330,11 +379,12 @@ class _Validator:
             name = self.name(client_name, at, "client")
             if name.lower() in {c.lower() for c in clients}:
                 raise self.fail(at, f"duplicate client name {name!r}")
-            clients[name] = self.client(name, body, at, credentials)
+            clients[name] = self.client(name, body, at, credentials, alerts)
         return Config(path=self.path, credentials=credentials, clients=clients,
                       discovery=self.discovery(top.get("discovery")),
                       backup=self.backup(top.get("backup")), output=output,
-                      warnings=tuple(self.warnings))
+                      run=self.run(top.get("run")), schedule=self.schedule(top.get("schedule")),
+                      alerts=alerts, warnings=tuple(self.warnings))
 
     def credential_set(self, name: str, body: Any, at: tuple[str, ...]) -> CredentialSet:
         body = self.mapping(body, at, ("snmp", "ssh"))
@@ -388,8 +438,17 @@ class _Validator:
             key_file=self.string(body.get("key_file", ""), at + ("key_file",)))
 
     def client(self, name: str, body: Any, at: tuple[str, ...],
-               credentials: dict[str, CredentialSet]) -> Client:
-        body = self.mapping(body, at, ("sites", "secrets", "remote"), required=("sites",))
+               credentials: dict[str, CredentialSet], alerts: AlertSettings) -> Client:
+        body = self.mapping(body, at, ("sites", "secrets", "remote", "alerts"),
+                            required=("sites",))
+        channels = []
+        for i, item in enumerate(self.listing(body.get("alerts"), at + ("alerts",))):
+            channel = self.string(item, at + ("alerts", f"[{i}]"))
+            if channel not in alerts.channels:
+                raise self.fail(at + ("alerts", f"[{i}]"),
+                                f"alert channel {channel!r} is not defined under alerts.channels; "
+                                f"defined: {', '.join(sorted(alerts.channels)) or 'none'}")
+            channels.append(channel)
         raw_sites = self.mapping(body["sites"], at + ("sites",),
                                  tuple(map(str, body["sites"] or {})))
         sites = []
@@ -408,7 +467,8 @@ class _Validator:
         return Client(name=name, sites=tuple(sites),
                       secrets=self.string(body.get("secrets", "mask"), at + ("secrets",),
                                           ("mask", "keep")),
-                      remote=self.string(body.get("remote", ""), at + ("remote",)))
+                      remote=self.string(body.get("remote", ""), at + ("remote",)),
+                      alerts=tuple(channels))
 
     def site(self, name: str, body: Any, at: tuple[str, ...],
              credentials: dict[str, CredentialSet]) -> Site:
@@ -529,6 +589,75 @@ class _Validator:
             max_age_hours=self.number(body.get("max_age_hours", defaults.max_age_hours),
                                       at + ("max_age_hours",), 1, 24 * 365))
 
+    def run(self, value: Any) -> RunSettings:
+        at = ("run",)
+        body = self.mapping(value, at, ("budget", "lock_wait"))
+        return RunSettings(
+            budget=self.duration(body.get("budget", 0), at + ("budget",)),
+            lock_wait=self.duration(body.get("lock_wait", 60), at + ("lock_wait",)))
+
+    def schedule(self, value: Any) -> ScheduleSettings:
+        at = ("schedule",)
+        body = self.mapping(value, at, ("discover", "backup", "render"))
+        defaults = ScheduleSettings()
+        return ScheduleSettings(**{
+            stage: self.duration(body.get(stage, getattr(defaults, stage)), at + (stage,))
+            for stage in ("discover", "backup", "render")})
+
+    def duration(self, value: Any, at: tuple[str, ...]) -> float:
+        """Seconds, or a number with a unit: 90s, 30m, 1h, 1d."""
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
+            return float(value)
+        text = str(value).strip().lower()
+        units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+        if text[-1:] in units:
+            try:
+                number = float(text[:-1])
+                if number >= 0:
+                    return number * units[text[-1]]
+            except ValueError:
+                pass
+        raise self.fail(at, f"invalid duration {_show(value)}; expected seconds or e.g. "
+                            f"90s, 30m, 1h, 1d")
+
+    def alerts(self, value: Any) -> AlertSettings:
+        at = ("alerts",)
+        body = self.mapping(value, at, ("channels", "on", "backup_failing_after"))
+        raw = body.get("channels") or {}
+        channels = {}
+        for name, channel in self.mapping(raw, at + ("channels",), tuple(map(str, raw))).items():
+            channels[str(name)] = self.alert_channel(str(name), channel,
+                                                     at + ("channels", str(name)))
+        kinds = tuple(self.string(k, at + ("on", f"[{i}]"), ALERT_KINDS)
+                      for i, k in enumerate(self.listing(body.get("on", list(DEFAULT_ALERT_KINDS)),
+                                                         at + ("on",))))
+        return AlertSettings(channels=channels, on=kinds, backup_failing_after=self.number(
+            body.get("backup_failing_after", 2), at + ("backup_failing_after",), 1, 1000, int))
+
+    def alert_channel(self, name: str, body: Any, at: tuple[str, ...]) -> AlertChannel:
+        body = self.mapping(body, at, ("type", "url", "host", "port", "starttls", "username",
+                                       "password", "sender", "to"), required=("type",))
+        kind = self.string(body["type"], at + ("type",), ("webhook", "slack", "teams", "email"))
+        if kind == "email":
+            for key in ("host", "sender", "to"):
+                if not body.get(key):
+                    raise self.fail(at + (key,), f"an email channel needs {key!r}")
+            return AlertChannel(
+                name=name, type=kind, host=self.string(body["host"], at + ("host",)),
+                port=self.port(body.get("port", 587), at + ("port",)),
+                starttls=self.boolean(body.get("starttls", True), at + ("starttls",)),
+                username=self.string(body.get("username", ""), at + ("username",)),
+                password=self.secret(body["password"], at + ("password",))
+                if "password" in body else None,
+                sender=self.string(body["sender"], at + ("sender",)),
+                to=tuple(self.string(t, at + ("to", f"[{i}]"))
+                         for i, t in enumerate(self.listing(body["to"], at + ("to",)))))
+        if not body.get("url"):
+            raise self.fail(at + ("url",), f"a {kind} channel needs a url")
+        # Webhook URLs often embed a token (Slack, Teams): treat them as secrets.
+        url = Secret(self.string(body["url"], at + ("url",)), key=_dotted(at + ("url",)))
+        return AlertChannel(name=name, type=kind, url=url)
+
     def output(self, value: Any) -> OutputSettings:
         at = ("output",)
         body = self.mapping(value, at, ("inventory", "config_backups", "templates"))
@@ -568,16 +697,21 @@ def verify_secrets(config: Config, client: str | None = None) -> list[str]:
     dropped: nothing is cached or printed.
     """
     used: set[str] = set()
+    secrets: list[Secret] = []
     for chosen in config.selected_clients(client):
         for site in chosen.sites:
             used.update(site.credentials)
             for device in site.devices:
                 used.update(device.credentials)
+        for channel in chosen.alerts:
+            alert = config.alerts.channels[channel]
+            secrets += [s for s in (alert.url, alert.password) if s is not None]
     for name in sorted(used):
-        for secret in config.credentials[name].secrets():
-            try:
-                secret.reveal()
-            except SecretError as exc:
-                raise SecretError(exc.args[0].split(": ", 2)[-1], path=str(config.path),
-                                  key=secret.key) from None
+        secrets += config.credentials[name].secrets()
+    for secret in secrets:
+        try:
+            secret.reveal()
+        except SecretError as exc:
+            raise SecretError(exc.args[0].split(": ", 2)[-1], path=str(config.path),
+                              key=secret.key) from None
     return sorted(used)

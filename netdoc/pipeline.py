@@ -1,30 +1,32 @@
 """Run the stages of a netdoc cycle for each selected client.
 
 A stage is a function `(config, client) -> StageOutcome` living in its own
-module. The pipeline only sequences them and summarises; it never reaches into
-a stage's internals. A stage whose module does not exist yet says so plainly.
+module. The pipeline only sequences them, keeps the time budget and
+summarises; it never reaches into a stage's internals. A stage whose module
+does not exist yet says so plainly.
 """
 from __future__ import annotations
 
 import importlib
-import json
 import logging
-import sys
 import time
-from dataclasses import asdict, dataclass, field
-from typing import Any, Callable
+from dataclasses import dataclass, field
+from typing import Callable
 
+from netdoc import budget
 from netdoc.config import Client, Config
 from netdoc.errors import NetdocError
+from netdoc.secrets import redact
 
 log = logging.getLogger("netdoc.pipeline")
 
-# stage name -> "module:function"
+# stage name -> "module:function", in cycle order
 STAGES: dict[str, str] = {
     "discover": "netdoc.discovery.stage:discover_client",
     "backup": "netdoc.backup.stage:backup_client",
     "render": "netdoc.render.stage:render_client",
 }
+CYCLE = ["discover", "backup", "render"]
 
 
 @dataclass
@@ -35,6 +37,22 @@ class DeviceFailure:
 
 
 @dataclass
+class Event:
+    """Something a technician may want to hear about (the alerting vocabulary).
+
+    kind: new_device | device_gone | device_returned | device_changed |
+          config_changed | backup_failed (with streak) | backup_stale |
+          host_key_changed | endpoint_moved | link_changed | stage_failed
+    """
+
+    kind: str
+    device: str
+    detail: str = ""
+    diff: str = ""  # a config diff (secrets already masked), when there is one
+    streak: int = 0  # for failures: how many runs in a row it has failed
+
+
+@dataclass
 class StageOutcome:
     stage: str
     client: str
@@ -42,6 +60,8 @@ class StageOutcome:
     summary: str = ""
     failures: list[DeviceFailure] = field(default_factory=list)
     changes: list[str] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # devices the budget left no time for
     outputs: dict[str, str] = field(default_factory=dict)  # what -> path
     seconds: float = 0.0
 
@@ -60,14 +80,16 @@ def load_stage(stage: str) -> StageFunction | None:
     return getattr(module, function)  # type: ignore[no-any-return]
 
 
-def run_stages(config: Config, stages: list[str], client_name: str | None,
-               as_json: bool = False) -> int:
-    outcomes: list[StageOutcome] = []
-    for client in config.selected_clients(client_name):
-        for stage in stages:
-            outcomes.append(run_one(config, client, stage))
-    _report(outcomes, as_json)
-    return 1 if any(o.failures for o in outcomes) else 0
+def run_client_stages(config: Config, client: Client, stages: list[str]) -> list[StageOutcome]:
+    outcomes = []
+    for stage in stages:
+        if budget.exhausted():
+            outcomes.append(StageOutcome(stage=stage, client=client.name,
+                                         summary="skipped: the run's time budget is spent",
+                                         skipped=["(whole stage)"]))
+            continue
+        outcomes.append(run_one(config, client, stage))
+    return outcomes
 
 
 def run_one(config: Config, client: Client, stage: str) -> StageOutcome:
@@ -79,24 +101,10 @@ def run_one(config: Config, client: Client, stage: str) -> StageOutcome:
     try:
         outcome = function(config, client)
     except NetdocError as exc:
-        outcome = StageOutcome(stage=stage, client=client.name, summary=f"failed: {exc}",
-                               failures=[DeviceFailure(host="-", reason=str(exc))])
+        message = redact(str(exc))
+        log.error("[%s] %s stage failed: %s", client.name, stage, message)
+        outcome = StageOutcome(stage=stage, client=client.name, summary=f"failed: {message}",
+                               failures=[DeviceFailure(host="-", reason=message)],
+                               events=[Event("stage_failed", "-", f"{stage}: {message}")])
     outcome.seconds = round(time.monotonic() - started, 3)
     return outcome
-
-
-def _report(outcomes: list[StageOutcome], as_json: bool) -> None:
-    if as_json:
-        data: list[dict[str, Any]] = [asdict(o) for o in outcomes]
-        json.dump({"stages": data}, sys.stdout, indent=2, sort_keys=True)
-        sys.stdout.write("\n")
-        return
-    for outcome in outcomes:
-        print(f"[{outcome.client}] {outcome.stage}: {outcome.summary} ({outcome.seconds:.1f} s)")
-        for what, path in sorted(outcome.outputs.items()):
-            print(f"    {what}: {path}")
-        for change in outcome.changes:
-            print(f"    change: {change}")
-        for failure in outcome.failures:
-            label = f"{failure.name} ({failure.host})" if failure.name else failure.host
-            print(f"    FAILED {label}: {failure.reason}")

@@ -47,6 +47,7 @@ class Secret:
 
     def reveal(self) -> str:
         if self._plain is not None:
+            remember_secret(self._plain)
             return self._plain
         return resolve(self.reference, self.key)
 
@@ -58,7 +59,30 @@ class Secret:
     __str__ = __repr__
 
 
+# Every secret value netdoc has revealed in this process. Logs, reports and
+# error messages pass through redact() so none of them can carry one.
+_revealed: set[str] = set()
+MIN_REDACTED_LENGTH = 3
+
+
+def redact(text: str) -> str:
+    for value in sorted(_revealed, key=len, reverse=True):
+        text = text.replace(value, "*****")
+    return text
+
+
+def remember_secret(value: str) -> None:
+    if len(value) >= MIN_REDACTED_LENGTH:
+        _revealed.add(value)
+
+
 def resolve(reference: str, key: str = "") -> str:
+    value = _resolve(reference, key)
+    remember_secret(value)
+    return value
+
+
+def _resolve(reference: str, key: str) -> str:
     scheme, _, rest = reference.partition(":")
     if scheme == "env":
         value = os.environ.get(rest)

@@ -26,7 +26,9 @@ from netdoc.inventory.identity import record_id, same_device
 from netdoc.models import Device, device_from_dict
 
 AUTHOR = git.Actor("netdoc", "netdoc@localhost")
-IGNORED = ("state.json", "last-changes.json", ".lock", "site/")
+# Volatile or private files that live beside the tracked inventory but never in git.
+IGNORED = ("state.json", "last-changes.json", ".lock", ".run.lock", "last-run.json", "runs/",
+           "snmp-credentials.json", "probe-neighbours.json", "alerts-state.json", "site/")
 TRACKED_FIELDS = ("mgmt_ip", "base_mac", "hostname", "version", "model", "serial", "platform",
                   "role", "site")
 

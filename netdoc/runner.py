@@ -1,0 +1,226 @@
+"""One unattended run: per client, take the lock, run the stages inside the time
+budget, write the run report, send the alerts, print a summary.
+
+Safe to kill at any moment: every file is written atomically, the lock is a
+kernel lock (flock) that dies with the process, and the next run simply starts
+over. SIGTERM (systemd stop) abandons the current devices and still writes the
+report within a few seconds.
+"""
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import signal
+import sys
+import time
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from types import FrameType
+from typing import Any, Iterator
+
+from netdoc import budget
+from netdoc.config import Client, Config
+from netdoc.errors import NetdocError, StoreError
+from netdoc.fsutil import atomic_write, stable_json
+from netdoc.pipeline import Event, StageOutcome, run_client_stages
+from netdoc.secrets import redact
+
+log = logging.getLogger("netdoc.run")
+
+REPORTS_KEPT = 100
+EXIT_OK, EXIT_FAILURES, EXIT_TERMINATED = 0, 1, 143
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived: stop what we are doing, keep what is written."""
+
+
+class ClientLocked(NetdocError):
+    """Another netdoc run is working on this client."""
+
+
+@dataclass
+class RunReport:
+    client: str
+    started: str
+    finished: str = ""
+    seconds: float = 0.0
+    status: str = "ok"  # ok | failures | locked | terminated | error
+    stages: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    failures: list[dict[str, str]] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    alerts: list[str] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        return {"ok": EXIT_OK, "terminated": EXIT_TERMINATED}.get(self.status, EXIT_FAILURES)
+
+
+def run(config: Config, stages: list[str], client_name: str | None,
+        as_json: bool = False) -> int:
+    reports = []
+    with _sigterm_raises():
+        with budget.budget(config.run.budget):
+            for client in config.selected_clients(client_name):
+                report = run_client(config, client, stages)
+                reports.append(report)
+                if report.status == "terminated":
+                    break
+    if as_json:
+        sys.stdout.write(redact(stable_json({"runs": [asdict(r) for r in reports]})))
+    for report in reports:
+        print_summary(report)
+    return max((r.exit_code for r in reports), default=EXIT_OK)
+
+
+def run_client(config: Config, client: Client, stages: list[str]) -> RunReport:
+    report = RunReport(client=client.name, started=_now())
+    started = time.monotonic()
+    folder = config.inventory_dir(client.name)
+    try:
+        with client_lock(folder, config.run.lock_wait):
+            outcomes: list[StageOutcome] = []
+            try:
+                outcomes = run_client_stages(config, client, stages)
+            except Terminated:
+                report.status = "terminated"
+            _fill(report, outcomes)
+            if "discover" in stages or "backup" in stages:
+                report.alerts = _send_alerts(config, client, report)
+    except ClientLocked as exc:
+        report.status = "locked"
+        report.failures.append({"host": "-", "name": "", "reason": str(exc)})
+    except StoreError as exc:
+        report.status = "error"
+        report.failures.append({"host": "-", "name": "", "reason": str(exc)})
+    report.finished = _now()
+    report.seconds = round(time.monotonic() - started, 3)
+    if report.status != "locked":
+        _write_report(folder, report)
+    return report
+
+
+def _fill(report: RunReport, outcomes: list[StageOutcome]) -> None:
+    for outcome in outcomes:
+        report.stages.append({"stage": outcome.stage, "built": outcome.built,
+                              "summary": outcome.summary, "seconds": outcome.seconds,
+                              "changes": outcome.changes, "outputs": outcome.outputs,
+                              "failed": len(outcome.failures), "skipped": len(outcome.skipped)})
+        report.events += [asdict(e) for e in outcome.events]
+        report.failures += [{"stage": outcome.stage, **asdict(f)} for f in outcome.failures]
+        report.skipped += [f"{outcome.stage}: {s}" for s in outcome.skipped]
+    if report.status == "ok" and (report.failures or report.skipped):
+        report.status = "failures"
+
+
+def _send_alerts(config: Config, client: Client, report: RunReport) -> list[str]:
+    try:
+        from netdoc.alerts import deliver
+    except ModuleNotFoundError:
+        return []
+    events = [Event(**e) for e in report.events]
+    return deliver(config, client, events, report)
+
+
+def _write_report(folder: Path, report: RunReport) -> None:
+    runs = folder / "runs"
+    text = redact(stable_json(asdict(report)))
+    try:
+        atomic_write(runs / f"{report.started.replace(':', '')}.json", text)
+        atomic_write(folder / "last-run.json", text)
+        for old in sorted(runs.glob("*.json"))[:-REPORTS_KEPT]:
+            old.unlink()
+    except (StoreError, OSError) as exc:
+        log.error("[%s] could not write the run report: %s", report.client, exc)
+
+
+def print_summary(report: RunReport) -> None:
+    """The human summary, on stderr (stdout stays for --json)."""
+    out = sys.stderr
+    print(f"[{report.client}] run {report.status} in {report.seconds:.1f} s", file=out)
+    for stage in report.stages:
+        print(f"  {stage['stage']}: {stage['summary']} ({stage['seconds']:.1f} s)", file=out)
+        for what, path in sorted(stage["outputs"].items()):
+            print(f"      {what}: {path}", file=out)
+    for event in report.events:
+        detail = f": {event['detail']}" if event["detail"] else ""
+        print(f"  change: {event['kind']} {event['device']}{detail}", file=out)
+    for failure in report.failures:
+        label = failure.get("name") or failure["host"]
+        print(f"  FAILED {label}: {redact(failure['reason'])}", file=out)
+    for skipped in report.skipped:
+        print(f"  SKIPPED {skipped}", file=out)
+    for alert in report.alerts:
+        print(f"  alert: {alert}", file=out)
+
+
+# ---------------------------------------------------------------- locking
+
+@contextmanager
+def client_lock(folder: Path, wait: float) -> Iterator[None]:
+    """At most one run per client; wait up to `wait` seconds for the other to finish.
+
+    flock() dies with its process, so a run killed with SIGKILL never leaves a
+    lock behind: the next run notices the stale holder's note and takes over.
+    """
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        handle = open(folder / ".run.lock", "a+")
+    except OSError as exc:
+        raise StoreError(f"cannot create {folder}: {exc.strerror or exc}") from None
+    deadline = time.monotonic() + wait
+    try:
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise ClientLocked(f"another netdoc run is working on this client "
+                                       f"({_holder(handle)}); waited {wait:g} s. Try again "
+                                       f"later or raise run.lock_wait") from None
+                time.sleep(0.2)
+        previous = _holder(handle)
+        if previous != "unknown":
+            log.debug("lock taken over from a finished or killed run (%s)", previous)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(json.dumps({"pid": os.getpid(), "since": _now()}))
+        handle.flush()
+        yield
+    finally:
+        handle.close()
+
+
+def _holder(handle: Any) -> str:
+    try:
+        handle.seek(0)
+        note = json.loads(handle.read() or "{}")
+        return f"pid {note['pid']}, since {note['since']}"
+    except (ValueError, KeyError, OSError):
+        return "unknown"
+
+
+@contextmanager
+def _sigterm_raises() -> Iterator[None]:
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise Terminated()
+
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread (e.g. inside a test runner thread)
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
