@@ -34,6 +34,19 @@ Schema (every key but `name` optional):
       volatile: ['^! Last configuration change']   # regexes of whole lines to drop
       secrets:                   # regexes; the named group 'secret' is masked
         - '^ *snmp-server community (?P<secret>\S+)'
+      secret_blocks:             # multi-line secrets (keys, certificates): from a line
+        - {begin: 'BEGIN .*PRIVATE KEY', end: 'END .*PRIVATE KEY'}  # matching begin to
+                                 # one matching end, the lines between are masked as one
+      transport: cli             # cli (interactive shell via netmiko, the default) or
+                                 # exec (one SSH exec request per command: pfSense, OPNsense)
+      pager: ['--More--']        # regexes: seen in the cleaned output = truncated, refused
+      facts:                     # context stored in the metadata file, not in the config
+        commands: ["show version"]
+        version: 'Version ([^ ,]+)'   # regexes on the facts output, first group is the value
+        model: '...'
+        serial: '...'
+      variants:                  # alternative recipes, chosen as `platform: NAME:VARIANT`
+        set: {commands: ["show configuration | display set"]}   # keys override the above
 """
 from __future__ import annotations
 
@@ -67,6 +80,12 @@ class BackupRecipe:
     volatile: tuple[re.Pattern[str], ...] = ()
     secrets: tuple[re.Pattern[str], ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
+    secret_blocks: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = ()
+    transport: str = "cli"
+    pager: tuple[re.Pattern[str], ...] = ()
+    facts_commands: tuple[str, ...] = ()
+    facts: dict[str, re.Pattern[str]] = field(default_factory=dict)
+    variants: dict[str, "BackupRecipe"] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -99,23 +118,43 @@ def _regexes(values: Any, where: str) -> tuple[re.Pattern[str], ...]:
     return tuple(_regex(v, where) for v in (values or []))
 
 
+_RECIPE_KEYS = {"commands", "enable", "end_marker", "strip_until", "volatile", "secrets",
+                "secret_blocks", "transport", "pager", "facts", "variants"}
+
+
+def _backup_recipe(backup: dict[str, Any], source: str) -> BackupRecipe:
+    where = f"{source}: backup"
+    if backup.get("transport", "cli") not in ("cli", "exec"):
+        raise ProfileError(f"{where}.transport: expected cli or exec, "
+                           f"got {backup.get('transport')!r}")
+    facts = dict(backup.get("facts") or {})
+    variants = backup.get("variants") or {}
+    base = {k: v for k, v in backup.items() if k != "variants"}
+    return BackupRecipe(
+        commands=tuple(backup.get("commands") or ()),
+        enable=bool(backup.get("enable", False)),
+        end_marker=_regex(backup["end_marker"], where) if backup.get("end_marker") else None,
+        strip_until=_regex(backup["strip_until"], where) if backup.get("strip_until") else None,
+        volatile=_regexes(backup.get("volatile"), where),
+        secrets=_regexes(backup.get("secrets"), where),
+        extra={k: v for k, v in backup.items() if k not in _RECIPE_KEYS},
+        secret_blocks=tuple((_regex(b["begin"], where), _regex(b["end"], where))
+                            for b in backup.get("secret_blocks") or ()),
+        transport=str(backup.get("transport", "cli")),
+        pager=_regexes(backup.get("pager"), where),
+        facts_commands=tuple(facts.pop("commands", None) or ()),
+        facts={k: _regex(v, where) for k, v in facts.items()},
+        # a variant is the base recipe with some keys replaced
+        variants={str(name): _backup_recipe({**base, **(body or {})}, f"{source} variant {name}")
+                  for name, body in variants.items()})
+
+
 def parse_profile(data: dict[str, Any], source: str) -> Profile:
     if not isinstance(data, dict) or not data.get("name"):
         raise ProfileError(f"{source}: a profile needs a 'name'")
     match = data.get("match") or {}
     backup = data.get("backup")
-    recipe = None
-    if backup:
-        known = {"commands", "enable", "end_marker", "strip_until", "volatile", "secrets"}
-        recipe = BackupRecipe(
-            commands=tuple(backup.get("commands") or ()),
-            enable=bool(backup.get("enable", False)),
-            end_marker=_regex(backup["end_marker"], source) if backup.get("end_marker") else None,
-            strip_until=_regex(backup["strip_until"], source) if backup.get("strip_until")
-            else None,
-            volatile=_regexes(backup.get("volatile"), source),
-            secrets=_regexes(backup.get("secrets"), source),
-            extra={k: v for k, v in backup.items() if k not in known})
+    recipe = _backup_recipe(backup, source) if backup else None
     return Profile(
         name=str(data["name"]),
         vendor=str(data.get("vendor", "")),

@@ -1,0 +1,193 @@
+"""Backing up one device: log in, fetch, clean, mask, check. Never raises for device trouble.
+
+Runs in a worker thread; everything it needs comes in a `DeviceJob`, everything
+it found goes out in a `DeviceResult` (a config, or the reason there is none).
+"""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from netdoc.backup.clean import IncompleteOutput, apply_recipe, check_complete, terminal_text
+from netdoc.backup.hostkeys import HostKeyStore
+from netdoc.backup.platforms import Plan, plan_for
+from netdoc.backup.secrets import mask_secrets
+from netdoc.backup.targets import BackupTarget
+from netdoc.backup.transport import (ConfigSource, FetchRequest, HostKey, LoginFailed, RawFetch,
+                                     detect_device_type)
+from netdoc.errors import BackupError, HostKeyChanged, NetdocError, SecretError
+from netdoc.profiles import BackupRecipe
+
+log = logging.getLogger("netdoc.backup")
+
+
+@dataclass
+class DeviceJob:
+    target: BackupTarget
+    source: ConfigSource
+    host_keys: HostKeyStore
+    timeout: float
+    shrink_limit: float
+    mask_key: bytes | None            # None: `secrets: keep`
+    last_good: str | None = None      # the stored config, for the shrink check
+    detected_platform: str = ""       # remembered from an earlier autodetection
+    default_variants: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class DeviceResult:
+    target: BackupTarget
+    config: str = ""
+    metadata: dict[str, Any] = field(default_factory=dict)
+    error: str = ""
+    detected_platform: str = ""
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.error
+
+
+def backup_device(job: DeviceJob) -> DeviceResult:
+    started = time.monotonic()
+    deadline = started + job.timeout
+    result = DeviceResult(target=job.target, detected_platform=job.detected_platform)
+    try:
+        _backup(job, deadline, result)
+    except NetdocError as exc:
+        result.error = getattr(exc, "reason", None) or str(exc)
+    except Exception as exc:  # noqa: BLE001 - one device's surprise must not stop the others
+        log.exception("%s: unexpected error", job.target.label)
+        result.error = f"unexpected error ({exc.__class__.__name__}: {exc}); please report it"
+    if result.error:
+        result.config, result.metadata = "", {}
+    result.seconds = round(time.monotonic() - started, 3)
+    return result
+
+
+def _backup(job: DeviceJob, deadline: float, result: DeviceResult) -> None:
+    target = job.target
+    credentials = target.ssh_credentials()
+    if not credentials:
+        raise BackupError(target.host, "no SSH credentials: list a credential set with an ssh: "
+                                       "part under the site's or the device's credentials")
+    platform = target.platform or job.detected_platform
+    if not platform:
+        platform = _autodetect(job, credentials, deadline)
+        result.detected_platform = platform
+    plan = plan_for(target.host, platform, job.default_variants)
+    raw, used = _fetch(job, plan, credentials, deadline)
+    config = _config_text(raw, plan.recipe)
+    if job.mask_key is not None:
+        config = mask_secrets(config, plan.recipe, job.mask_key)
+    try:
+        check_complete(config, plan.recipe, job.last_good, job.shrink_limit)
+    except IncompleteOutput as exc:
+        raise BackupError(target.host, f"{exc}; the last good backup is kept") from None
+    result.config = config
+    result.metadata = _metadata(target, plan, raw, used, bool(result.detected_platform
+                                                               or job.detected_platform))
+
+
+def _autodetect(job: DeviceJob, credentials: list[tuple[str, Any]], deadline: float) -> str:
+    target = job.target
+    for name, ssh in credentials:
+        password = _reveal(ssh.password, target.host, name)
+        try:
+            found, key = detect_device_type(target.host, target.port, ssh.username, password,
+                                            job.host_keys.known(target.host, target.port),
+                                            deadline)
+        except LoginFailed:
+            continue
+        except HostKeyChanged as exc:
+            _park(job, exc)
+            raise
+        if key is not None:
+            job.host_keys.remember(target.host, target.port, key)
+        if not found:
+            raise BackupError(target.host, "platform unknown and netmiko's SSH autodetection "
+                                           "did not recognise the device; set platform: for it "
+                                           "in netdoc.yaml")
+        log.info("%s: autodetected platform %s", target.label, found)
+        return found
+    raise BackupError(target.host, _login_refused(credentials))
+
+
+def _fetch(job: DeviceJob, plan: Plan, credentials: list[tuple[str, Any]],
+           deadline: float) -> tuple[RawFetch, str]:
+    target, recipe = job.target, plan.recipe
+    for name, ssh in credentials:
+        request = FetchRequest(
+            host=target.host, port=target.port, device_type=plan.driver,
+            username=ssh.username, password=_reveal(ssh.password, target.host, name),
+            enable_secret=_reveal(ssh.enable, target.host, name),
+            key_file=ssh.key_file, commands=recipe.facts_commands + recipe.commands,
+            enable=recipe.enable, transport=recipe.transport,
+            known_key=job.host_keys.known(target.host, target.port))
+        try:
+            raw = job.source.fetch(request, deadline)
+        except LoginFailed:
+            log.debug("%s: credential set %s refused", target.label, name)
+            continue
+        except HostKeyChanged as exc:
+            _park(job, exc)
+            raise
+        if raw.host_key is not None:
+            job.host_keys.remember(target.host, target.port, raw.host_key)
+        return raw, name
+    raise BackupError(target.host, _login_refused(credentials))
+
+
+def _config_text(raw: RawFetch, recipe: BackupRecipe) -> str:
+    parts = [apply_recipe(terminal_text(raw.outputs.get(command, ""), command, raw.prompt),
+                          recipe) for command in recipe.commands]
+    return "".join(part for part in parts if part)
+
+
+def _metadata(target: BackupTarget, plan: Plan, raw: RawFetch, credential: str,
+              autodetected: bool) -> dict[str, Any]:
+    facts_text = "\n".join(terminal_text(raw.outputs.get(c, ""), c, raw.prompt)
+                           for c in plan.recipe.facts_commands)
+    found = {}
+    for key, pattern in plan.recipe.facts.items():
+        match = pattern.search(facts_text)
+        if match:
+            found[key] = (match.group(1) if match.groups() else match.group(0)).strip()
+    device = target.device
+    meta: dict[str, Any] = {
+        "name": target.name, "site": target.site, "host": target.host,
+        "platform": plan.platform, "vendor": plan.profile.vendor, "os": plan.profile.os,
+        "driver": plan.driver, "commands": list(plan.recipe.commands),
+        "credential_set": credential,
+    }
+    for key in ("version", "model", "serial"):
+        value = found.get(key) or (getattr(device, key, "") if device else "")
+        if value:
+            meta[key] = value
+    for key, value in sorted(found.items()):
+        meta.setdefault(key, value)
+    if autodetected:
+        meta["autodetected"] = True
+    return meta
+
+
+def _park(job: DeviceJob, exc: HostKeyChanged) -> None:
+    offered: HostKey | None = getattr(exc, "offered", None)
+    if offered is not None:
+        job.host_keys.park(job.target.host, job.target.port, offered)
+
+
+def _reveal(secret: Any, host: str, credential: str) -> str:
+    if secret is None:
+        return ""
+    try:
+        return str(secret.reveal())
+    except SecretError as exc:
+        raise BackupError(host, f"credential set {credential!r}: {exc}") from None
+
+
+def _login_refused(credentials: list[tuple[str, Any]]) -> str:
+    names = ", ".join(f"{name} (user {ssh.username})" for name, ssh in credentials)
+    return f"login refused with every credential set tried: {names}; check username/password"

@@ -1,0 +1,231 @@
+"""The backup stage: every device of one client, a bounded pool, one commit.
+
+    backup_client(config, client) -> StageOutcome     (what `netdoc backup` runs)
+
+Devices are fetched in parallel (backup.concurrency workers); each has
+backup.timeout seconds from its first packet to its last, after which its
+session is cut off and it fails alone. Results are then written under the
+repository lock: the configs that came back whole replace the stored ones,
+failed devices keep their last good file, and one commit records the run.
+"""
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any, Callable
+
+from netdoc.backup.device import DeviceJob, DeviceResult, backup_device
+from netdoc.backup.hostkeys import HostKeyStore
+from netdoc.backup.secrets import load_mask_key
+from netdoc.backup.state import (DeviceState, describe_age, load_states, save_states,
+                                 state_dir)
+from netdoc.backup.store import ConfigRepository, RepositoryLock, StoredConfig
+from netdoc.backup.targets import BackupTarget, backup_targets
+from netdoc.backup.transport import ConfigSource, NetmikoSource
+from netdoc.config import Client, Config
+from netdoc.pipeline import DeviceFailure, StageOutcome
+
+log = logging.getLogger("netdoc.backup")
+
+CUT_OFF_GRACE = 2.0  # seconds past a device's limit before its session is closed from outside
+LOCK_NAME = "repository.lock"
+
+
+def backup_client(config: Config, client: Client) -> StageOutcome:
+    return run_backup(config, client, NetmikoSource())
+
+
+def run_backup(config: Config, client: Client, source: ConfigSource,
+               clock: Callable[[], float] = time.time) -> StageOutcome:
+    started = time.monotonic()
+    folder = state_dir(config, client.name)
+    targets = backup_targets(config, client)
+    repository = ConfigRepository(config.backups_dir(client.name))
+    states = load_states(folder)
+    host_keys = HostKeyStore(folder)  # one instance: its lock serialises the workers' writes
+    mask_key = None if client.secrets == "keep" else load_mask_key(folder)
+    variants = dict(getattr(client, "backup_variants", None) or {})
+    jobs = [DeviceJob(
+        target=target, source=source, host_keys=host_keys, timeout=config.backup.timeout,
+        shrink_limit=config.backup.shrink_limit, mask_key=mask_key,
+        last_good=repository.read(target.path),
+        detected_platform=_remembered_detection(states, target), default_variants=variants)
+        for target in targets]
+    results = _run_pool(jobs, config.backup.concurrency, config.backup.timeout, source)
+    outcome = _store(config, client, repository, folder, results, clock())
+    outcome.seconds = round(time.monotonic() - started, 3)
+    return outcome
+
+
+def _remembered_detection(states: dict[str, DeviceState], target: BackupTarget) -> str:
+    state = states.get(target.path)
+    return state.detected_platform if state and not target.platform else ""
+
+
+# ---------------------------------------------------------------- the pool
+
+def _run_pool(jobs: list[DeviceJob], concurrency: int, timeout: float,
+              source: ConfigSource) -> list[DeviceResult]:
+    if not jobs:
+        return []
+    started: dict[int, float] = {}
+    lock = threading.Lock()
+
+    def work(index: int) -> DeviceResult:
+        with lock:
+            started[index] = time.monotonic()
+        return backup_device(jobs[index])
+
+    results: dict[int, DeviceResult] = {}
+    with ExitStack() as stack:
+        progress = stack.enter_context(_Progress(len(jobs)))
+        pool = ThreadPoolExecutor(max_workers=min(concurrency, len(jobs)),
+                                  thread_name_prefix="backup")
+        stack.callback(pool.shutdown, wait=True, cancel_futures=True)
+        futures: dict[Future[DeviceResult], int] = {pool.submit(work, i): i
+                                                    for i in range(len(jobs))}
+        pending = set(futures)
+        while pending:
+            done, pending = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
+            for future in done:
+                index = futures[future]
+                results.setdefault(index, future.result())
+                progress.advance(jobs[index].target, results[index])
+            _cut_off_overdue(jobs, started, lock, results, timeout, source, progress)
+    return [results[i] for i in range(len(jobs))]
+
+
+def _cut_off_overdue(jobs: list[DeviceJob], started: dict[int, float], lock: threading.Lock,
+                     results: dict[int, DeviceResult], timeout: float, source: ConfigSource,
+                     progress: "_Progress") -> None:
+    """A device past its limit (plus grace) is failed now and its session closed."""
+    now = time.monotonic()
+    with lock:
+        overdue = [i for i, t in started.items() if i not in results
+                   and now - t > timeout + CUT_OFF_GRACE]
+    for index in overdue:
+        target = jobs[index].target
+        source.abort(target.host, target.port)
+        results[index] = DeviceResult(target=target, error=f"no result within backup.timeout "
+                                                           f"({timeout:g} s): session cut off",
+                                      seconds=round(now - started[index], 3))
+        progress.advance(target, results[index])
+
+
+class _Progress:
+    """A rich progress bar on stderr, only when stderr is a terminal."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.bar: Any = None
+        self.task: Any = None
+
+    def __enter__(self) -> "_Progress":
+        if sys.stderr.isatty():
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+            self.bar = Progress(TextColumn("backup"), BarColumn(), MofNCompleteColumn(),
+                                TextColumn("{task.description}"),
+                                console=Console(stderr=True), transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task("", total=self.total)
+        return self
+
+    def advance(self, target: BackupTarget, result: DeviceResult) -> None:
+        if self.bar is not None:
+            self.bar.update(self.task, advance=1,
+                            description=f"{target.label}: {'ok' if result.ok else 'FAILED'}")
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+# ---------------------------------------------------------------- storing
+
+def _store(config: Config, client: Client, repository: ConfigRepository, folder: Path,
+           results: list[DeviceResult], now: float) -> StageOutcome:
+    outcome = StageOutcome(stage="backup", client=client.name)
+    stored = [StoredConfig(r.target.path, r.target.label, r.config, r.metadata)
+              for r in results if r.ok]
+    failed = [r for r in results if not r.ok]
+    with RepositoryLock(folder / LOCK_NAME):
+        states = load_states(folder)  # again: another run may have finished meanwhile
+        commit = repository.write_and_commit(
+            stored, [f"{r.target.label}: {r.error}" for r in failed])
+        for result in results:
+            _update_state(states, result, now)
+        save_states(folder, states)
+    if client.remote and (commit.commit or _never_pushed(repository)):
+        ok, error = repository.push(client.remote)
+        if not ok:
+            outcome.failures.append(DeviceFailure(host="-", name="git remote", reason=(
+                f"{error}; the commit is kept locally and will be pushed by the next run")))
+    for result in failed:
+        state = states[result.target.path]
+        outcome.failures.append(DeviceFailure(
+            host=result.target.host, name=result.target.label.split(" (")[0],
+            reason=f"{result.error} ({_failure_context(state)})"))
+    outcome.changes = [f"changed {n}" for n in commit.changed] + \
+        [f"added {n}" for n in commit.added]
+    stale = _stale(results, states, config.backup.max_age_hours, now)
+    outcome.changes += [f"stale {label}: last good backup {age}" for label, age in stale]
+    outcome.outputs = {"repository": str(repository.folder),
+                       "backup state": str(folder / "backup-state.json")}
+    if commit.commit:
+        outcome.outputs["commit"] = commit.commit[:12]
+    unchanged = len(results) - len(failed) - len(commit.added) - len(commit.changed)
+    outcome.summary = (f"{len(results)} device(s): {len(commit.changed)} changed, "
+                       f"{len(commit.added)} added, {unchanged} unchanged, {len(failed)} failed"
+                       + (f", {len(stale)} stale" if stale else "")
+                       + (f"; commit {commit.commit[:12]}" if commit.commit else "; no commit"))
+    return outcome
+
+
+def _update_state(states: dict[str, DeviceState], result: DeviceResult, now: float) -> None:
+    target = result.target
+    state = states.setdefault(target.path, DeviceState(path=target.path))
+    state.host, state.port, state.name, state.site = target.host, target.port, target.name, \
+        target.site
+    state.platform = result.metadata.get("platform", "") or target.platform or state.platform
+    if result.detected_platform:
+        state.detected_platform = result.detected_platform
+    if result.ok:
+        state.record_success(now)
+    else:
+        state.record_failure(now, result.error)
+
+
+def _failure_context(state: DeviceState) -> str:
+    age = describe_age(state.age_hours())
+    times = state.consecutive_failures
+    return (f"failure {times} in a row; " if times > 1 else "") + \
+        (f"last good backup {age}" if state.last_success else "never backed up")
+
+
+def _stale(results: list[DeviceResult], states: dict[str, DeviceState], max_age: float,
+           now: float) -> list[tuple[str, str]]:
+    stale = []
+    for result in results:
+        state = states[result.target.path]
+        if state.is_stale(max_age, now):
+            stale.append((result.target.label, describe_age(state.age_hours(now))))
+    return stale
+
+
+def _never_pushed(repository: ConfigRepository) -> bool:
+    """True when main is ahead of what the remote last acknowledged (or never pushed)."""
+    repo = repository.repo
+    if not repo.head.is_valid():
+        return False
+    try:
+        tracking = repo.refs["origin/main"]  # type: ignore[index]
+    except (IndexError, KeyError):
+        return True
+    return bool(tracking.commit.hexsha != repo.head.commit.hexsha)

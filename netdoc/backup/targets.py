@@ -1,0 +1,107 @@
+"""Which devices a client's backup covers, and how to reach each.
+
+Devices: those the inventory identified as routers, switches, firewalls and
+wireless controllers, plus every device listed in netdoc.yaml. A netdoc.yaml
+entry wins over the inventory: it can rename a device, force its platform
+(a netdoc profile name or a netmiko device_type, optionally `:VARIANT`), give
+its SSH port and credentials, or leave it out (`backup: false`/`exclude: true`).
+"""
+from __future__ import annotations
+
+import ipaddress
+import logging
+import re
+from dataclasses import dataclass, field
+
+from netdoc.config import Client, Config, CredentialSet, DeviceSeed, Site, SshCredential
+from netdoc.models import Device
+
+log = logging.getLogger("netdoc.backup")
+
+BACKUP_ROLES = ("router", "switch", "firewall", "wireless")
+
+
+@dataclass(frozen=True)
+class BackupTarget:
+    client: str
+    site: str
+    host: str
+    name: str                      # file name stem: configured name, hostname, else IP
+    platform: str = ""             # as configured or discovered; "" = autodetect
+    port: int = 22
+    credentials: tuple[CredentialSet, ...] = ()
+    device: Device | None = field(default=None, compare=False)
+
+    @property
+    def path(self) -> str:
+        """Where its config lives in the client's repository, without suffix."""
+        return f"{safe_name(self.site)}/{safe_name(self.name)}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.site}/{self.name}" + (f" ({self.host})" if self.name != self.host else "")
+
+    def ssh_credentials(self) -> list[tuple[str, SshCredential]]:
+        return [(c.name, c.ssh) for c in self.credentials if c.ssh is not None]
+
+
+def safe_name(text: str) -> str:
+    """A file-name-safe version of a device or site name (no slashes, no dot-files)."""
+    cleaned = re.sub(r"[^A-Za-z0-9._@+-]+", "_", text.strip()).strip("._") or "unnamed"
+    return cleaned[:120]
+
+
+def backup_targets(config: Config, client: Client) -> list[BackupTarget]:
+    inventory = _inventory_devices(config, client)
+    targets: list[BackupTarget] = []
+    for site in client.sites:
+        seeds: dict[str, DeviceSeed] = {seed.host: seed for seed in site.devices}
+        hosts: dict[str, Device | None] = {}
+        for device in inventory:
+            if device.site == site.name and device.role in BACKUP_ROLES and device.mgmt_ip:
+                hosts[device.mgmt_ip] = device
+        for seed in site.devices:
+            hosts.setdefault(seed.host, None)
+        for host in sorted(hosts, key=ipaddress.IPv4Address):
+            if _left_out(site, host, seeds.get(host)):
+                continue
+            targets.append(_target(config, client, site, host, seeds.get(host), hosts[host]))
+    return targets
+
+
+def _left_out(site: Site, host: str, seed: DeviceSeed | None) -> bool:
+    if seed is not None and (seed.exclude or not seed.backup):
+        return True
+    address = ipaddress.IPv4Address(host)
+    return any(address in network for network in site.exclude)
+
+
+def _target(config: Config, client: Client, site: Site, host: str, seed: DeviceSeed | None,
+            device: Device | None) -> BackupTarget:
+    names = (seed.credentials if seed and seed.credentials else site.credentials)
+    return BackupTarget(
+        client=client.name, site=site.name, host=host,
+        name=(seed.name if seed and seed.name else "") or (device.hostname if device else "")
+        or host,
+        platform=(seed.platform if seed and seed.platform else "")
+        or (device.platform if device else ""),
+        port=seed.ssh_port if seed else 22,
+        credentials=tuple(config.credentials[n] for n in names if n in config.credentials),
+        device=device)
+
+
+def _inventory_devices(config: Config, client: Client) -> list[Device]:
+    """The client's inventoried devices; none when discovery has not run or is not built."""
+    try:
+        from netdoc.inventory.store import load_devices  # type: ignore[attr-defined]
+    except ImportError:
+        return []
+    folder = config.inventory_dir(client.name)
+    if not folder.exists():
+        return []
+    try:
+        return list(load_devices(folder))
+    except Exception as exc:  # noqa: BLE001 - a broken inventory must not stop backups
+        log.warning("%s: cannot read the inventory in %s (%s); backing up the devices listed "
+                    "in netdoc.yaml only", client.name, folder, exc)
+        return []

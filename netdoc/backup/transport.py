@@ -1,0 +1,408 @@
+"""The transport seam: how raw command output gets off a device.
+
+`ConfigSource.fetch(request, deadline)` logs in, runs the commands and returns
+their raw output (echo, prompt, pager remnants and all: cleaning is the next
+stage's job). Two real implementations:
+
+    NetmikoSource  interactive CLI over SSH via netmiko (paging off, enable mode)
+                   or, for recipes with `transport: exec`, one SSH exec request per
+                   command (pfSense/OPNsense, which show a menu to shells)
+
+A test can hand the stage any other object with the same `fetch` method; the
+project's own tests prefer the real NetmikoSource against the replay server in
+tests/support/replay_server.py.
+
+Host keys: the caller passes the key it remembers for this device (or none).
+paramiko checks it before any password is sent; a mismatch raises HostKeyChanged
+carrying the key the device offered, so a technician can accept it later.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import socket
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import paramiko
+
+from netdoc.errors import BackupError, HostKeyChanged
+
+log = logging.getLogger("netdoc.backup.transport")
+
+# What a device prints at a page break; we answer it with a space so paging a
+# platform cannot disable still yields the whole config (and cleaning removes it).
+PAGER_PROMPTS = re.compile(
+    r"(?:-+ ?\(?more(?: \d+%)?\)? ?-+|<--- More --->|-- MORE --, next page: Space, next line: "
+    r"Enter, quit: Control-C|Press any key to continue(?: \(Q to quit\))?)\s*$",
+    re.IGNORECASE)
+READ_PAUSE = 0.02  # seconds between channel polls: short, so latency is the device's
+MAX_PAGES = 5000   # a pager that never ends is cut off here, or at the deadline
+
+
+@dataclass(frozen=True)
+class HostKey:
+    key_type: str  # e.g. "ssh-ed25519"
+    base64: str
+
+    @property
+    def fingerprint(self) -> str:
+        return _fingerprint(self.key_type, self.base64)
+
+
+@dataclass(frozen=True)
+class FetchRequest:
+    host: str
+    port: int
+    device_type: str              # netmiko device_type
+    username: str
+    password: str = ""
+    enable_secret: str = ""
+    key_file: str = ""
+    commands: tuple[str, ...] = ()
+    enable: bool = False          # enter privileged mode (only with an enable_secret)
+    transport: str = "cli"        # "cli" or "exec"
+    known_key: HostKey | None = None
+
+
+@dataclass
+class RawFetch:
+    outputs: dict[str, str] = field(default_factory=dict)  # command -> raw text
+    prompt: str = ""              # the base prompt netmiko found (cli only)
+    host_key: HostKey | None = None
+
+
+class LoginFailed(BackupError):
+    """The device refused the username/password or key: the next credential set may work."""
+
+
+class ConfigSource(Protocol):
+    def fetch(self, request: FetchRequest, deadline: float) -> RawFetch: ...
+
+    def abort(self, host: str, port: int) -> None:
+        """Cut a running fetch off (its time is up); it then fails with a timeout."""
+
+
+class NetmikoSource:
+    """The real thing: netmiko/paramiko over SSH."""
+
+    def __init__(self) -> None:
+        self._live: dict[tuple[str, int], Any] = {}
+        self._lock = threading.Lock()
+
+    def fetch(self, request: FetchRequest, deadline: float) -> RawFetch:
+        if request.transport == "exec":
+            return self._fetch_exec(request, deadline)
+        return self._fetch_cli(request, deadline)
+
+    def abort(self, host: str, port: int) -> None:
+        with self._lock:
+            live = self._live.get((host, port))
+        if live is not None:
+            try:
+                live.close()
+            except Exception:  # noqa: BLE001 - the socket may already be gone
+                pass
+
+    # ------------------------------------------------------------ interactive CLI
+    def _fetch_cli(self, request: FetchRequest, deadline: float) -> RawFetch:
+        from netmiko import ConnectHandler
+        from netmiko.exceptions import NetmikoAuthenticationException, NetmikoTimeoutException
+
+        with _known_hosts_file(request) as known_hosts:
+            try:
+                conn = ConnectHandler(**_netmiko_args(request, deadline, known_hosts))
+            except NetmikoAuthenticationException:
+                raise LoginFailed(request.host, f"login refused for user {request.username!r} "
+                                                f"(wrong password or key?)") from None
+            except NetmikoTimeoutException as exc:
+                raise _connect_error(request, exc) from None
+            except (ValueError, OSError, EOFError, paramiko.SSHException) as exc:
+                raise BackupError(request.host, f"SSH session could not be prepared: "
+                                                f"{_first_line(exc)}") from None
+        transport = conn.remote_conn_pre.get_transport() if conn.remote_conn_pre else None
+        self._register(request, transport)
+        try:
+            result = RawFetch(prompt=conn.base_prompt, host_key=_host_key_of(transport))
+            if request.enable and request.enable_secret:
+                _enter_enable(conn, request)
+            for command in request.commands:
+                result.outputs[command] = _run(conn, command, deadline, request.host)
+            return result
+        except (OSError, EOFError, paramiko.SSHException) as exc:
+            raise BackupError(request.host, _cut_off_reason(deadline, exc)) from None
+        finally:
+            self._unregister(request)
+            try:
+                conn.disconnect()
+            except Exception:  # noqa: BLE001 - the session is over either way
+                pass
+
+    # ------------------------------------------------------------ exec requests
+    def _fetch_exec(self, request: FetchRequest, deadline: float) -> RawFetch:
+        client = paramiko.SSHClient()
+        with _known_hosts_file(request) as known_hosts:
+            client.load_host_keys(str(known_hosts))
+            client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
+            try:
+                client.connect(request.host, port=request.port, username=request.username,
+                               password=request.password or None,
+                               key_filename=request.key_file or None,
+                               timeout=_left(deadline, 15), auth_timeout=_left(deadline, 15),
+                               banner_timeout=_left(deadline, 15),
+                               allow_agent=False, look_for_keys=False)
+            except paramiko.BadHostKeyException as exc:
+                raise _host_key_changed(request, exc) from None
+            except paramiko.AuthenticationException:
+                raise LoginFailed(request.host, f"login refused for user {request.username!r} "
+                                                f"(wrong password or key?)") from None
+            except (OSError, paramiko.SSHException) as exc:
+                raise BackupError(request.host, f"SSH connection to port {request.port} failed: "
+                                                f"{_first_line(exc)}") from None
+        transport = client.get_transport()
+        self._register(request, transport)
+        try:
+            result = RawFetch(host_key=_host_key_of(transport))
+            for command in request.commands:
+                result.outputs[command] = _exec(client, command, deadline, request.host)
+            return result
+        except (OSError, EOFError, paramiko.SSHException) as exc:
+            raise BackupError(request.host, _cut_off_reason(deadline, exc)) from None
+        finally:
+            self._unregister(request)
+            client.close()
+
+    def _register(self, request: FetchRequest, transport: Any) -> None:
+        with self._lock:
+            self._live[(request.host, request.port)] = transport
+
+    def _unregister(self, request: FetchRequest) -> None:
+        with self._lock:
+            self._live.pop((request.host, request.port), None)
+
+
+def detect_device_type(host: str, port: int, username: str, password: str,
+                       known_key: HostKey | None, deadline: float) -> tuple[str, HostKey | None]:
+    """netmiko's SSH autodetection; returns ("", key) when nothing matched."""
+    from netmiko import SSHDetect
+    from netmiko.exceptions import NetmikoAuthenticationException, NetmikoTimeoutException
+
+    request = FetchRequest(host=host, port=port, device_type="autodetect", username=username,
+                           password=password, known_key=known_key)
+    with _known_hosts_file(request) as known_hosts:
+        args = _netmiko_args(request, deadline, known_hosts)
+        try:
+            detector = SSHDetect(**args)
+        except NetmikoAuthenticationException:
+            raise LoginFailed(host, f"login refused for user {username!r}") from None
+        except NetmikoTimeoutException as exc:
+            raise _connect_error(request, exc) from None
+    try:
+        pre = detector.connection.remote_conn_pre
+        transport = pre.get_transport() if pre is not None else None
+        key = _host_key_of(transport)
+        best = detector.autodetect() or ""
+        return best, key
+    except (OSError, EOFError, paramiko.SSHException) as exc:
+        raise BackupError(host, f"autodetection failed: {_first_line(exc)}") from None
+    finally:
+        try:
+            detector.connection.disconnect()
+        except Exception:  # noqa: BLE001
+            pass
+
+
+# ---------------------------------------------------------------- helpers
+
+def _netmiko_args(request: FetchRequest, deadline: float, known_hosts: Path) -> dict[str, Any]:
+    budget = _left(deadline, 30)
+    return {
+        "device_type": request.device_type, "host": request.host, "port": request.port,
+        "username": request.username, "password": request.password,
+        "secret": request.enable_secret,
+        "use_keys": bool(request.key_file), "key_file": request.key_file or None,
+        "allow_agent": False,
+        # host keys: only the one we remember for this device is loaded; a new device's
+        # key is accepted here and remembered by the caller after the session
+        "ssh_strict": False, "system_host_keys": False,
+        "alt_host_keys": True, "alt_key_file": str(known_hosts),
+        "conn_timeout": budget, "auth_timeout": budget, "banner_timeout": budget,
+        "read_timeout_override": _left(deadline, 60), "fast_cli": True,
+    }
+
+
+class _known_hosts_file:
+    """A private temporary known_hosts holding only this device's remembered key.
+
+    One file per connection: paramiko rewrites the file it loaded when it adds a
+    key, and concurrent sessions must not trample each other's files.
+    """
+
+    def __init__(self, request: FetchRequest) -> None:
+        self.request = request
+        self.folder: tempfile.TemporaryDirectory[str] | None = None
+
+    def __enter__(self) -> Path:
+        self.folder = tempfile.TemporaryDirectory(prefix="netdoc-hostkey-")
+        path = Path(self.folder.name) / "known_hosts"
+        keys = paramiko.HostKeys()
+        known = self.request.known_key
+        if known is not None:
+            keys.add(_host_entry(self.request.host, self.request.port), known.key_type,
+                     paramiko.PKey.from_type_string(known.key_type,
+                                                    _b64decode(known.base64)))
+        keys.save(str(path))
+        return path
+
+    def __exit__(self, *exc: object) -> None:
+        if self.folder is not None:
+            self.folder.cleanup()
+
+
+def _host_entry(host: str, port: int) -> str:
+    return host if port == 22 else f"[{host}]:{port}"
+
+
+def _b64decode(text: str) -> bytes:
+    import base64
+
+    return base64.b64decode(text)
+
+
+def _fingerprint(key_type: str, b64: str) -> str:
+    import base64
+    import hashlib
+
+    digest = hashlib.sha256(_b64decode(b64)).digest()
+    return f"{key_type} SHA256:{base64.b64encode(digest).decode().rstrip('=')}"
+
+
+def _host_key_of(transport: Any) -> HostKey | None:
+    if transport is None:
+        return None
+    key = transport.get_remote_server_key()
+    return HostKey(key.get_name(), key.get_base64())
+
+
+def _host_key_changed(request: FetchRequest, exc: paramiko.BadHostKeyException) -> HostKeyChanged:
+    offered = HostKey(exc.key.get_name(), exc.key.get_base64())
+    expected = request.known_key.fingerprint if request.known_key else "?"
+    error = HostKeyChanged(request.host, (
+        f"SSH host key CHANGED (possible man-in-the-middle): remembered {expected}, "
+        f"device offered {offered.fingerprint}. Nothing was sent to it. If the change is "
+        f"expected (device replaced or re-keyed), accept it with: "
+        f"netdoc hostkey accept CLIENT {request.host}"))
+    error.offered = offered  # type: ignore[attr-defined]
+    return error
+
+
+def _connect_error(request: FetchRequest, exc: Exception) -> BackupError:
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, paramiko.BadHostKeyException):
+            return _host_key_changed(request, cause)
+        cause = cause.__cause__ or cause.__context__
+    text = str(exc)
+    if "TCP connection to device failed" in text:
+        return BackupError(request.host, f"no SSH answer on port {request.port} "
+                                         f"(device down, wrong port or filtered)")
+    if "Timed-out" in text or "timed out" in text.lower() or "Pattern not detected" in text:
+        return BackupError(request.host, "SSH login started but no prompt came back in time")
+    return BackupError(request.host, f"SSH connection failed: {_first_line(exc)}")
+
+
+def _enter_enable(conn: Any, request: FetchRequest) -> None:
+    try:
+        conn.enable()
+    except Exception:  # noqa: BLE001 - netmiko raises ValueError or ReadTimeout here
+        raise BackupError(request.host, "enable (privileged mode) refused: wrong enable "
+                                        "secret in the credential set?") from None
+    if not conn.check_enable_mode():
+        raise BackupError(request.host, "enable (privileged mode) refused: wrong enable "
+                                        "secret in the credential set?")
+
+
+def _run(conn: Any, command: str, deadline: float, host: str) -> str:
+    """Send one command; read until the prompt returns, answering pagers with a space."""
+    prompt = _prompt_pattern(conn.base_prompt)
+    conn.clear_buffer()
+    conn.write_channel(command + conn.RETURN)
+    output = ""
+    pages = 0
+    while True:
+        chunk = conn.read_channel()
+        if chunk:
+            output += chunk
+            tail = output[-300:]
+            if prompt.search(tail) and not output.rstrip().endswith(command.strip()):
+                return output
+            if PAGER_PROMPTS.search(tail):
+                pages += 1
+                if pages > MAX_PAGES:
+                    raise BackupError(host, f"{command!r}: the pager never ended "
+                                            f"({MAX_PAGES} pages); output refused")
+                conn.write_channel(" ")
+            continue
+        if time.monotonic() >= deadline:
+            raise BackupError(host, _stalled_reason(command, output, pages))
+        time.sleep(READ_PAUSE)
+
+
+def _stalled_reason(command: str, output: str, pages: int) -> str:
+    if pages:
+        return (f"{command!r}: time limit reached while the device kept paging "
+                f"({pages} pages, endless pager?); output refused")
+    if not output.strip():
+        return f"{command!r}: the device sent nothing before the time limit"
+    return (f"{command!r}: the device stopped answering mid-output "
+            f"({len(output)} bytes received, no prompt by the time limit); output refused")
+
+
+def _prompt_pattern(base_prompt: str) -> re.Pattern[str]:
+    # the prompt comes back as the last line: base prompt, maybe a mode, then > # $ % ] or :
+    # (a line that merely contains the hostname, like "hostname sw1", does not count)
+    return re.compile(r"(?:^|[\r\n])(?:\x1b\[[0-9;?]*[A-Za-z]|\s)*[<\[(]?"
+                      + re.escape(base_prompt.strip()) + r"[^\r\n]{0,60}[>#$%\]:]\s*$")
+
+
+def _exec(client: paramiko.SSHClient, command: str, deadline: float, host: str) -> str:
+    stdin, stdout, stderr = client.exec_command(command, timeout=_left(deadline, 3600))
+    channel = stdout.channel
+    chunks: list[bytes] = []
+    while True:
+        if channel.recv_ready():
+            chunks.append(channel.recv(65536))
+            continue
+        if channel.exit_status_ready() and not channel.recv_ready():
+            break
+        if time.monotonic() >= deadline:
+            raise BackupError(host, _stalled_reason(command, b"".join(chunks).decode(
+                "utf-8", "replace"), 0))
+        time.sleep(READ_PAUSE)
+    status = channel.recv_exit_status()
+    if status != 0:
+        error = stderr.read().decode("utf-8", "replace").strip()
+        raise BackupError(host, f"{command!r} failed with exit status {status}: "
+                                f"{_first_line(error) or 'no message'}")
+    return b"".join(chunks).decode("utf-8", "replace")
+
+
+def _cut_off_reason(deadline: float, exc: BaseException) -> str:
+    if time.monotonic() >= deadline - 0.5:
+        return "time limit reached: the session was cut off"
+    if isinstance(exc, (EOFError, socket.error)) or "closed" in str(exc).lower():
+        return f"the device closed the session: {_first_line(exc) or exc.__class__.__name__}"
+    return f"SSH error: {_first_line(exc) or exc.__class__.__name__}"
+
+
+def _left(deadline: float, cap: float) -> float:
+    return max(0.5, min(cap, deadline - time.monotonic()))
+
+
+def _first_line(value: object) -> str:
+    text = str(value).strip()
+    return text.splitlines()[0] if text else ""
