@@ -1,0 +1,527 @@
+"""SNMP collector: poll one device and return a filled-in netdoc Device.
+
+    result = await poll_device("192.0.2.1", 161, credential_sets, settings, site="hq")
+    if result.device: ...           # identified; result.credential says which set worked
+    else: print(result.error)       # why not, per credential set tried
+
+`collect(transport)` does the reading over any SnmpTransport (a live client or
+a recorded walk), so parsing and identification are testable without a network.
+Tables are walked concurrently; a table that the agent botches (loop, garbage)
+is recorded in `warnings` and the rest of the device still comes through. A
+device that stops answering fails as a whole, so no partial record replaces
+good data from an earlier run.
+"""
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import time
+from dataclasses import dataclass, field
+from typing import Awaitable, Callable, Iterable
+
+from netdoc.config import CredentialSet, SnmpSettings
+from netdoc.errors import SnmpAuthError, SnmpError, SnmpTimeout
+from netdoc.identify import Chassis, Facts, decode_capabilities, identify, snmp_rules
+from netdoc.models import ArpEntry, Device, FdbEntry, Interface, Neighbor, normalise_mac
+from netdoc.snmp import SnmpTransport
+from netdoc.snmp.client import open_client
+from netdoc.snmp.values import (SnmpValue, VarBind, integer, octets_to_ipv4, suffix, text)
+
+# ---------------------------------------------------------------- OIDs
+SYS = "1.3.6.1.2.1.1"
+SYS_DESCR, SYS_OBJECT_ID, SYS_CONTACT, SYS_NAME, SYS_LOCATION = (
+    f"{SYS}.1.0", f"{SYS}.2.0", f"{SYS}.4.0", f"{SYS}.5.0", f"{SYS}.6.0")
+LLDP_LOC_CAP_ENABLED = "1.0.8802.1.1.2.1.3.6.0"
+LLDP_LOC_CHASSIS_ID = "1.0.8802.1.1.2.1.3.2.0"
+
+IF = "1.3.6.1.2.1.2.2.1"
+IF_COLUMNS = {"descr": f"{IF}.2", "type": f"{IF}.3", "speed": f"{IF}.5", "mac": f"{IF}.6",
+              "admin": f"{IF}.7", "oper": f"{IF}.8"}
+IFX = "1.3.6.1.2.1.31.1.1.1"
+IFX_COLUMNS = {"name": f"{IFX}.1", "high_speed": f"{IFX}.15", "alias": f"{IFX}.18"}
+
+IP_AD_IFINDEX, IP_AD_MASK = "1.3.6.1.2.1.4.20.1.2", "1.3.6.1.2.1.4.20.1.3"
+IP_ADDRESS_IFINDEX, IP_ADDRESS_PREFIX = "1.3.6.1.2.1.4.34.1.3", "1.3.6.1.2.1.4.34.1.5"
+
+ENT = "1.3.6.1.2.1.47.1.1.1.1"
+ENT_CLASS = f"{ENT}.5"
+ENT_FIELDS = {"descr": 2, "name": 7, "hardware_rev": 8, "firmware_rev": 9, "software_rev": 10,
+              "serial": 11, "manufacturer": 12, "model": 13}
+CHASSIS_CLASS, STACK_CLASS = 3, 11
+
+LLDP_REM = "1.0.8802.1.1.2.1.4.1.1"
+LLDP_REM_COLUMNS = {"chassis_subtype": f"{LLDP_REM}.4", "chassis_id": f"{LLDP_REM}.5",
+                    "port_subtype": f"{LLDP_REM}.6", "port_id": f"{LLDP_REM}.7",
+                    "port_descr": f"{LLDP_REM}.8", "sys_name": f"{LLDP_REM}.9",
+                    "sys_descr": f"{LLDP_REM}.10", "caps": f"{LLDP_REM}.12"}
+LLDP_REM_MAN_ADDR_IF_SUBTYPE = "1.0.8802.1.1.2.1.4.2.1.3"
+LLDP_LOC_PORT = "1.0.8802.1.1.2.1.3.7.1"
+LLDP_LOC_COLUMNS = {"id_subtype": f"{LLDP_LOC_PORT}.2", "id": f"{LLDP_LOC_PORT}.3",
+                    "descr": f"{LLDP_LOC_PORT}.4"}
+
+CDP = "1.3.6.1.4.1.9.9.23.1.2.1.1"
+CDP_COLUMNS = {"address_type": f"{CDP}.3", "address": f"{CDP}.4", "device_id": f"{CDP}.6",
+               "device_port": f"{CDP}.7", "platform": f"{CDP}.8"}
+
+DOT1D_BASE_PORT_IFINDEX = "1.3.6.1.2.1.17.1.4.1.2"
+DOT1D_FDB_PORT, DOT1D_FDB_STATUS = "1.3.6.1.2.1.17.4.3.1.2", "1.3.6.1.2.1.17.4.3.1.3"
+DOT1Q_FDB_PORT, DOT1Q_FDB_STATUS = "1.3.6.1.2.1.17.7.1.2.2.1.2", "1.3.6.1.2.1.17.7.1.2.2.1.3"
+DOT1Q_VLAN_FDB_ID = "1.3.6.1.2.1.17.7.1.4.2.1.3"
+FDB_SELF, FDB_INVALID = 4, 2
+VTP_VLAN_STATE = "1.3.6.1.4.1.9.9.46.1.3.1.1.2"
+VTP_OPERATIONAL = 1
+CISCO_RESERVED_VLANS = range(1002, 1006)  # fddi/token-ring defaults, never hold MACs
+
+ARP_PHYS_ADDRESS, ARP_PHYS_TYPE = "1.3.6.1.2.1.4.35.1.4", "1.3.6.1.2.1.4.35.1.6"
+ARP_MEDIA_ADDRESS, ARP_MEDIA_TYPE = "1.3.6.1.2.1.4.22.1.2", "1.3.6.1.2.1.4.22.1.4"
+ARP_INVALID = 2
+
+
+@dataclass
+class PollResult:
+    """What polling one device produced. `device` is None when `error` says why."""
+
+    host: str
+    device: Device | None = None
+    credential: str = ""
+    error: str = ""
+    seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)  # tables that came back incomplete
+    no_answer: bool = False  # nothing answered at all (no agent, or v1/v2c community unknown)
+
+    @property
+    def ok(self) -> bool:
+        return self.device is not None
+
+
+# ---------------------------------------------------------------- table reading helpers
+
+class _Reader:
+    """Walks tables over one transport; a botched table becomes a warning, not a failure."""
+
+    def __init__(self, transport: SnmpTransport) -> None:
+        self.transport = transport
+        self.warnings: list[str] = []
+
+    async def walk(self, root: str) -> list[VarBind]:
+        try:
+            return await self.transport.walk(root)
+        except SnmpTimeout:
+            raise  # the device stopped answering: the whole poll fails
+        except SnmpError as exc:
+            self.warnings.append(exc.reason)
+            return list(getattr(exc, "partial", []))
+
+    async def column(self, root: str) -> dict[tuple[int, ...], SnmpValue]:
+        return {suffix(oid, root): value for oid, value in await self.walk(root)}
+
+    async def columns(self, roots: dict[str, str]) -> dict[str, dict[tuple[int, ...], SnmpValue]]:
+        names = list(roots)
+        tables = await asyncio.gather(*(self.column(roots[n]) for n in names))
+        return dict(zip(names, tables))
+
+
+def _single(index: tuple[int, ...]) -> int:
+    return index[0] if len(index) == 1 else -1
+
+
+def _octet_index(index: tuple[int, ...]) -> bytes:
+    return bytes(b & 0xFF for b in index)
+
+
+# ---------------------------------------------------------------- the pieces
+
+async def _interfaces(reader: _Reader) -> dict[int, Interface]:
+    cols = await reader.columns({**IF_COLUMNS, **IFX_COLUMNS})
+    indexes = sorted({_single(i) for table in cols.values() for i in table} - {-1})
+    found: dict[int, Interface] = {}
+    for index in indexes:
+        key = (index,)
+        speed = integer(cols["speed"].get(key))
+        high = integer(cols["high_speed"].get(key))
+        if high and (speed in (0, 4294967295) or high * 1_000_000 > speed):
+            speed = high * 1_000_000
+        descr = text(cols["descr"].get(key))
+        found[index] = Interface(
+            index=index, name=text(cols["name"].get(key)) or descr, descr=descr,
+            alias=text(cols["alias"].get(key)), mac=_mac(cols["mac"].get(key)), speed_bps=speed,
+            admin_up=integer(cols["admin"].get(key)) == 1,
+            oper_up=integer(cols["oper"].get(key)) == 1, type=integer(cols["type"].get(key)))
+    return found
+
+
+def _mac(value: SnmpValue | None) -> str:
+    if isinstance(value, bytes):
+        if len(value) == 6:
+            return normalise_mac(value)
+        return normalise_mac(text(value)) if len(value) in (12, 14, 17) else ""
+    return ""
+
+
+async def _addresses(reader: _Reader) -> dict[int, list[str]]:
+    """ifIndex -> ["a.b.c.d/len"] from ipAddrTable, else ipAddressTable."""
+    by_if: dict[int, list[str]] = {}
+    legacy, masks = await asyncio.gather(reader.column(IP_AD_IFINDEX), reader.column(IP_AD_MASK))
+    for index, if_index in legacy.items():
+        if len(index) != 4:
+            continue
+        address = ".".join(map(str, index))
+        mask = octets_to_ipv4(masks.get(index)) or "255.255.255.255"
+        try:
+            length = ipaddress.IPv4Network(f"0.0.0.0/{mask}").prefixlen
+        except ValueError:
+            length = 32
+        by_if.setdefault(integer(if_index), []).append(f"{address}/{length}")
+    if by_if:
+        return by_if
+    modern, prefixes = await asyncio.gather(reader.column(IP_ADDRESS_IFINDEX),
+                                            reader.column(IP_ADDRESS_PREFIX))
+    for index, if_index in modern.items():
+        address = _inet_index_ipv4(index)
+        if not address:
+            continue
+        pointer = prefixes.get(index)
+        length = int(str(pointer).rsplit(".", 1)[-1]) if pointer and str(pointer)[-1:].isdigit() \
+            else 32
+        by_if.setdefault(integer(if_index), []).append(f"{address}/{min(length, 32)}")
+    return by_if
+
+
+def _inet_index_ipv4(index: tuple[int, ...]) -> str:
+    """InetAddressType.InetAddress index part -> dotted quad, '' unless IPv4."""
+    if len(index) == 6 and index[0] == 1 and index[1] == 4:
+        return ".".join(map(str, index[2:]))
+    if len(index) == 5 and index[0] == 1:  # agents that leave out the length
+        return ".".join(map(str, index[1:]))
+    return ""
+
+
+async def _chassis(reader: _Reader) -> Chassis:
+    classes = await reader.column(ENT_CLASS)
+    chosen = [i for i, c in sorted(classes.items()) if integer(c) == CHASSIS_CLASS] or \
+        [i for i, c in sorted(classes.items()) if integer(c) == STACK_CLASS]
+    if not chosen:
+        return Chassis()
+    rows = []
+    for index in chosen[:4]:  # stacks: the first members are enough to find a serial
+        dotted = ".".join(map(str, index))
+        values = await reader.transport.get([f"{ENT}.{col}.{dotted}" for col in ENT_FIELDS.values()])
+        rows.append(Chassis(**{name: text(values.get(f"{ENT}.{col}.{dotted}"))
+                               for name, col in ENT_FIELDS.items()}))
+    return next((row for row in rows if row.serial), rows[0])
+
+
+def _port_id_text(subtype: int, raw: SnmpValue | None) -> str:
+    """LLDP chassis/port ID to text: MACs as MACs, addresses as IPs, names as names."""
+    if subtype in (3,) and isinstance(raw, bytes) and len(raw) == 6:
+        return normalise_mac(raw)
+    return _printable(raw)
+
+
+def _chassis_id_text(subtype: int, raw: SnmpValue | None) -> str:
+    if subtype == 4 and isinstance(raw, bytes) and len(raw) == 6:
+        return normalise_mac(raw)
+    if subtype == 5 and isinstance(raw, bytes) and len(raw) == 5 and raw[0] == 1:
+        return ".".join(str(b) for b in raw[1:])
+    return _printable(raw)
+
+
+def _printable(raw: SnmpValue | None) -> str:
+    if isinstance(raw, bytes):
+        try:
+            decoded = raw.rstrip(b"\x00").decode("utf-8")
+            if decoded.isprintable():
+                return decoded.strip()
+        except UnicodeDecodeError:
+            pass
+        return normalise_mac(raw) if len(raw) == 6 else raw.hex(":")
+    return text(raw)
+
+
+async def _lldp(reader: _Reader, interfaces: dict[int, Interface],
+                base_ports: dict[int, int]) -> list[Neighbor]:
+    remote, local, man = await asyncio.gather(
+        reader.columns(LLDP_REM_COLUMNS), reader.columns(LLDP_LOC_COLUMNS),
+        reader.column(LLDP_REM_MAN_ADDR_IF_SUBTYPE))
+    addresses: dict[tuple[int, ...], str] = {}
+    for index in man:  # timeMark.localPort.remIndex.addrSubtype.addrLen.addr...
+        if len(index) >= 9 and index[3] == 1 and index[4] == 4:
+            addresses.setdefault(index[:3], ".".join(map(str, index[5:9])))
+    neighbors = []
+    rows = sorted({i[:3] for table in remote.values() for i in table if len(i) >= 3})
+    for row in rows:
+        get = {name: table.get(row) for name, table in remote.items()}
+        neighbors.append(Neighbor(
+            protocol="lldp", local_port=_lldp_local_port(row[1], local, interfaces, base_ports),
+            remote_name=text(get["sys_name"]),
+            remote_port=_port_id_text(integer(get["port_subtype"]), get["port_id"]) or
+            text(get["port_descr"]),
+            remote_chassis_id=_chassis_id_text(integer(get["chassis_subtype"]), get["chassis_id"]),
+            remote_mgmt_ip=addresses.get(row, ""), remote_platform=text(get["sys_descr"]),
+            remote_capabilities=decode_capabilities(get["caps"])))
+    return neighbors
+
+
+def _lldp_local_port(port: int, local: dict[str, dict[tuple[int, ...], SnmpValue]],
+                     interfaces: dict[int, Interface], base_ports: dict[int, int]) -> str:
+    """lldpLocPortNum -> interface name; agents number ports by ifIndex, bridge port or own."""
+    by_name = {i.name: i.name for i in interfaces.values()}
+    by_name.update({i.descr: i.name for i in interfaces.values() if i.descr})
+    port_id = _printable(local["id"].get((port,)))
+    port_descr = text(local["descr"].get((port,)))
+    for candidate in (port_id, port_descr):
+        if candidate in by_name:
+            return by_name[candidate]
+    if port in interfaces and not local["id"]:
+        return interfaces[port].name
+    if port in interfaces and (not port_descr or port_descr == interfaces[port].descr):
+        return interfaces[port].name
+    if port in base_ports and base_ports[port] in interfaces:
+        return interfaces[base_ports[port]].name
+    if port in interfaces:
+        return interfaces[port].name
+    return port_descr or port_id or str(port)
+
+
+async def _cdp(reader: _Reader, interfaces: dict[int, Interface]) -> list[Neighbor]:
+    cols = await reader.columns(CDP_COLUMNS)
+    neighbors = []
+    for index in sorted({i for table in cols.values() for i in table if len(i) == 2}):
+        if_index = index[0]
+        address = cols["address"].get(index)
+        neighbors.append(Neighbor(
+            protocol="cdp", local_port=_if_name(interfaces, if_index),
+            remote_name=text(cols["device_id"].get(index)),
+            remote_port=text(cols["device_port"].get(index)),
+            remote_mgmt_ip=octets_to_ipv4(address) if integer(cols["address_type"].get(index),
+                                                              1) == 1 else "",
+            remote_platform=text(cols["platform"].get(index))))
+    return neighbors
+
+
+def _if_name(interfaces: dict[int, Interface], if_index: int) -> str:
+    return interfaces[if_index].name if if_index in interfaces else f"ifIndex {if_index}"
+
+
+async def _base_ports(reader: _Reader) -> dict[int, int]:
+    return {_single(i): integer(v) for i, v in (await reader.column(DOT1D_BASE_PORT_IFINDEX)).items()}
+
+
+async def _fdb_dot1d(reader: _Reader, interfaces: dict[int, Interface], vlan: int,
+                     base_ports: dict[int, int] | None = None) -> list[FdbEntry]:
+    ports, statuses, own_base_ports = await asyncio.gather(
+        reader.column(DOT1D_FDB_PORT), reader.column(DOT1D_FDB_STATUS),
+        _base_ports(reader) if base_ports is None else _noop(base_ports))
+    entries = []
+    for index, port in ports.items():
+        if len(index) != 6 or integer(statuses.get(index), 3) in (FDB_SELF, FDB_INVALID):
+            continue
+        if_index = own_base_ports.get(integer(port))
+        if not integer(port) or if_index is None:
+            continue
+        entries.append(FdbEntry(mac=normalise_mac(_octet_index(index)),
+                                port=_if_name(interfaces, if_index), vlan=vlan))
+    return entries
+
+
+async def _noop(value: dict[int, int]) -> dict[int, int]:
+    return value
+
+
+async def _fdb_dot1q(reader: _Reader, interfaces: dict[int, Interface],
+                     base_ports: dict[int, int]) -> list[FdbEntry]:
+    ports, statuses, fdb_ids = await asyncio.gather(
+        reader.column(DOT1Q_FDB_PORT), reader.column(DOT1Q_FDB_STATUS),
+        reader.column(DOT1Q_VLAN_FDB_ID))
+    vlan_of_fdb = {integer(fdb): index[-1] for index, fdb in fdb_ids.items() if index}
+    entries = []
+    for index, port in ports.items():
+        if len(index) != 7 or integer(statuses.get(index), 3) in (FDB_SELF, FDB_INVALID):
+            continue
+        if_index = base_ports.get(integer(port))
+        if not integer(port) or if_index is None:
+            continue
+        entries.append(FdbEntry(mac=normalise_mac(_octet_index(index[1:])),
+                                port=_if_name(interfaces, if_index),
+                                vlan=vlan_of_fdb.get(index[0], index[0])))
+    return entries
+
+
+async def _fdb_per_vlan(reader: _Reader, interfaces: dict[int, Interface]) -> list[FdbEntry]:
+    """Cisco: each VLAN's bridge table is only visible through community@vlan / context."""
+    states = await reader.column(VTP_VLAN_STATE)
+    vlans = sorted({index[-1] for index, state in states.items()
+                    if integer(state) == VTP_OPERATIONAL and index[-1] not in CISCO_RESERVED_VLANS})
+    readers = [_Reader(reader.transport.for_vlan(vlan)) for vlan in vlans]
+    tables = await asyncio.gather(*(_fdb_dot1d(r, interfaces, vlan)
+                                    for r, vlan in zip(readers, vlans)))
+    for vlan_reader in readers:
+        reader.warnings.extend(vlan_reader.warnings)
+    return [entry for table in tables for entry in table]
+
+
+async def _arp(reader: _Reader, interfaces: dict[int, Interface]) -> list[ArpEntry]:
+    addresses, types = await asyncio.gather(reader.column(ARP_PHYS_ADDRESS),
+                                            reader.column(ARP_PHYS_TYPE))
+    entries = []
+    for index, mac in addresses.items():
+        ip = _inet_index_ipv4(index[1:]) if index else ""
+        if ip and integer(types.get(index), 3) != ARP_INVALID and _mac(mac):
+            entries.append(ArpEntry(ip=ip, mac=_mac(mac), interface=_if_name(interfaces, index[0])))
+    if entries:
+        return entries
+    addresses, types = await asyncio.gather(reader.column(ARP_MEDIA_ADDRESS),
+                                            reader.column(ARP_MEDIA_TYPE))
+    for index, mac in addresses.items():
+        if len(index) == 5 and integer(types.get(index), 3) != ARP_INVALID and _mac(mac):
+            entries.append(ArpEntry(ip=".".join(map(str, index[1:])), mac=_mac(mac),
+                                    interface=_if_name(interfaces, index[0])))
+    return entries
+
+
+# ---------------------------------------------------------------- the whole device
+
+async def read_system(transport: SnmpTransport) -> dict[str, SnmpValue]:
+    """The system group; raises SnmpError if the agent has none (then nothing else is worth it)."""
+    system = await transport.get([SYS_DESCR, SYS_OBJECT_ID, SYS_NAME, SYS_CONTACT, SYS_LOCATION,
+                                  LLDP_LOC_CAP_ENABLED])
+    if SYS_OBJECT_ID not in system and SYS_DESCR not in system:
+        raise SnmpError(transport.host, "the agent answered but has no system group "
+                                        "(sysDescr/sysObjectID): check its view/ACL")
+    return system
+
+
+async def collect(transport: SnmpTransport, host: str = "", site: str = "",
+                  system: dict[str, SnmpValue] | None = None) -> tuple[Device, list[str]]:
+    """Read and identify one device over `transport`. Returns (device, warnings)."""
+    if system is None:
+        system = await read_system(transport)
+    reader = _Reader(transport)
+    facts = Facts(sys_object_id=str(system.get(SYS_OBJECT_ID, "")),
+                  sys_descr=text(system.get(SYS_DESCR)), sys_name=text(system.get(SYS_NAME)),
+                  lldp_capabilities=decode_capabilities(system.get(LLDP_LOC_CAP_ENABLED)))
+    from netdoc.identify import match_profile  # the profile decides which extra scalars to read
+
+    profile = match_profile(facts.sys_object_id, facts.sys_descr)
+    rules = snmp_rules(profile.name) if profile else None
+    interfaces, addresses, chassis, base_ports, scalars = await asyncio.gather(
+        _interfaces(reader), _addresses(reader), _chassis(reader), _base_ports(reader),
+        transport.get(rules.oids()) if rules and rules.oids() else _empty())
+    facts.chassis, facts.scalars = chassis, scalars
+    for if_index, cidrs in addresses.items():
+        if if_index in interfaces:
+            interfaces[if_index].ipv4 = sorted(cidrs, key=_cidr_key)
+    fdb_task: Awaitable[list[FdbEntry]] = (
+        _fdb_per_vlan(reader, interfaces) if rules and rules.fdb_per_vlan
+        else _fdb_dot1q(reader, interfaces, base_ports))
+    lldp, cdp, fdb, arp = await asyncio.gather(
+        _lldp(reader, interfaces, base_ports), _cdp(reader, interfaces), fdb_task,
+        _arp(reader, interfaces))
+    if not fdb and not (rules and rules.fdb_per_vlan):
+        fdb = await _fdb_dot1d(reader, interfaces, 0, base_ports)
+    ident = identify(facts)
+    device = Device(
+        hostname=facts.sys_name, mgmt_ip=host, sys_descr=facts.sys_descr,
+        sys_object_id=facts.sys_object_id, sys_location=text(system.get(SYS_LOCATION)),
+        sys_contact=text(system.get(SYS_CONTACT)), vendor=ident.vendor, os=ident.os,
+        version=ident.version, model=ident.model, serial=ident.serial, role=ident.role,
+        platform=ident.platform, site=site, base_mac=_base_mac(interfaces),
+        interfaces=[interfaces[i] for i in sorted(interfaces)],
+        neighbors=sorted(lldp + cdp, key=lambda n: (n.local_port, n.protocol, n.remote_name)),
+        arp=sorted(arp, key=lambda a: (ipaddress.IPv4Address(a.ip), a.interface)),
+        fdb=sorted(_unique(fdb), key=lambda f: (f.vlan, f.mac, f.port)))
+    return device, reader.warnings
+
+
+async def _empty() -> dict[str, SnmpValue]:
+    return {}
+
+
+def _cidr_key(cidr: str) -> ipaddress.IPv4Interface:
+    return ipaddress.IPv4Interface(cidr)
+
+
+def _unique(entries: Iterable[FdbEntry]) -> list[FdbEntry]:
+    seen: dict[tuple[str, str, int], FdbEntry] = {}
+    for entry in entries:
+        seen.setdefault((entry.mac, entry.port, entry.vlan), entry)
+    return list(seen.values())
+
+
+def _base_mac(interfaces: dict[int, Interface]) -> str:
+    """The lowest non-zero interface MAC: stable across runs, a fair chassis identity."""
+    macs = sorted(i.mac for i in interfaces.values() if i.mac and i.mac != "00:00:00:00:00:00")
+    return macs[0] if macs else ""
+
+
+# ---------------------------------------------------------------- credentials and budget
+
+Opener = Callable[..., Awaitable[SnmpTransport]]
+
+
+async def poll_device(host: str, port: int, credential_sets: list[CredentialSet],
+                      settings: SnmpSettings, site: str = "",
+                      opener: Opener = open_client) -> PollResult:
+    """Try the credential sets with an snmp part in order; poll with the first that answers.
+
+    Never raises for device problems and never runs past settings.device_budget.
+    """
+    started = time.monotonic()
+    result = PollResult(host=host)
+    try:
+        await asyncio.wait_for(_poll(host, port, credential_sets, settings, site, opener, result),
+                               settings.device_budget + 1.0)
+    except asyncio.TimeoutError:
+        result.device = None
+        result.error = f"gave up after the device time budget of {settings.device_budget:g} s"
+    except SnmpError as exc:
+        result.device = None
+        result.error = exc.reason
+        result.no_answer = isinstance(exc, _Silence)
+    result.seconds = round(time.monotonic() - started, 3)
+    return result
+
+
+async def _poll(host: str, port: int, credential_sets: list[CredentialSet],
+                settings: SnmpSettings, site: str, opener: Opener, result: PollResult) -> None:
+    deadline = time.monotonic() + settings.device_budget
+    usable = [c for c in credential_sets if c.snmp is not None]
+    if not usable:
+        raise SnmpError(host, "no SNMP credential set to try (none of the given sets has "
+                              "an snmp: part)")
+    failures: list[str] = []
+    silent = 0
+    for credential in usable:
+        try:
+            transport = await opener(host, port, credential.snmp, settings, deadline=deadline)
+        except (SnmpTimeout, SnmpAuthError) as exc:
+            failures.append(f"{credential.name}: {exc.reason}")
+            silent += isinstance(exc, SnmpTimeout)
+            if "no SNMP agent" in exc.reason:
+                break  # the port is closed: another credential will not open it
+            continue
+        try:
+            try:
+                system = await read_system(transport)
+            except (SnmpTimeout, SnmpAuthError) as exc:
+                failures.append(f"{credential.name}: {exc.reason}")
+                silent += isinstance(exc, SnmpTimeout)
+                if "no SNMP agent" in exc.reason:
+                    break
+                continue
+            result.credential = credential.name
+            try:
+                result.device, result.warnings = await collect(transport, host, site, system)
+            except SnmpTimeout as exc:
+                raise SnmpTimeout(host, f"stopped answering during the poll (credential "
+                                        f"{credential.name}): {exc.reason}") from None
+            return
+        finally:
+            await transport.close()
+    if silent == len(failures):
+        raise _Silence(host, "; ".join(failures))
+    raise SnmpError(host, "; ".join(failures))
+
+
+class _Silence(SnmpTimeout):
+    """Every credential met silence: an endpoint without SNMP, most likely."""

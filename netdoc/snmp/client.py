@@ -1,0 +1,510 @@
+"""The live side of the SNMP seam: one agent, over UDP, asyncio.
+
+Messages are encoded and decoded by snmpkit's Rust codec (see
+docs/snmp-backend.md for why); everything else is netdoc's own: the UDP
+endpoint, retries, the per-device time budget, GETBULK walks that stop on
+loops, SNMPv3 engine discovery and reading Report PDUs, so that each failure
+comes back as a netdoc error a technician can act on.
+"""
+from __future__ import annotations
+
+import asyncio
+import itertools
+import random
+import time
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+from snmpkit import core
+
+from netdoc.config import SnmpCredential, SnmpSettings
+from netdoc.errors import SnmpAuthError, SnmpError, SnmpTimeout
+from netdoc.snmp import ber
+from netdoc.snmp.values import IPv4, Oid, SnmpValue, VarBind, is_under, oid_key
+
+# error-status values we act on (RFC 3416)
+TOO_BIG, NO_SUCH_NAME = 1, 2
+MAX_WALK_VALUES = 500_000  # a sane table never gets near this; a runaway agent does
+DEFAULT_CONCURRENCY = 4  # requests in flight per device
+
+_AUTH = {"md5": "MD5", "sha": "SHA", "sha224": "SHA224", "sha256": "SHA256",
+         "sha384": "SHA384", "sha512": "SHA512"}
+_PRIV = {"des": "DES", "aes": "AES", "aes192": "AES192", "aes256": "AES256"}
+
+# usmStats / snmp*Contexts counters an agent names in a Report PDU, and what they mean
+_REPORTS: dict[str, tuple[type[SnmpError], str]] = {
+    "1.3.6.1.6.3.15.1.1.1.0": (SnmpAuthError, "security level not supported for this user "
+                                              "(agent says unsupportedSecLevels): check auth/priv "
+                                              "settings against the device"),
+    "1.3.6.1.6.3.15.1.1.2.0": (SnmpAuthError, "not in time window (clock of the engine moved); "
+                                              "retry"),
+    "1.3.6.1.6.3.15.1.1.3.0": (SnmpAuthError, "unknown user name: the agent has no SNMPv3 user "
+                                              "{user!r}"),
+    "1.3.6.1.6.3.15.1.1.4.0": (SnmpAuthError, "unknown engine ID"),
+    "1.3.6.1.6.3.15.1.1.5.0": (SnmpAuthError, "wrong digest: the auth key or auth protocol "
+                                              "({auth}) of user {user!r} is wrong"),
+    "1.3.6.1.6.3.15.1.1.6.0": (SnmpAuthError, "decryption error: the privacy key or privacy "
+                                              "protocol ({priv}) of user {user!r} is wrong"),
+    "1.3.6.1.6.3.12.1.4.0": (SnmpError, "unavailable context {context!r}"),
+    "1.3.6.1.6.3.12.1.5.0": (SnmpError, "unknown context {context!r}"),
+}
+
+_EXCEPTIONS = (type(core.Value.NoSuchObject()), type(core.Value.NoSuchInstance()),
+               type(core.Value.EndOfMibView()), type(core.Value.Null()))
+_END_OF_MIB = type(core.Value.EndOfMibView())
+
+
+def _plain(value: Any) -> SnmpValue | None:
+    """snmpkit Value -> plain Python (see netdoc.snmp.values); None for NULL/exceptions."""
+    kind = type(value)
+    if kind in _EXCEPTIONS:
+        return None
+    if kind is core.Value.OctetString or kind is core.Value.Opaque:
+        return bytes(value._0)
+    if kind is core.Value.ObjectIdentifier:
+        return Oid(str(value._0))
+    if kind is core.Value.IpAddress:
+        return IPv4(f"{value._0}.{value._1}.{value._2}.{value._3}")
+    return int(value._0)
+
+
+_STATUS = {1: "tooBig", 2: "noSuchName", 3: "badValue", 4: "readOnly", 5: "genErr",
+           6: "noAccess", 16: "authorizationError: this user or community may not read it "
+                              "(check the agent's access/view settings)"}
+
+
+def _status_name(status: int) -> str:
+    return f"error-status {status} ({_STATUS.get(status, 'unknown')})"
+
+
+@dataclass
+class _Pdu:
+    error_status: int
+    error_index: int
+    varbinds: list[tuple[str, Any]]  # raw snmpkit values
+
+
+class SnmpWalkError(SnmpError):
+    """A walk stopped early (loop, bad data, budget); `partial` holds what was read."""
+
+    def __init__(self, host: str, message: str, partial: list[VarBind]) -> None:
+        super().__init__(host, message)
+        self.partial = partial
+
+
+# ---------------------------------------------------------------- UDP endpoint
+
+class _Endpoint(asyncio.DatagramProtocol):
+    """A connected UDP socket that hands each datagram to the request it answers."""
+
+    def __init__(self) -> None:
+        self.transport: asyncio.DatagramTransport | None = None
+        self.waiters: dict[int, asyncio.Future[bytes]] = {}
+        self.unreachable: OSError | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        try:
+            correlation = core.peek_correlation_id(data)
+        except ValueError:
+            return  # garbage that names no request: ignore it, the request times out
+        waiter = self.waiters.pop(correlation, None)
+        if waiter is not None and not waiter.done():
+            waiter.set_result(data)
+
+    def error_received(self, exc: Exception) -> None:
+        # ICMP port/host unreachable on a connected socket: no answer will come.
+        self.unreachable = exc if isinstance(exc, OSError) else OSError(str(exc))
+        for waiter in self.waiters.values():
+            if not waiter.done():
+                waiter.set_exception(self.unreachable)
+        self.waiters.clear()
+
+
+class _Session:
+    """What all views of one device share: socket, budget, in-flight limit."""
+
+    def __init__(self, host: str, port: int, settings: SnmpSettings, deadline: float,
+                 concurrency: int) -> None:
+        self.host, self.port, self.settings, self.deadline = host, port, settings, deadline
+        self.endpoint = _Endpoint()
+        self.limit = asyncio.Semaphore(concurrency)
+        self.ids = itertools.count(random.randint(1, 2**30))
+
+    @property
+    def where(self) -> str:
+        return f"{self.host}:{self.port}" if self.port != 161 else self.host
+
+    async def open(self) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            await loop.create_datagram_endpoint(lambda: self.endpoint,
+                                                remote_addr=(self.host, self.port))
+        except OSError as exc:
+            raise SnmpTimeout(self.where, f"cannot reach {self.where} over UDP: {exc}") from None
+
+    def close(self) -> None:
+        if self.endpoint.transport is not None:
+            self.endpoint.transport.close()
+
+    def next_id(self) -> int:
+        return next(self.ids) % (2**31 - 1) + 1
+
+    def remaining(self) -> float:
+        return self.deadline - time.monotonic()
+
+    async def exchange(self, correlation: int, message: bytes, what: str) -> bytes:
+        """Send, wait, resend up to `retries` times; raise SnmpTimeout on silence."""
+        settings = self.settings
+        async with self.limit:
+            for _attempt in range(settings.retries + 1):
+                wait = min(settings.timeout, self.remaining())
+                if wait <= 0:
+                    raise SnmpTimeout(self.host, f"device time budget of "
+                                                 f"{settings.device_budget:g} s used up ({what})")
+                waiter = asyncio.get_running_loop().create_future()
+                self.endpoint.waiters[correlation] = waiter
+                try:
+                    assert self.endpoint.transport is not None
+                    self.endpoint.transport.sendto(message)
+                    return await asyncio.wait_for(waiter, wait)
+                except asyncio.TimeoutError:
+                    continue
+                except OSError as exc:
+                    raise SnmpTimeout(self.host, f"no SNMP agent at {self.where}: {exc.strerror or exc} "
+                                                 f"(nothing listens on UDP {self.port})") from None
+                finally:
+                    self.endpoint.waiters.pop(correlation, None)
+        tries = settings.retries + 1
+        raise SnmpTimeout(self.host, f"no answer from {self.where} to {what} "
+                                     f"({tries} tr{'y' if tries == 1 else 'ies'} of "
+                                     f"{settings.timeout:g} s)")
+
+
+# ---------------------------------------------------------------- security models
+
+class _Community:
+    """SNMP v1/v2c: a community string, no handshake."""
+
+    def __init__(self, version: str, community: str) -> None:
+        self.version, self.community = version, community
+
+    async def prepare(self, session: _Session) -> None:
+        return None
+
+    async def explain_silence(self, session: _Session) -> str:
+        return "host down, SNMP off or wrong community"
+
+    def request(self, session: _Session, kind: str, oids: list[str],
+                max_repetitions: int) -> tuple[int, bytes]:
+        request_id = session.next_id()
+        objs = [core.Oid(o) for o in oids]
+        if kind == "get":
+            encode = core.encode_snmp_get_v1 if self.version == "1" else core.encode_snmp_get_v2c
+            return request_id, encode(self.community, request_id, objs)
+        if kind == "next":
+            encode = core.encode_snmp_getnext_v1 if self.version == "1" else \
+                core.encode_snmp_getnext_v2c
+            return request_id, encode(self.community, request_id, objs)
+        return request_id, core.encode_snmp_getbulk_v2c(self.community, request_id, 0,
+                                                        max_repetitions, objs)
+
+    def decode(self, session: _Session, data: bytes) -> _Pdu:
+        response = core.decode_snmp_response(data)
+        return _Pdu(response.error_status, response.error_index,
+                    [(str(vb.oid), vb.value) for vb in response.varbinds])
+
+    def for_vlan(self, vlan: int) -> _Community:
+        # Cisco's community string indexing: the bridge tables of VLAN n live under "community@n"
+        return _Community(self.version, f"{self.community}@{vlan}")
+
+
+class _Usm:
+    """SNMPv3 user-based security: engine discovery, keys, reports."""
+
+    def __init__(self, credential: SnmpCredential, host: str, context: str = "",
+                 shared: dict[str, Any] | None = None) -> None:
+        self.credential = credential
+        self.host = host
+        self.user = credential.user
+        self.auth = _AUTH.get(credential.auth, "") if credential.auth else ""
+        if credential.priv and credential.priv not in _PRIV:
+            raise SnmpError(host, f"SNMPv3 privacy protocol {credential.priv!r} is not supported "
+                                 f"by netdoc's SNMP engine; use one of "
+                                 f"{', '.join(sorted(_PRIV))}")
+        self.priv = _PRIV.get(credential.priv, "") if credential.priv else ""
+        self.context = context
+        # engine state and keys are per agent, shared by every context view
+        self.state: dict[str, Any] = shared if shared is not None else {}
+
+    async def explain_silence(self, session: _Session) -> str:
+        """Silence after a good engine discovery: is it our privacy key?
+
+        net-snmp drops a request it cannot decrypt without a report, so ask the
+        same question authenticated but unencrypted: an answer (even a refusal)
+        proves user and auth key right and the agent alive, leaving the privacy
+        key or protocol as the culprit.
+        """
+        if not self.priv or "engine_id" not in self.state:
+            return "host down or SNMP off"
+        plain = SnmpCredential(version="3", user=self.user, auth=self.credential.auth,
+                               auth_key=self.credential.auth_key)
+        probe = _Usm(plain, self.host, self.context, dict(self.state))
+        correlation, message = probe.request(session, "get", ["1.3.6.1.2.1.1.5.0"], 0)
+        try:
+            data = await session.exchange(correlation, message, "authNoPriv probe")
+            probe.decode(session, data)
+        except SnmpTimeout:
+            return "host down or SNMP off"
+        except SnmpError as exc:
+            if "wrong digest" in exc.reason:
+                return exc.reason
+        return (f"the agent answers user {self.user!r} when not encrypted but ignores encrypted "
+                f"requests: the privacy key or privacy protocol ({self.credential.priv}) is wrong")
+
+    async def prepare(self, session: _Session) -> None:
+        if "engine_id" in self.state:
+            return
+        msg_id = session.next_id()
+        probe = core.encode_snmp_get_v3(msg_id=msg_id, request_id=session.next_id(), oids=[],
+                                        engine_id=b"", engine_boots=0, engine_time=0,
+                                        user_name="", auth=False, priv_=False)
+        data = await session.exchange(msg_id, probe, "SNMPv3 engine discovery")
+        try:
+            header = ber.parse_v3_header(data)
+        except ber.BerError as exc:
+            raise SnmpError(session.host, f"malformed SNMPv3 discovery reply: {exc}") from None
+        self._learn_time(header)
+        self.state["engine_id"] = header.engine_id
+        if self.auth:
+            assert self.credential.auth_key is not None
+            self.state["auth_key"] = core.password_to_localized_key(
+                self.credential.auth_key.reveal(), header.engine_id, self.auth)
+        if self.priv:
+            assert self.credential.priv_key is not None
+            self.state["priv_key"] = core.password_to_privacy_key(
+                self.credential.priv_key.reveal(), header.engine_id, self.auth or "SHA", self.priv)
+
+    def _learn_time(self, header: ber.V3Header) -> None:
+        self.state["boots"] = header.engine_boots
+        self.state["time"] = header.engine_time
+        self.state["learned_at"] = time.monotonic()
+
+    def _engine_time(self) -> int:
+        return int(self.state["time"] + time.monotonic() - self.state["learned_at"])
+
+    def _secure_kwargs(self) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {
+            "engine_id": self.state["engine_id"], "engine_boots": self.state["boots"],
+            "engine_time": self._engine_time(), "user_name": self.user,
+            "context_name": self.context.encode()}
+        if self.auth:
+            kwargs.update(auth_protocol=self.auth, auth_key=self.state["auth_key"])
+        if self.priv:
+            kwargs.update(priv_protocol=self.priv, priv_key=self.state["priv_key"])
+        return kwargs
+
+    def request(self, session: _Session, kind: str, oids: list[str],
+                max_repetitions: int) -> tuple[int, bytes]:
+        msg_id, request_id = session.next_id(), session.next_id()
+        objs = [core.Oid(o) for o in oids]
+        if kind == "get":
+            return msg_id, core.encode_snmp_get_v3_secure(msg_id=msg_id, request_id=request_id,
+                                                          oids=objs, **self._secure_kwargs())
+        if kind == "next":
+            return msg_id, core.encode_snmp_getnext_v3_secure(
+                msg_id=msg_id, request_id=request_id, oids=objs, **self._secure_kwargs())
+        return msg_id, core.encode_snmp_getbulk_v3_secure(
+            msg_id=msg_id, request_id=request_id, non_repeaters=0,
+            max_repetitions=max_repetitions, oids=objs, **self._secure_kwargs())
+
+    def decode(self, session: _Session, data: bytes) -> _Pdu:
+        try:
+            header = ber.parse_v3_header(data)
+            report = ber.plaintext_report_oid(data, header)
+        except ber.BerError as exc:
+            raise SnmpError(session.host, f"malformed SNMPv3 message from the agent: {exc}") \
+                from None
+        if report is not None:
+            if report == "1.3.6.1.6.3.15.1.1.2.0":
+                self._learn_time(header)
+                raise _RetryNow()
+            raise self._report_error(session, report)
+        kwargs: dict[str, Any] = {"engine_boots": header.engine_boots,
+                                  "engine_time": header.engine_time}
+        if self.auth:
+            kwargs.update(auth_protocol=self.auth, auth_key=self.state["auth_key"])
+        if self.priv:
+            kwargs.update(priv_protocol=self.priv, priv_key=self.state["priv_key"])
+        try:
+            # The IV of an encrypted reply uses the boots/time in *its* header, not our estimate.
+            response = core.decode_snmp_v3_response(data, **kwargs)
+        except ValueError as exc:
+            raise SnmpAuthError(session.host, f"cannot verify or decrypt the agent's reply "
+                                              f"for user {self.user!r} ({exc}): check the "
+                                              f"auth/privacy keys and protocols") from None
+        return _Pdu(response.error_status, response.error_index,
+                    [(str(vb.oid), vb.value) for vb in response.varbinds])
+
+    def _report_error(self, session: _Session, oid: str) -> SnmpError:
+        cls, template = _REPORTS.get(oid, (SnmpError, f"agent sent report {oid}"))
+        message = template.format(user=self.user, auth=self.credential.auth or "none",
+                                  priv=self.credential.priv or "none", context=self.context)
+        return cls(session.host, f"SNMPv3 refused by {session.where}: {message}")
+
+    def for_vlan(self, vlan: int) -> _Usm:
+        # SNMPv3 reaches a VLAN's bridge tables through the context "vlan-<n>"
+        return _Usm(self.credential, self.host, context=f"vlan-{vlan}", shared=self.state)
+
+
+class _RetryNow(Exception):
+    """The agent resynchronised our clock (notInTimeWindow): send again at once."""
+
+
+# ---------------------------------------------------------------- the client
+
+class SnmpClient:
+    """The live SNMP transport for one device. Use `open_client()` to get one."""
+
+    def __init__(self, session: _Session, security: _Community | _Usm) -> None:
+        self._session = session
+        self._security = security
+        self.host = session.host
+        self.max_repetitions = session.settings.max_repetitions
+
+    @property
+    def version(self) -> str:
+        return self._security.version if isinstance(self._security, _Community) else "3"
+
+    async def _call(self, kind: str, oids: list[str], max_repetitions: int = 0) -> _Pdu:
+        session, security = self._session, self._security
+        what = f"{'GET' if kind == 'get' else 'GETNEXT' if kind == 'next' else 'GETBULK'} " \
+               f"{oids[0]}{' ...' if len(oids) > 1 else ''}"
+        for _ in range(3):  # at most two clock resynchronisations
+            correlation, message = security.request(session, kind, oids, max_repetitions)
+            try:
+                data = await session.exchange(correlation, message, what)
+            except SnmpTimeout as exc:
+                if "budget" in exc.reason or "no SNMP agent" in exc.reason:
+                    raise
+                why = await security.explain_silence(session)
+                if "privacy" in why:
+                    raise SnmpAuthError(self.host, f"SNMPv3 refused by {session.where}: {why}") \
+                        from None
+                raise SnmpTimeout(self.host, f"{exc.reason}: {why}") from None
+            try:
+                return security.decode(session, data)
+            except _RetryNow:
+                continue
+            except ValueError as exc:
+                raise SnmpError(self.host, f"malformed reply from {session.where} to {what}: "
+                                           f"{exc}") from None
+        raise SnmpAuthError(self.host, "SNMPv3 clock never synchronised (notInTimeWindow)")
+
+    async def get(self, oids: Sequence[str]) -> dict[str, SnmpValue]:
+        """GET scalars; the ones the agent does not have are absent from the result."""
+        wanted = list(oids)
+        found: dict[str, SnmpValue] = {}
+        while wanted:
+            pdu = await self._call("get", wanted)
+            if pdu.error_status == NO_SUCH_NAME and 0 < pdu.error_index <= len(wanted):
+                del wanted[pdu.error_index - 1]  # SNMPv1 fails the whole PDU for one name
+                continue
+            if pdu.error_status:
+                raise SnmpError(self.host, f"agent answered GET with "
+                                           f"{_status_name(pdu.error_status)}")
+            for oid, raw in pdu.varbinds:
+                value = _plain(raw)
+                if value is not None:
+                    found[oid] = value
+            break
+        return found
+
+    async def walk(self, root: str) -> list[VarBind]:
+        """Every value under `root`, in order. Stops (SnmpWalkError) on loops or garbage."""
+        root = root.strip(".")
+        rows: list[VarBind] = []
+        last_key = oid_key(root)
+        current = root
+        repetitions = self.max_repetitions
+        while True:
+            try:
+                if self.version == "1":
+                    pdu = await self._call("next", [current])
+                else:
+                    pdu = await self._call("bulk", [current], repetitions)
+            except SnmpTimeout:
+                raise  # silence or budget: the device is gone, not this table
+            except SnmpError as exc:
+                if rows:
+                    raise SnmpWalkError(self.host, f"walk of {root} stopped after {len(rows)} "
+                                                   f"values: {exc.reason}", rows) from None
+                raise
+            if pdu.error_status == TOO_BIG and repetitions > 1:
+                repetitions = max(1, repetitions // 2)
+                continue
+            if pdu.error_status == NO_SUCH_NAME or not pdu.varbinds:
+                return rows  # SNMPv1 end of MIB
+            if pdu.error_status:
+                raise SnmpWalkError(self.host, f"walk of {root}: agent answered with "
+                                               f"{_status_name(pdu.error_status)}", rows)
+            for oid, raw in pdu.varbinds:
+                if type(raw) is _END_OF_MIB or not is_under(oid, root):
+                    return rows
+                key = oid_key(oid)
+                if key <= last_key:
+                    raise SnmpWalkError(self.host, f"walk of {root}: agent returned {oid} after "
+                                                   f"{current}, OIDs not increasing; walk stopped "
+                                                   f"after {len(rows)} values", rows)
+                last_key, current = key, oid
+                value = _plain(raw)
+                if value is not None:
+                    rows.append((oid, value))
+            if len(rows) > MAX_WALK_VALUES:
+                raise SnmpWalkError(self.host, f"walk of {root} passed {MAX_WALK_VALUES} values "
+                                               f"without ending; stopped", rows)
+
+    def for_vlan(self, vlan: int) -> SnmpClient:
+        """A view of the same device that reads VLAN `vlan`'s bridge tables."""
+        return SnmpClient(self._session, self._security.for_vlan(vlan))
+
+    async def close(self) -> None:
+        self._session.close()
+
+    async def __aenter__(self) -> SnmpClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+
+def security_for(credential: SnmpCredential, host: str) -> _Community | _Usm:
+    if credential.version in ("1", "2c"):
+        if credential.community is None:
+            raise SnmpError(host, f"SNMP v{credential.version} credential without a community")
+        return _Community(credential.version, credential.community.reveal())
+    return _Usm(credential, host)
+
+
+async def open_client(host: str, port: int, credential: SnmpCredential, settings: SnmpSettings,
+                      *, deadline: float | None = None,
+                      concurrency: int = DEFAULT_CONCURRENCY) -> SnmpClient:
+    """Open a UDP session to one agent; for v3 this also discovers its engine.
+
+    `deadline` (time.monotonic() value) bounds everything done with this client;
+    by default it is now + settings.device_budget.
+    """
+    if deadline is None:
+        deadline = time.monotonic() + settings.device_budget
+    security = security_for(credential, host)
+    session = _Session(host, port, settings, deadline, concurrency)
+    await session.open()
+    try:
+        await security.prepare(session)
+    except BaseException:
+        session.close()
+        raise
+    return SnmpClient(session, security)
+

@@ -1,0 +1,91 @@
+"""A recorded walk (snmprec file) served in-process: the offline side of the seam.
+
+snmprec is snmpsim's format, one value per line: `OID|TYPE|VALUE`, TYPE being
+the BER tag number (2 Integer, 4 OctetString, 5 Null, 6 OID, 64 IpAddress,
+65 Counter32, 66 Gauge32, 67 TimeTicks, 68 Opaque, 70 Counter64) with an `x`
+suffix when VALUE is hex-encoded. Per-VLAN views follow snmpsim's convention
+for Cisco community indexing: VLAN n of `NAME.snmprec` is `NAME@n.snmprec`.
+"""
+from __future__ import annotations
+
+import bisect
+from pathlib import Path
+from typing import Sequence
+
+from netdoc.errors import SnmpError
+from netdoc.snmp.values import IPv4, Oid, SnmpValue, VarBind, is_under, oid_key
+
+_INTEGER_TAGS = {2, 65, 66, 67, 70}
+
+
+def parse_value(tag: str, raw: str, where: str) -> SnmpValue | None:
+    hexed = tag.endswith("x")
+    number = int(tag.rstrip("x") or "0")
+    try:
+        if number in _INTEGER_TAGS:
+            return int(bytes.fromhex(raw).decode() if hexed else raw or "0")
+        if number in (4, 68):
+            return bytes.fromhex(raw) if hexed else raw.encode("utf-8")
+        if number == 6:
+            return Oid((bytes.fromhex(raw).decode() if hexed else raw).strip("."))
+        if number == 64:
+            if hexed:
+                return IPv4(".".join(str(b) for b in bytes.fromhex(raw)))
+            return IPv4(raw)
+        if number == 5 or number >= 128:
+            return None  # NULL and v2 exceptions: no value
+    except ValueError as exc:
+        raise SnmpError("recording", f"{where}: bad value {raw!r} for type {tag}: {exc}") \
+            from None
+    raise SnmpError("recording", f"{where}: unknown snmprec type {tag!r}")
+
+
+def load_snmprec(path: Path) -> list[tuple[tuple[int, ...], str, SnmpValue]]:
+    rows = []
+    text = path.read_text(encoding="utf-8", errors="replace")
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        parts = line.split("|", 2)
+        if len(parts) != 3:
+            raise SnmpError("recording", f"{path}:{number}: expected OID|TYPE|VALUE")
+        oid, tag, raw = parts
+        oid = oid.strip().strip(".")
+        value = parse_value(tag.strip(), raw, f"{path}:{number}")
+        if value is not None:
+            rows.append((oid_key(oid), oid, value))
+    rows.sort(key=lambda row: row[0])
+    return rows
+
+
+class RecordedTransport:
+    """Serves one snmprec file as if it were the agent at `host`."""
+
+    def __init__(self, path: str | Path, host: str = "recorded") -> None:
+        self.path = Path(path)
+        self.host = host
+        if not self.path.is_file():
+            self._rows: list[tuple[tuple[int, ...], str, SnmpValue]] = []
+        else:
+            self._rows = load_snmprec(self.path)
+        self._keys = [row[0] for row in self._rows]
+        self._by_oid = {row[1]: row[2] for row in self._rows}
+
+    async def get(self, oids: Sequence[str]) -> dict[str, SnmpValue]:
+        return {oid: self._by_oid[oid.strip(".")] for oid in oids if oid.strip(".") in self._by_oid}
+
+    async def walk(self, root: str) -> list[VarBind]:
+        root = root.strip(".")
+        start = bisect.bisect_right(self._keys, oid_key(root))
+        found: list[VarBind] = []
+        for _key, oid, value in self._rows[start:]:
+            if not is_under(oid, root):
+                break
+            found.append((oid, value))
+        return found
+
+    def for_vlan(self, vlan: int) -> RecordedTransport:
+        return RecordedTransport(self.path.with_name(f"{self.path.stem}@{vlan}.snmprec"), self.host)
+
+    async def close(self) -> None:
+        return None
