@@ -65,7 +65,19 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("path", nargs="?", default="netdoc.yaml", help="where to write it")
     command("check", "Validate the configuration, resolve every credential and show what a run "
                      "would cover.", cmd_check)
-    command("run", "Run the full cycle: discover, inventory, topology, backup, render.", cmd_run)
+    run = command("run", "Run the full cycle: discover, inventory, topology, backup, render.",
+                  cmd_run)
+    run.add_argument("--stages", default=",".join(CYCLE),
+                     help=f"comma-separated stages to run, in cycle order "
+                          f"(default {','.join(CYCLE)})")
+    command("daemon", "Run the schedules of netdoc.yaml in one long-lived process "
+                      "(SIGHUP reloads the configuration).", cmd_daemon)
+    timer = command("install-timer", "Install and enable the systemd timers that run netdoc "
+                                     "unattended.", cmd_install_timer)
+    timer.add_argument("--target", default="/etc/systemd/system",
+                       help="where to write the unit files (default /etc/systemd/system)")
+    timer.add_argument("--no-enable", action="store_true",
+                       help="only write the unit files; do not create the user or enable timers")
     command("discover", "Discover devices and update the inventory.", cmd_stage("discover"))
     command("backup", "Back up device configurations into the per-client git repositories.",
             cmd_stage("backup"))
@@ -185,7 +197,27 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    return _run(args, CYCLE)
+    stages = [s.strip() for s in args.stages.split(",") if s.strip()]
+    unknown = [s for s in stages if s not in CYCLE]
+    if unknown or not stages:
+        raise UsageError(f"unknown stage(s) {', '.join(unknown) or '(none given)'}; "
+                         f"choose from {', '.join(CYCLE)}")
+    return _run(args, [s for s in CYCLE if s in stages])
+
+
+def cmd_daemon(args: argparse.Namespace) -> int:
+    from netdoc.config import find_config
+    from netdoc.daemon import serve
+
+    return serve(find_config(getattr(args, "config", None)))
+
+
+def cmd_install_timer(args: argparse.Namespace) -> int:
+    from netdoc.service import install
+
+    for step in install(Path(args.target), enable=not args.no_enable):
+        print(step)
+    return EXIT_OK
 
 
 def cmd_stage(stage: str) -> Callable[[argparse.Namespace], int]:

@@ -1,0 +1,137 @@
+"""Running unattended: one run per client at a time, stale locks taken over,
+reports written, budgets kept, systemd units valid, the daemon reloads safely."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from netdoc import budget
+from netdoc.config import parse_config
+from netdoc.pipeline import STAGES, StageOutcome
+from netdoc.runner import ClientLocked, client_lock, run
+from netdoc.service import render_units
+
+HOLD_LOCK = """
+import sys, time
+from pathlib import Path
+from netdoc.runner import client_lock
+with client_lock(Path(sys.argv[1]), 0):
+    print("locked", flush=True)
+    time.sleep(60)
+"""
+
+CONFIG = """
+run: {lock_wait: 0.5, budget: 30}
+schedule: {discover: 0, backup: 0, render: 0}
+clients:
+  acme:
+    sites: {hq: {subnets: [192.0.2.0/24]}}
+"""
+
+
+def hold_lock(folder: Path) -> subprocess.Popen[str]:
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(folder)],
+                              stdout=subprocess.PIPE, text=True)
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+    return holder
+
+
+def test_a_second_run_on_the_same_client_waits_then_gives_up_clearly(tmp_path: Path) -> None:
+    holder = hold_lock(tmp_path)
+    try:
+        started = time.monotonic()
+        with pytest.raises(ClientLocked, match=f"pid {holder.pid}"):
+            with client_lock(tmp_path, wait=0.5):
+                pass
+        assert 0.5 <= time.monotonic() - started < 5
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_a_lock_left_by_a_killed_run_is_taken_over(tmp_path: Path) -> None:
+    holder = hold_lock(tmp_path)
+    holder.send_signal(signal.SIGKILL)
+    holder.wait()
+    assert (tmp_path / ".run.lock").exists()
+    with client_lock(tmp_path, wait=0):
+        note = json.loads((tmp_path / ".run.lock").read_text())
+        assert note["pid"] == os.getpid()
+
+
+def slow_stage(config, client):  # type: ignore[no-untyped-def]
+    time.sleep(0.3)
+    return StageOutcome(stage="discover", client=client.name, summary="looked around")
+
+
+def test_a_run_writes_its_report_and_a_locked_client_fails_alone(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(STAGES, "discover", f"{__name__}:slow_stage")
+    two = CONFIG + "  globex:\n    sites: {office: {subnets: [192.0.2.0/24]}}\n"
+    config = parse_config(two, tmp_path / "netdoc.yaml")
+    holder = hold_lock(config.inventory_dir("globex"))
+    try:
+        code = run(config, ["discover"], None)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert code == 1
+    report = json.loads((config.inventory_dir("acme") / "last-run.json").read_text())
+    assert report["status"] == "ok"
+    assert report["stages"][0]["summary"] == "looked around"
+    assert len(list((config.inventory_dir("acme") / "runs").glob("*.json"))) == 1
+    assert not (config.inventory_dir("globex") / "last-run.json").exists()
+
+
+def test_stages_past_the_budget_are_reported_skipped(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(STAGES, "discover", f"{__name__}:slow_stage")
+    monkeypatch.setitem(STAGES, "render", f"{__name__}:slow_stage")
+    config = parse_config(CONFIG.replace("budget: 30", "budget: 0.1"), tmp_path / "netdoc.yaml")
+    assert run(config, ["discover", "render"], None) == 1
+    report = json.loads((config.inventory_dir("acme") / "last-run.json").read_text())
+    assert report["status"] == "failures"
+    assert report["skipped"] == ["render: (whole stage)"]
+    assert budget.remaining() == float("inf")  # the budget ends with the run
+
+
+def test_systemd_units_verify(tmp_path: Path) -> None:
+    units = render_units(tmp_path, executable=sys.executable)
+    result = subprocess.run(["systemd-analyze", "verify", *map(str, units)],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.strip() == ""
+    service = (tmp_path / "netdoc-backup.service").read_text()
+    for hardening in ("NoNewPrivileges=yes", "ProtectSystem=strict", "PrivateTmp=yes",
+                      "StateDirectory=netdoc", "AmbientCapabilities=CAP_NET_RAW"):
+        assert hardening in service
+
+
+def test_the_daemon_refuses_a_broken_reload_and_accepts_a_good_one(tmp_path: Path) -> None:
+    path = tmp_path / "netdoc.yaml"
+    path.write_text(CONFIG)
+    daemon = subprocess.Popen([sys.executable, "-m", "netdoc.cli", "--config", str(path), "daemon"],
+                              stderr=subprocess.PIPE, text=True)
+    assert daemon.stderr is not None
+    try:
+        assert "daemon started" in daemon.stderr.readline()
+        path.write_text(CONFIG.replace("subnets:", "subnetz:"))
+        daemon.send_signal(signal.SIGHUP)
+        refused = daemon.stderr.readline()
+        assert "reload refused" in refused and "subnetz" in refused
+        path.write_text(CONFIG)
+        daemon.send_signal(signal.SIGHUP)
+        assert "configuration reloaded" in daemon.stderr.readline()
+        daemon.send_signal(signal.SIGTERM)
+        assert daemon.wait(timeout=10) == 0
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+            daemon.wait()
