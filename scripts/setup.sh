@@ -10,6 +10,7 @@ APT_PACKAGES=(
   iproute2 iputils-ping procps       # network namespaces for the site lab
   snmpd snmp lldpd                   # the lab's SNMP agents and LLDP daemons, net-snmp tools
   openssh-client                     # ssh-keygen for host keys
+  systemd                            # systemd-analyze verifies the shipped units
   graphviz                           # maps
   arp-scan nmap                      # benchmarks compare netdoc with these
   chromium chromium-driver           # the HTML site is tested in a real browser
