@@ -154,7 +154,7 @@ def _metadata(target: BackupTarget, plan: Plan, raw: RawFetch, credential: str,
     for key, pattern in plan.recipe.facts.items():
         match = pattern.search(facts_text)
         if match:
-            found[key] = (match.group(1) if match.groups() else match.group(0)).strip()
+            found[key] = next((g for g in match.groups() if g), match.group(0)).strip()
     device = target.device
     meta: dict[str, Any] = {
         "name": target.name, "site": target.site, "host": target.host,

@@ -60,13 +60,12 @@ def mask_secrets(text: str, recipe: BackupRecipe, key: bytes) -> str:
 
 def _mask_line(line: str, recipe: BackupRecipe, key: bytes) -> str:
     for pattern in recipe.secrets:
-        match = pattern.search(line)
-        if match is None or match.group("secret") is None:
-            continue
-        start, end = match.span("secret")
-        if line[start:end].startswith("<masked:"):
-            continue
-        line = line[:start] + placeholder(line[start:end], key) + line[end:]
+        spans = [m.span("secret") for m in pattern.finditer(line)
+                 if m.group("secret") is not None]
+        for start, end in reversed(spans):  # right to left keeps earlier spans valid
+            value = line[start:end]
+            if not value.startswith("<masked:"):
+                line = line[:start] + placeholder(value, key) + line[end:]
     return line
 
 

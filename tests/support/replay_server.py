@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
 import sys
 import threading
@@ -46,6 +47,9 @@ from typing import Any
 
 import asyncssh
 import yaml
+
+
+DEBUG = bool(os.environ.get("REPLAY_DEBUG"))
 
 
 @dataclass
@@ -155,6 +159,8 @@ class _DeviceShell:
 
     async def answer(self, command: str) -> bool:
         """Answer one typed line; False ends the session."""
+        if DEBUG:
+            print(f"replay {self.rec.platform}: {command!r}", file=sys.stderr, flush=True)
         self.write(command + "\n")  # the terminal echo
         if not command:
             self.write(self.prompt)
