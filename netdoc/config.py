@@ -178,6 +178,14 @@ class OutputSettings:
 
 
 @dataclass(frozen=True)
+class VaultSettings:
+    """Where the encrypted vaults and their keys live (never the keys themselves)."""
+
+    dir: Path = Path("vault")  # <client>.vault files; default next to netdoc.yaml
+    keys: Path | None = None  # <client>.key files; None = ~/.config/netdoc/keys
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     credentials: dict[str, CredentialSet] = field(default_factory=dict)
@@ -188,6 +196,7 @@ class Config:
     run: RunSettings = RunSettings()
     schedule: ScheduleSettings = ScheduleSettings()
     alerts: AlertSettings = AlertSettings()
+    vault: VaultSettings = VaultSettings()
     warnings: tuple[str, ...] = ()
 
     def client(self, name: str) -> Client:
@@ -232,7 +241,17 @@ def load_config(explicit: str | os.PathLike[str] | None = None) -> Config:
 
 def parse_config(text: str, path: Path) -> Config:
     data, lines = _load_yaml_with_lines(text, path)
-    return _Validator(path, lines).config(data)
+    config = _Validator(path, lines).config(data)
+    _point_vault_at(config)
+    return config
+
+
+def _point_vault_at(config: Config) -> None:
+    """`vault:` references resolve through a (client, name) hook that cannot see the
+    config, so tell the vault which folders this configuration uses."""
+    from netdoc.vault import use_config
+
+    use_config(config)
 
 
 # ---------------------------------------------------------------- YAML with line numbers
@@ -360,7 +379,7 @@ class _Validator:
     # the document ----------------------------------------------------------
     def config(self, data: Any) -> Config:
         top = self.mapping(data, (), ("credentials", "clients", "discovery", "backup", "output",
-                                      "run", "schedule", "alerts"))
+                                      "run", "schedule", "alerts", "vault"))
         credentials = {}
         for cred_name, body in self.mapping(top.get("credentials"), ("credentials",),
                                             tuple(map(str, (top.get("credentials") or {})))).items():
@@ -384,7 +403,8 @@ class _Validator:
                       discovery=self.discovery(top.get("discovery")),
                       backup=self.backup(top.get("backup")), output=output,
                       run=self.run(top.get("run")), schedule=self.schedule(top.get("schedule")),
-                      alerts=alerts, warnings=tuple(self.warnings))
+                      alerts=alerts, vault=self.vault(top.get("vault")),
+                      warnings=tuple(self.warnings))
 
     def credential_set(self, name: str, body: Any, at: tuple[str, ...]) -> CredentialSet:
         body = self.mapping(body, at, ("snmp", "ssh"))
@@ -671,6 +691,18 @@ class _Validator:
         return OutputSettings(inventory=folder("inventory", "inventory"),
                               config_backups=folder("config_backups", "config_backups"),
                               templates=templates)
+
+    def vault(self, value: Any) -> VaultSettings:
+        at = ("vault",)
+        body = self.mapping(value, at, ("dir", "keys"))
+        base = self.path.resolve().parent
+
+        def folder(key: str, default: str) -> Path:
+            path = Path(self.string(body.get(key, default), at + (key,))).expanduser()
+            return path if path.is_absolute() else base / path
+
+        return VaultSettings(dir=folder("dir", "vault"),
+                             keys=folder("keys", "") if body.get("keys") else None)
 
 
 def _dotted(at: tuple[str, ...]) -> str:
