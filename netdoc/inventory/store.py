@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import fcntl
 import ipaddress
+import logging
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -21,10 +22,11 @@ from typing import Any, Iterator
 import git
 
 from netdoc.errors import StoreError
-from netdoc.fsutil import atomic_write, read_json, stable_json
+from netdoc.fsutil import atomic_write, atomic_write_many, read_json, stable_json
 from netdoc.inventory.identity import record_id, same_device
 from netdoc.models import Device, device_from_dict
 
+log = logging.getLogger("netdoc.inventory")
 AUTHOR = git.Actor("netdoc", "netdoc@localhost")
 # Volatile or private files that live beside the tracked inventory but never in git.
 IGNORED = ("state.json", "last-changes.json", ".lock", ".run.lock", "last-run.json", "runs/",
@@ -131,35 +133,43 @@ class InventoryStore:
                             "gone", display_name(record.device),
                             f"not seen for {missing_after} run(s)"))
             self._write(records, states, missing_after)
+            commit = self._commit(changes, stamp)
             atomic_write(self.root / "state.json", stable_json(state))
             atomic_write(self.root / "last-changes.json",
                          stable_json({"run": stamp, "changes": [vars(c) for c in changes]}))
-            commit = self._commit(changes, stamp)
         return InventoryUpdate(changes=changes, commit=commit, devices=len(records))
 
     def _write(self, records: dict[str, Record], states: dict[str, dict[str, Any]],
                missing_after: int) -> None:
         index = []
+        files: dict[Path, str] = {}
+        moved: list[Path] = []
         for record in sorted(records.values(), key=_record_order):
             device = record.device
             missing = states.get(record.id, {}).get("missing_runs", 0) >= missing_after
             path = self.root / "devices" / (device.site or "_") / f"{record.id}.json"
-            for stale in (self.root / "devices").glob(f"*/{record.id}.json"):
-                if stale != path:  # the device moved to another site
-                    stale.unlink()
-            atomic_write(path, stable_json({"id": record.id, "first_seen": record.first_seen,
-                                            "device": _sorted_device(device)}))
+            moved += [p for p in (self.root / "devices").glob(f"*/{record.id}.json") if p != path]
+            files[path] = stable_json({"id": record.id, "first_seen": record.first_seen,
+                                       "device": _sorted_device(device)})
             index.append({"id": record.id, "name": display_name(device), "site": device.site,
                           "ip": device.mgmt_ip, "mac": device.base_mac, "vendor": device.vendor,
                           "model": device.model, "os": device.os, "version": device.version,
                           "role": device.role, "first_seen": record.first_seen,
                           "status": "missing" if missing else "present"})
-        atomic_write(self.root / "index.json", stable_json({"devices": index}))
+        files[self.root / "index.json"] = stable_json({"devices": index})
+        atomic_write_many(files)
+        for stale in moved:  # the device moved to another site
+            stale.unlink()
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
-        self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
-        with open(self.root / ".lock", "w") as handle:
+        try:
+            self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+            handle = open(self.root / ".lock", "w")
+        except OSError as exc:
+            raise StoreError(f"cannot write the inventory in {self.root}: "
+                             f"{exc.strerror or exc}") from None
+        with handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
             try:
                 yield
@@ -175,6 +185,13 @@ class InventoryStore:
             return repo
 
     def _commit(self, changes: list[InventoryChange], stamp: str) -> str:
+        try:
+            return self._commit_unchecked(changes, stamp)
+        except (git.GitCommandError, OSError, ValueError) as exc:
+            raise StoreError(f"cannot commit the inventory in {self.root}: {_first_line(exc)}; "
+                             f"the files are written and the next run commits them") from None
+
+    def _commit_unchecked(self, changes: list[InventoryChange], stamp: str) -> str:
         repo = self._repo()
         repo.git.add("--all", ".")
         if repo.head.is_valid() and not repo.index.diff("HEAD"):
@@ -189,6 +206,11 @@ class InventoryStore:
             f"Discovery {stamp}: {summary}\n"
         commit = repo.index.commit(message, author=AUTHOR, committer=AUTHOR)
         return commit.hexsha
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(getattr(exc, "stderr", "") or exc).strip()
+    return text.splitlines()[-1] if text else exc.__class__.__name__
 
 
 def _polled(device: Device) -> bool:
