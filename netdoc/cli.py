@@ -97,6 +97,11 @@ def build_parser() -> argparse.ArgumentParser:
     identify.add_argument("--credential", metavar="NAME",
                           help="use this credential set from netdoc.yaml")
     identify.add_argument("--timeout", type=float, default=2.0, help="seconds per request")
+    vault = command("vault", "Manage the encrypted per-client credential vaults "
+                             "(init, set, get, list, remove, rotate).", cmd_vault)
+    from netdoc.vault.cli import add_vault_actions  # light: no crypto until a vault is opened
+
+    add_vault_actions(vault, _common)
     lab = command("lab", "Build, inspect or remove the local site lab (network namespaces).",
                   cmd_lab)
     lab.add_argument("action", choices=("up", "down", "status"))
@@ -165,8 +170,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     config = _load(args)
     client_filter = getattr(args, "client", None)
     checked = verify_secrets(config, client_filter)
+    from netdoc.vault.audit import access_warnings
+
+    warnings = list(config.warnings) + access_warnings(config, client_filter)
     report: dict[str, Any] = {"config": str(config.path), "credentials_checked": checked,
-                              "warnings": list(config.warnings), "clients": []}
+                              "warnings": warnings, "clients": []}
     lines = [f"configuration {config.path}: OK"]
     for client in config.selected_clients(client_filter):
         entry: dict[str, Any] = {"name": client.name, "sites": []}
@@ -190,7 +198,7 @@ def cmd_check(args: argparse.Namespace) -> int:
                 lines.append(f"    device {seed['host']:<15} {seed['name'] or '-'}"
                              f"{'  platform ' + seed['platform'] if seed['platform'] else ''}")
         report["clients"].append(entry)
-    for warning in config.warnings:
+    for warning in warnings:
         lines.append(f"warning: {warning}")
     _emit(args, report, "\n".join(lines))
     return EXIT_OK
@@ -238,6 +246,12 @@ def cmd_identify(args: argparse.Namespace) -> int:
     from netdoc.identify_cli import identify_command
 
     return identify_command(args)
+
+
+def cmd_vault(args: argparse.Namespace) -> int:
+    from netdoc.vault.cli import vault_command
+
+    return vault_command(args)
 
 
 def cmd_lab(args: argparse.Namespace) -> int:
