@@ -417,7 +417,9 @@ async def collect(transport: SnmpTransport, host: str = "", site: str = "",
     lldp, cdp, fdb, arp = await asyncio.gather(
         _lldp(reader, interfaces, base_ports), _cdp(reader, interfaces), fdb_task,
         _arp(reader, interfaces))
-    if not fdb and not (rules and rules.fdb_per_vlan):
+    if not fdb and rules and rules.fdb_per_vlan:  # no VTP VLANs (or a recording of one view)
+        fdb = await _fdb_dot1q(reader, interfaces, base_ports)
+    if not fdb:
         fdb = await _fdb_dot1d(reader, interfaces, 0, base_ports)
     ident = identify(facts)
     device = Device(

@@ -7,9 +7,10 @@ the output is vendor, os, version, model, serial, role and the netdoc platform
 module only applies it:
 
 1. the profile: the best-scoring one whose `match` rules hit (see `score`);
-2. each field: the profile's `snmp.get` rules (vendor MIB scalars, optionally
-   through a regex), then its `extract` regex on sysDescr, then the ENTITY-MIB
-   chassis row; the first non-empty value wins;
+2. each field: the profile's `snmp.get` rules (vendor MIB scalars or ENTITY-MIB
+   chassis fields, optionally through a regex), then its `extract` regex on
+   sysDescr, then the ENTITY-MIB chassis row, then the profile's vendor/os;
+   the first non-empty value wins (placeholders like "<private>" do not count);
 3. the role: the profile's `roles` regexes on sysDescr, then the profile's
    role, then the LLDP capabilities the device advertises, else "unknown".
 """
@@ -76,7 +77,10 @@ class Identification:
 
 @dataclass(frozen=True)
 class ScalarRule:
-    oid: str
+    """One source for a field: a scalar OID or an ENTITY-MIB chassis field, maybe via a regex."""
+
+    oid: str = ""
+    entity: str = ""  # a Chassis field name, e.g. software_rev
     regex: re.Pattern[str] | None = None
 
 
@@ -88,7 +92,7 @@ class SnmpRules:
     fdb_per_vlan: bool = False
 
     def oids(self) -> list[str]:
-        return sorted({rule.oid for rules in self.get.values() for rule in rules})
+        return sorted({rule.oid for rules in self.get.values() for rule in rules if rule.oid})
 
 
 def _scalar_rules(value: Any, where: str) -> tuple[ScalarRule, ...]:
@@ -97,14 +101,19 @@ def _scalar_rules(value: Any, where: str) -> tuple[ScalarRule, ...]:
     for item in items:
         if isinstance(item, str):
             rules.append(ScalarRule(oid=item.strip(".")))
-        elif isinstance(item, dict) and "oid" in item:
-            try:
-                regex = re.compile(item["regex"]) if item.get("regex") else None
-            except re.error as exc:
-                raise ProfileError(f"{where}: invalid regex {item['regex']!r}: {exc}") from None
-            rules.append(ScalarRule(oid=str(item["oid"]).strip("."), regex=regex))
-        else:
-            raise ProfileError(f"{where}: expected an OID or {{oid:, regex:}}, got {item!r}")
+            continue
+        if not isinstance(item, dict) or not ("oid" in item) ^ ("entity" in item):
+            raise ProfileError(f"{where}: expected an OID, {{oid:, regex:}} or "
+                               f"{{entity:, regex:}}, got {item!r}")
+        if "entity" in item and item["entity"] not in Chassis.__dataclass_fields__:
+            raise ProfileError(f"{where}: entity field must be one of "
+                               f"{sorted(Chassis.__dataclass_fields__)}, not {item['entity']!r}")
+        try:
+            regex = re.compile(item["regex"]) if item.get("regex") else None
+        except re.error as exc:
+            raise ProfileError(f"{where}: invalid regex {item['regex']!r}: {exc}") from None
+        rules.append(ScalarRule(oid=str(item.get("oid", "")).strip("."),
+                                entity=str(item.get("entity", "")), regex=regex))
     return tuple(rules)
 
 
@@ -172,44 +181,39 @@ def _usable(value: str) -> str:
     return "" if value.lower() in PLACEHOLDER_VALUES else value
 
 
-def _from_scalars(rules: tuple[ScalarRule, ...], scalars: dict[str, SnmpValue]) -> str:
+def _groups(pattern: re.Pattern[str], value: str) -> str:
+    """The regex's capture groups that matched, joined by a space (whole match if none)."""
+    found = pattern.search(value)
+    if not found:
+        return ""
+    if not found.groups():
+        return _usable(found.group(0))
+    return _usable(" ".join(g for g in found.groups() if g))
+
+
+def _from_rules(rules: tuple[ScalarRule, ...], facts: Facts) -> str:
     for rule in rules:
-        raw = text(scalars.get(rule.oid))
-        if rule.regex is not None:
-            found = rule.regex.search(raw)
-            raw = next((g for g in found.groups() if g), "") if found and found.groups() else \
-                (found.group(0) if found else "")
-        if _usable(raw):
-            return _usable(raw)
+        raw = getattr(facts.chassis, rule.entity) if rule.entity else \
+            text(facts.scalars.get(rule.oid))
+        value = _groups(rule.regex, raw) if rule.regex is not None else _usable(raw)
+        if value:
+            return value
     return ""
 
 
 def _from_sys_descr(profile: Profile, name: str, sys_descr: str) -> str:
     pattern = profile.extract.get(name)
-    if pattern is None:
-        return ""
-    found = pattern.search(sys_descr)
-    if not found:
-        return ""
-    value = next((g for g in found.groups() if g), "") if found.groups() else found.group(0)
-    return _usable(value)
+    return _groups(pattern, sys_descr) if pattern is not None else ""
 
 
 def _from_chassis(name: str, chassis: Chassis) -> str:
     if name == "model":
-        return _usable(chassis.model) or _usable(chassis.name if _looks_like_model(chassis.name)
-                                                 else "")
+        return _usable(chassis.model)
     if name == "serial":
         return _usable(chassis.serial)
     if name == "version":
         return _usable(chassis.software_rev) or _usable(chassis.firmware_rev)
     return ""
-
-
-def _looks_like_model(name: str) -> bool:
-    # entPhysicalName is often "1" or "Chassis"; a model name has letters and digits
-    return bool(re.search(r"[A-Za-z]", name) and re.search(r"\d", name)) and \
-        not re.match(r"(?i)^(chassis|switch|stack)\b", name)
 
 
 def decode_capabilities(bits: SnmpValue | None) -> list[str]:
@@ -238,7 +242,7 @@ def identify(facts: Facts) -> Identification:
     found = Identification(role=_role(profile, facts))
     rules = snmp_rules(profile.name) if profile else SnmpRules()
     for name in FIELDS:
-        value = _from_scalars(rules.get.get(name, ()), facts.scalars)
+        value = _from_rules(rules.get.get(name, ()), facts)
         if not value and profile is not None:
             value = _from_sys_descr(profile, name, facts.sys_descr)
         if not value:

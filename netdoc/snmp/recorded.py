@@ -40,20 +40,29 @@ def parse_value(tag: str, raw: str, where: str) -> SnmpValue | None:
     raise SnmpError("recording", f"{where}: unknown snmprec type {tag!r}")
 
 
-def load_snmprec(path: Path) -> list[tuple[tuple[int, ...], str, SnmpValue]]:
+def load_snmprec(path: Path, problems: list[str] | None = None) \
+        -> list[tuple[tuple[int, ...], str, SnmpValue]]:
+    """Parse an snmprec file. Lines that do not parse are skipped, like an agent
+    that lacks them, and described in `problems` (real recordings have a few)."""
     rows = []
     text = path.read_text(encoding="utf-8", errors="replace")
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip() or line.startswith("#"):
             continue
-        parts = line.split("|", 2)
-        if len(parts) != 3:
-            raise SnmpError("recording", f"{path}:{number}: expected OID|TYPE|VALUE")
-        oid, tag, raw = parts
-        oid = oid.strip().strip(".")
-        value = parse_value(tag.strip(), raw, f"{path}:{number}")
+        try:
+            parts = line.split("|", 2)
+            if len(parts) != 3:
+                raise SnmpError("recording", f"{path}:{number}: expected OID|TYPE|VALUE")
+            oid, tag, raw = parts
+            oid = oid.strip().strip(".")
+            key = oid_key(oid)
+            value = parse_value(tag.strip(), raw, f"{path}:{number}")
+        except (SnmpError, ValueError) as exc:
+            if problems is not None:
+                problems.append(str(exc))
+            continue
         if value is not None:
-            rows.append((oid_key(oid), oid, value))
+            rows.append((key, oid, value))
     rows.sort(key=lambda row: row[0])
     return rows
 
@@ -64,10 +73,11 @@ class RecordedTransport:
     def __init__(self, path: str | Path, host: str = "recorded") -> None:
         self.path = Path(path)
         self.host = host
+        self.problems: list[str] = []  # lines of the recording that were skipped
         if not self.path.is_file():
             self._rows: list[tuple[tuple[int, ...], str, SnmpValue]] = []
         else:
-            self._rows = load_snmprec(self.path)
+            self._rows = load_snmprec(self.path, self.problems)
         self._keys = [row[0] for row in self._rows]
         self._by_oid = {row[1]: row[2] for row in self._rows}
 
