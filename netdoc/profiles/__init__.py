@@ -26,6 +26,17 @@ Schema (every key but `name` optional):
       serial: '...'
     roles:                       # role refinements: first regex on sysDescr that matches wins
       - {sys_descr: 'Router', role: router}
+    snmp:                        # identification extras, read by netdoc.identify (SNMP part)
+      get:                       # fields from vendor MIB scalars or ENTITY-MIB; first non-empty
+        serial: '1.3.6.1.4.1.14988.1.1.7.3.0'              # wins, before extract and ENTITY-MIB
+        model: [{oid: '1.3.6.1.4.1.2636.3.1.2.0', regex: '^Juniper (\S+)'}, {entity: model}]
+      fdb_per_vlan: true         # read BRIDGE-MIB once per VLAN (community@vlan, v3 context
+                                 # vlan-N), VLANs from CISCO-VTP-MIB (Cisco IOS / IOS-XE)
+
+    Matching (netdoc.identify.score): a profile fits when a sysObjectID prefix or a
+    sysDescr regex hits and no not_sys_descr regex does; a sysDescr hit outweighs the
+    sysObjectID prefix length, and `priority` (vendor profiles 10, generic ones 0-5)
+    outweighs both. `extract` regexes with several groups join the groups that matched.
     backup:
       commands: ["show running-config"]
       enable: true               # enter privileged mode when the credential has an enable secret
