@@ -101,11 +101,9 @@ def _parse(client: str, data: bytes, path: Path) -> tuple[dict[str, Any], bytes,
         raise VaultError(f"{path} holds the vault of client {document['client']!r}, not "
                          f"{client!r}; a vault file must not be copied to another client",
                          path=path, subject=client)
-    try:
-        nonce = base64.b64decode(document["nonce"], validate=True)
-        ciphertext = base64.b64decode(document["ciphertext"], validate=True)
-    except (binascii.Error, TypeError, ValueError):
-        raise _damaged(path, client, "its encrypted part is not valid base64") from None
+    nonce, ciphertext = _b64_strict(document["nonce"]), _b64_strict(document["ciphertext"])
+    if nonce is None or ciphertext is None or len(nonce) != NONCE_BYTES:
+        raise _damaged(path, client, "its encrypted part is not valid base64")
     header = {f: document[f] for f in fields if f != "ciphertext"}
     return header, nonce, ciphertext
 
@@ -131,6 +129,16 @@ def _associated_data(header: Mapping[str, Any]) -> bytes:
 
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
+
+
+def _b64_strict(text: Any) -> bytes | None:
+    """Decode only the one canonical spelling, so no edit to the file goes unnoticed
+    (base64 otherwise ignores the spare bits of its last character)."""
+    try:
+        data = base64.b64decode(text, validate=True)
+    except (binascii.Error, TypeError, ValueError):
+        return None
+    return data if _b64(data) == text else None
 
 
 def now_utc() -> str:
