@@ -108,7 +108,11 @@ def build_parser() -> argparse.ArgumentParser:
     lab.add_argument("topology", nargs="?", default="default",
                      help="lab topology for 'up': default or large")
     lab.add_argument("--state-dir", default=None,
-                     help="where the lab keeps its files (default /run/netdoc-lab)")
+                     help="where the lab keeps its files (default /run/netdoc-lab, "
+                          "or $NETDOC_LAB_STATE_DIR)")
+    lab.add_argument("--prefix", default=None,
+                     help="name prefix of the lab's namespaces, so labs can coexist "
+                          "(default ndlab-, or $NETDOC_LAB_PREFIX)")
     return parser
 
 
