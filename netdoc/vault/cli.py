@@ -44,6 +44,8 @@ def add_vault_actions(vault: argparse.ArgumentParser, common: Common) -> None:
     put.add_argument("target", metavar="CLIENT/NAME", help="the entry, as in vault:CLIENT/NAME")
     put.add_argument("--stdin", action="store_true",
                      help="read the secret from standard input (one trailing newline dropped)")
+    # Caught to refuse it with a message that does not repeat it (argparse would).
+    put.add_argument("value", nargs="?", help=argparse.SUPPRESS)
     get = action("get", "Print a secret (only with --reveal).")
     get.add_argument("target", metavar="CLIENT/NAME")
     get.add_argument("--reveal", action="store_true", help="really print the secret")
@@ -100,6 +102,11 @@ def _init(store: VaultStore, args: argparse.Namespace) -> int:
 
 def _set(store: VaultStore, args: argparse.Namespace) -> int:
     client, name = parse_reference(args.target)
+    if args.value is not None:
+        raise UsageError(f"netdoc vault set never takes the secret on the command line, where "
+                         f"shell history and ps keep it; nothing was stored. Type it at the "
+                         f"prompt (netdoc vault set {client}/{name}) or pipe it with --stdin, "
+                         f"and remove it from your shell history")
     secret = _read_from_stdin() if args.stdin else _prompt(f"{client}/{name}")
     replaced = store.set(client, name, secret)
     _emit(args, {"client": client, "name": name, "replaced": replaced},

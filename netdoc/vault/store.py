@@ -182,7 +182,12 @@ class VaultStore:
 
     def get(self, client: str, name: str) -> str:
         check_entry_name(client, name)
-        entries = self.open(client)
+        try:
+            entries = self.open(client)
+        except VaultError as exc:  # say which entry was wanted, whatever went wrong
+            raise type(exc)(f"cannot read {client}/{name} because {exc.reason}",
+                            path=self.locations.vault_file(client),
+                            subject=f"{client}/{name}") from None
         if name not in entries:
             raise self._missing(client, name, entries)
         return entries[name].secret
