@@ -42,20 +42,20 @@ def _secret_files(config: Config) -> list[str]:
             if secret.scheme == "file":
                 path = Path(secret.reference.partition(":")[2])
                 warnings += _private_file(path, f"{config.path}: {secret.key} reads {path}",
-                                          "secret file")
+                                          "secret file", "change the secret")
         if cred.ssh is not None and cred.ssh.key_file:
             path = Path(cred.ssh.key_file).expanduser()
-            warnings += _private_file(path, f"{config.path}: credentials.{name}.ssh.key_file",
-                                      "SSH private key")
+            warnings += _private_file(path, f"{config.path}: credentials.{name}.ssh.key_file "
+                                            f"is {path}", "SSH private key", "replace the key")
     return warnings
 
 
-def _private_file(path: Path, where: str, what: str) -> list[str]:
+def _private_file(path: Path, where: str, what: str, remedy: str) -> list[str]:
     mode = _mode(path)
     if mode is None or not mode & READABLE_BY_GROUP_OR_OTHERS:
         return []
     return [f"{where}; this {what} is readable by {_who(mode)} (mode {mode:04o}); "
-            f"run  chmod 600 {path}  and change the secret if others could have copied it"]
+            f"run  chmod 600 {path}  and {remedy} if others could have copied it"]
 
 
 def _cross_client_references(config: Config, only: str | None) -> list[str]:
