@@ -38,13 +38,17 @@ def edge_view(graph: nx.MultiGraph, kinds: frozenset[str]) -> nx.MultiGraph:
 
 
 def layer3_view(graph: nx.MultiGraph) -> nx.MultiGraph:
-    """Subnets and the network devices with an address in them (hosts only as counts)."""
+    """Subnets and the routers joining them; every other member is counted in the
+    subnet's `hosts` attribute instead of drawn."""
     view = edge_view(graph, L3_EDGES)
-    endpoints = [n for n, d in view.nodes(data=True) if d.get("kind") == "endpoint"]
-    view.remove_nodes_from(endpoints)
-    lonely = [n for n, d in view.nodes(data=True)
-              if d.get("kind") == "device" and view.degree(n) == 0]
-    view.remove_nodes_from(lonely)
+    routing = {n for n, d in view.nodes(data=True) if d.get("kind") == "device" and (
+        d.get("role") in ("router", "firewall") or
+        sum(1 for o in view.neighbors(n) if view.nodes[o].get("kind") == "subnet") > 1)}
+    for node, data in view.nodes(data=True):
+        if data.get("kind") == "subnet":
+            data["hosts"] = sum(1 for o in view.neighbors(node) if o not in routing)
+    view.remove_nodes_from([n for n, d in view.nodes(data=True)
+                            if d.get("kind") != "subnet" and n not in routing])
     return view
 
 
