@@ -29,7 +29,7 @@ Schema (every key but `name` optional):
     snmp:                        # identification extras, read by netdoc.identify (SNMP part)
       get:                       # fields from vendor MIB scalars or ENTITY-MIB; first non-empty
         serial: '1.3.6.1.4.1.14988.1.1.7.3.0'              # wins, before extract and ENTITY-MIB
-        model: [{oid: '1.3.6.1.4.1.2636.3.1.2.0', regex: '^Juniper (\S+)'}, {entity: model}]
+        model: [{oid: '1.3.6.1.4.1.2636.3.1.2.0', regex: '^Juniper (.+)'}, {entity: model}]
       fdb_per_vlan: true         # read BRIDGE-MIB once per VLAN (community@vlan, v3 context
                                  # vlan-N), VLANs from CISCO-VTP-MIB (Cisco IOS / IOS-XE)
 
