@@ -111,7 +111,8 @@ class NetmikoSource:
     # ------------------------------------------------------------ interactive CLI
     def _fetch_cli(self, request: FetchRequest, deadline: float) -> RawFetch:
         from netmiko import ConnectHandler
-        from netmiko.exceptions import NetmikoAuthenticationException, NetmikoTimeoutException
+        from netmiko.exceptions import (NetmikoAuthenticationException, NetmikoBaseException,
+                                        NetmikoTimeoutException)
 
         with _known_hosts_file(request) as known_hosts:
             try:
@@ -121,9 +122,12 @@ class NetmikoSource:
                                                 f"(wrong password or key?)") from None
             except NetmikoTimeoutException as exc:
                 raise _connect_error(request, exc) from None
-            except (ValueError, OSError, EOFError, paramiko.SSHException) as exc:
-                raise BackupError(request.host, f"SSH session could not be prepared: "
-                                                f"{_first_line(exc)}") from None
+            except (NetmikoBaseException, ValueError, OSError, EOFError,
+                    paramiko.SSHException) as exc:
+                raise BackupError(request.host, f"logged in, but the {request.device_type} "
+                                                f"session could not be prepared (paging off, "
+                                                f"prompt): {_netmiko_message(exc)}; is the "
+                                                f"platform right?") from None
         transport = conn.remote_conn_pre.get_transport() if conn.remote_conn_pre else None
         self._register(request, transport)
         try:
@@ -231,7 +235,7 @@ def _netmiko_args(request: FetchRequest, deadline: float, known_hosts: Path) -> 
         "ssh_strict": False, "system_host_keys": False,
         "alt_host_keys": True, "alt_key_file": str(known_hosts),
         "conn_timeout": budget, "auth_timeout": budget, "banner_timeout": budget,
-        "read_timeout_override": _left(deadline, 60), "fast_cli": True,
+        "fast_cli": True,
     }
 
 
@@ -401,6 +405,11 @@ def _cut_off_reason(deadline: float, exc: BaseException) -> str:
 
 def _left(deadline: float, cap: float) -> float:
     return max(0.5, min(cap, deadline - time.monotonic()))
+
+
+def _netmiko_message(exc: BaseException) -> str:
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return lines[0] if lines else exc.__class__.__name__
 
 
 def _first_line(value: object) -> str:

@@ -196,7 +196,8 @@ class _DeviceShell:
                 return output
         if command in self.rec.pager_off or command in self.rec.modes:
             return ""
-        return (self.rec.unknown + "\n") if self.rec.unknown else ""
+        return self.rec.unknown.replace("{command}", command).rstrip("\n") + "\n" \
+            if self.rec.unknown else ""
 
     async def enable(self) -> None:
         self.write("Password: ")
