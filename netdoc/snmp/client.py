@@ -101,6 +101,7 @@ class _Endpoint(asyncio.DatagramProtocol):
         self.transport: asyncio.DatagramTransport | None = None
         self.waiters: dict[int, asyncio.Future[bytes]] = {}
         self.unreachable: OSError | None = None
+        self.garbage = 0  # datagrams that were not SNMP we could read (malformed replies)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
@@ -109,7 +110,10 @@ class _Endpoint(asyncio.DatagramProtocol):
         try:
             correlation = core.peek_correlation_id(data)
         except ValueError:
-            return  # garbage that names no request: ignore it, the request times out
+            # Names no request, so no waiter can take it; counted, so that a request
+            # that then times out can say the agent answered garbage, not nothing.
+            self.garbage += 1
+            return
         waiter = self.waiters.pop(correlation, None)
         if waiter is not None and not waiter.done():
             waiter.set_result(data)
@@ -158,6 +162,7 @@ class _Session:
     async def exchange(self, correlation: int, message: bytes, what: str) -> bytes:
         """Send, wait, resend up to `retries` times; raise SnmpTimeout on silence."""
         settings = self.settings
+        garbage_before = self.endpoint.garbage
         async with self.limit:
             for _attempt in range(settings.retries + 1):
                 wait = min(settings.timeout, self.remaining())
@@ -177,6 +182,12 @@ class _Session:
                                                  f"(nothing listens on UDP {self.port})") from None
                 finally:
                     self.endpoint.waiters.pop(correlation, None)
+        if self.remaining() <= 0.001:  # the last wait was cut short by the budget
+            raise SnmpTimeout(self.host, f"device time budget of {settings.device_budget:g} s "
+                                         f"used up ({what})")
+        if self.endpoint.garbage > garbage_before:
+            raise SnmpError(self.host, f"{self.where} answered {what} with a malformed message "
+                                       f"(not decodable SNMP; a buggy agent or firmware)")
         tries = settings.retries + 1
         raise SnmpTimeout(self.host, f"no answer from {self.where} to {what} "
                                      f"({tries} tr{'y' if tries == 1 else 'ies'} of "

@@ -1,0 +1,51 @@
+"""Real SNMP agents on loopback for the SNMP tests, stopped by PID even when a test fails."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from support.snmp_agents import Agent, start_snmpd, start_snmpsim  # noqa: E402
+
+WALKS = Path(__file__).resolve().parents[1] / "fixtures" / "walks"
+
+
+@pytest.fixture(scope="module")
+def snmpd_agent(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Agent]:
+    try:
+        agent = start_snmpd(tmp_path_factory.mktemp("snmpd"))
+    except RuntimeError as exc:
+        pytest.skip(str(exc))
+    try:
+        yield agent
+    finally:
+        agent.stop()
+
+
+@pytest.fixture
+def fresh_snmpd(tmp_path: Path) -> Iterator[Agent]:
+    """An snmpd of the test's own, for tests that kill it."""
+    try:
+        agent = start_snmpd(tmp_path)
+    except RuntimeError as exc:
+        pytest.skip(str(exc))
+    try:
+        yield agent
+    finally:
+        agent.stop()
+
+
+@pytest.fixture(scope="module")
+def snmpsim_agent(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Agent]:
+    try:
+        agent = start_snmpsim(WALKS, tmp_path_factory.mktemp("snmpsim"), "printer_hp")
+    except RuntimeError as exc:
+        pytest.skip(str(exc))
+    try:
+        yield agent
+    finally:
+        agent.stop()
