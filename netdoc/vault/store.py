@@ -172,13 +172,7 @@ class VaultStore:
 
     # reading ----------------------------------------------------------------
     def open(self, client: str) -> Entries:
-        path = self.locations.vault_file(client)
-        data = self._read(client, path)
-        key, source = require_key(self.locations, client)
-        try:
-            return unseal(client, data, key, source, path)
-        except VaultError as exc:
-            raise self._with_rotation_hint(exc, client) from None
+        return self._unseal_current(client)[3]
 
     def get(self, client: str, name: str) -> str:
         check_entry_name(client, name)
@@ -204,7 +198,11 @@ class VaultStore:
                 raise VaultError(f"client {client!r} already has a vault at {path}; nothing was "
                                  f"changed. Use netdoc vault set to add entries, or rotate to "
                                  f"change its key", path=path, subject=client)
-            found = find_key(self.locations, client) if key_file is None else None
+            found = find_key(self.locations, client)
+            if found is not None and key_file is not None:
+                raise VaultError(f"a key for {client!r} is already installed ({found[1]}) and "
+                                 f"would be used instead of a new one in {key_file}; remove it "
+                                 f"or drop --key-file", path=path, subject=client)
             created = found is None
             if found is None:
                 key = VaultKey.generate()
@@ -243,12 +241,7 @@ class VaultStore:
         """
         path = self.locations.vault_file(client)
         with self._locked(client):
-            data = self._read(client, path)
-            old_key, old_source = require_key(self.locations, client)
-            try:
-                entries = unseal(client, data, old_key, old_source, path)
-            except VaultError as exc:
-                raise self._with_rotation_hint(exc, client) from None
+            data, _, old_source, entries = self._unseal_current(client)
             new_key = VaultKey.generate()
             target = key_file or self.locations.key_file(client)
             pending = _pending(target)
@@ -266,16 +259,21 @@ class VaultStore:
     @contextmanager
     def _modify(self, client: str) -> Iterator[Entries]:
         """Read-modify-write under the lock; nothing is written if the body raises."""
-        path = self.locations.vault_file(client)
         with self._locked(client):
-            data = self._read(client, path)
-            key, source = require_key(self.locations, client)
-            try:
-                entries = unseal(client, data, key, source, path)
-            except VaultError as exc:
-                raise self._with_rotation_hint(exc, client) from None
+            _, key, _, entries = self._unseal_current(client)
             yield entries
-            atomic_write(path, seal(client, entries, key), mode=0o600)
+            atomic_write(self.locations.vault_file(client), seal(client, entries, key),
+                         mode=0o600)
+
+    def _unseal_current(self, client: str) -> tuple[bytes, VaultKey, KeySource, Entries]:
+        """The vault file's bytes, the key that opened it, where that came from, the entries."""
+        path = self.locations.vault_file(client)
+        data = self._read(client, path)
+        key, source = require_key(self.locations, client)
+        try:
+            return data, key, source, unseal(client, data, key, source, path)
+        except VaultError as exc:
+            raise self._with_rotation_hint(exc, client) from None
 
     @contextmanager
     def _locked(self, client: str) -> Iterator[None]:

@@ -86,3 +86,13 @@ def test_init_never_overwrites_a_key_file(store: VaultStore, tmp_path: Path) -> 
         store.init("acme", key_file=existing)
     assert existing.read_text() == "keep me\n"
     assert not store.locations.vault_file("acme").exists()
+
+
+def test_init_will_not_write_a_key_that_an_installed_one_would_shadow(
+        store: VaultStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(key_env_var("acme"), VaultKey.generate().encoded)
+    with pytest.raises(VaultError, match="already installed .environment variable "
+                                         "NETDOC_VAULT_KEY_ACME."):
+        store.init("acme", key_file=tmp_path / "new.key")
+    assert not (tmp_path / "new.key").exists()
+    assert not store.locations.vault_file("acme").exists()
