@@ -178,18 +178,17 @@ class IosSession:
     async def enable(self, args: list[str]) -> bool:
         if self.privileged:
             return True
-        for _attempt in range(3):
-            self.write("Password: ")
-            self.process.channel.set_echo(False)
-            try:
-                secret = (await self.process.stdin.readline()).rstrip("\r\n")
-            finally:
-                self.process.channel.set_echo(True)
-            self.write("\n")
-            if secret == _first_line(self.node.enable_file):
-                self.privileged = True
-                return True
-        self.write("% Bad secrets\n\n")
+        self.write("Password: ")
+        self.process.channel.set_echo(False)
+        try:
+            secret = (await self.process.stdin.readline()).rstrip("\r\n")
+        finally:
+            self.process.channel.set_echo(True)
+        self.write("\n")
+        if secret == _first_line(self.node.enable_file):
+            self.privileged = True
+        else:  # one try, as IOS with AAA answers: fail fast rather than re-prompt
+            self.write("% Access denied\n\n")
         return True
 
     async def disable(self, args: list[str]) -> bool:

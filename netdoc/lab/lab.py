@@ -260,6 +260,7 @@ class Lab:
         self._start_snmpd()
         self._start_lldpd()
         self._start_cli_server()
+        self._wait_for(self._links_not_forwarding, 10.0, "links did not come up")
         self._send_traffic()
         self._wait_until_ready(timeout)
         self.ground_truth = self._collect_ground_truth()
@@ -434,6 +435,19 @@ class Lab:
         self._wait_for(lambda: [] if ready.exists() else ["sshd"], 20.0,
                        f"the SSH CLI server did not start; see {self.state_dir / 'sshd.log'}",
                        check=lambda: system.is_ours(record))
+
+    def _links_not_forwarding(self) -> list[str]:
+        """Ports whose carrier or bridge state is not up yet (the kernel settles them
+        asynchronously; a frame sent before that is lost and its MAC never learned)."""
+        pending = []
+        for node in self.topology.nodes.values():
+            raw = json.loads(system.ip("-j", "-d", "link", "show", netns=self.netns(node.name)))
+            for link in raw:
+                slave = link.get("linkinfo", {}).get("info_slave_data", {})
+                if link["ifname"] != "lo" and (link.get("operstate") != "UP" or
+                                               slave.get("state", "forwarding") != "forwarding"):
+                    pending.append(f"{node.name} {link['ifname']}")
+        return pending
 
     def _send_traffic(self) -> None:
         """One datagram from every address, as real hosts chatter: bridges learn

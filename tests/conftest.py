@@ -1,0 +1,34 @@
+"""Fixtures shared by the whole suite. Others may append fixtures below."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/support importable as support.*
+
+from support.lab_fixtures import (lab_location, lab_unavailable_reason,  # noqa: E402
+                                  sweep_stale_test_labs)
+
+
+@pytest.fixture(scope="session")
+def lab() -> Iterator["Lab"]:  # noqa: F821 - imported lazily: collecting needs no root
+    """The default site lab, up for the whole session and taken down at its end.
+
+    Namespaces are named ndt<pid>-<node>, so several pytest runs (and the demo
+    lab, prefix ndlab-) can coexist. Read `lab.ground_truth` for what is there.
+    """
+    reason = lab_unavailable_reason()
+    if reason:
+        pytest.skip(reason)
+    from netdoc.lab import Lab
+
+    sweep_stale_test_labs()
+    state_dir, prefix = lab_location()
+    site = Lab.up("default", state_dir, prefix)
+    try:
+        yield site
+    finally:
+        site.down()
