@@ -1,0 +1,299 @@
+"""The static documentation site: Jinja2 templates -> inventory/<client>/site/.
+
+    site/index.html            client overview: sites, counts, last run, changes, maps
+    site/devices.html          every device, sortable and filterable
+    site/devices/<id>.html     one page per device (and its neighbourhood map)
+    site/configs/<id>.cfg.txt  the latest stored configuration
+    site/configs/<id>.diff.html  its latest change
+    site/maps/                 SVG, PNG, draw.io of every map
+    site/assets/               CSS and JS (local files: works from file://, no CDN)
+    site/summary.json          what the all-clients index shows about this client
+
+Templates come from the project's templates/ folder; a folder named in
+netdoc.yaml `output.templates` overrides them file by file.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import networkx as nx
+
+from netdoc.fsutil import atomic_write, read_json, stable_json
+from netdoc.models import Device
+from netdoc.render import RenderError
+from netdoc.render.dot import page_name
+from netdoc.render.maps import RenderedMap
+from netdoc.topology.ports import short_port
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+ASSETS = ("netdoc.css", "netdoc.js")
+
+
+@dataclass
+class BackupInfo:
+    status: str  # ok | failed | stale | never
+    last_success: str = ""
+    last_error: str = ""
+    age: str = ""
+    config_text: str | None = None
+    diff: str = ""
+    diff_title: str = ""
+    history: list[dict[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class DeviceRecord:
+    """What the inventory knows about a device beyond its Device record."""
+
+    first_seen: str = ""
+    last_seen: str = ""
+    status: str = "present"
+    history: list[dict[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class SiteInput:
+    client: str
+    graph: nx.MultiGraph
+    devices: dict[str, Device]  # node id -> record
+    records: dict[str, DeviceRecord] = field(default_factory=dict)
+    backups: dict[str, BackupInfo] = field(default_factory=dict)
+    maps: list[RenderedMap] = field(default_factory=list)
+    neighbourhoods: dict[str, Path] = field(default_factory=dict)
+    changes: list[str] = field(default_factory=list)
+    last_run: dict[str, Any] = field(default_factory=dict)
+    generated: str = ""
+
+
+def environment(override: Path | None) -> jinja2.Environment:
+    loaders: list[jinja2.BaseLoader] = []
+    if override is not None:
+        if not override.is_dir():
+            raise RenderError(f"output.templates: {override} is not a folder; create it or "
+                              f"remove the setting from netdoc.yaml")
+        loaders.append(jinja2.FileSystemLoader(str(override)))
+    loaders.append(jinja2.FileSystemLoader(str(TEMPLATES)))
+    env = jinja2.Environment(loader=jinja2.ChoiceLoader(loaders), autoescape=True,
+                             undefined=jinja2.StrictUndefined, trim_blocks=True,
+                             lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters["short_port"] = short_port
+    env.filters["speed"] = _speed
+    return env
+
+
+def render_site(data: SiteInput, out_dir: Path, templates: Path | None = None) -> dict[str, Path]:
+    env = environment(templates)
+    generated = data.generated or datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    rows = _device_rows(data)
+    common = {"client": data.client, "generated": generated}
+    for asset in ASSETS:
+        _write(out_dir / "assets" / asset, _render(env, asset, common))
+    summary = _summary(data, rows, generated)
+    maps = [_map_entry(m, out_dir) for m in data.maps]
+    _write(out_dir / "index.html", _render(env, "index.html.j2", {
+        **common, "root": "", "summary": summary, "maps": maps, "changes": data.changes,
+        "last_run": data.last_run}))
+    _write(out_dir / "devices.html", _render(env, "devices.html.j2", {
+        **common, "root": "", "rows": rows, "sites": summary["sites"],
+        "roles": sorted({r["role"] for r in rows})}))
+    for row in rows:
+        context = _device_context(data, row, out_dir)
+        _write(out_dir / "devices" / row["page"], _render(env, "device.html.j2", {
+            **common, "root": "../", **context}))
+        backup = data.backups.get(row["id"])
+        if backup and backup.config_text is not None:
+            stem = row["page"][:-5]
+            _write(out_dir / "configs" / f"{stem}.cfg.txt", backup.config_text)
+            _write(out_dir / "configs" / f"{stem}.diff.html", _render(env, "diff.html.j2", {
+                **common, "root": "../", "row": row, "backup": backup,
+                "diff_lines": _diff_lines(backup.diff)}))
+    _write(out_dir / "summary.json", stable_json(summary))
+    return {"site": out_dir / "index.html", "devices": out_dir / "devices.html"}
+
+
+def render_clients_index(inventory_root: Path, clients: list[str],
+                         templates: Path | None = None) -> Path:
+    """inventory/index.html: every client, linking to its site, from each summary.json."""
+    env = environment(templates)
+    entries = []
+    for name in sorted(clients):
+        summary = read_json(inventory_root / name / "site" / "summary.json", None)
+        entries.append({"name": name, "summary": summary,
+                        "link": f"{name}/site/index.html" if summary else ""})
+    path = inventory_root / "index.html"
+    generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    common = {"client": "", "generated": generated, "root": "", "asset_root": ""}
+    for asset in ASSETS:
+        _write(inventory_root / "assets" / asset, _render(env, asset, common))
+    _write(path, _render(env, "clients.html.j2", {**common, "clients": entries}))
+    return path
+
+
+# ---------------------------------------------------------------- context builders
+
+def _device_rows(data: SiteInput) -> list[dict[str, Any]]:
+    rows = []
+    for node, attrs in data.graph.nodes(data=True):
+        if attrs.get("kind") not in ("device", "endpoint"):
+            continue
+        device = data.devices.get(node)
+        record = data.records.get(node, DeviceRecord())
+        switch = str(attrs.get("switch", ""))
+        rows.append({
+            "id": node, "page": page_name(node), "name": attrs.get("name", node),
+            "ip": attrs.get("mgmt_ip", ""), "mac": (device.base_mac if device else "")
+            or str(attrs.get("macs", "")).split(",")[0],
+            "vendor": attrs.get("vendor", ""), "model": attrs.get("model", ""),
+            "os": " ".join(x for x in (device.os, device.version) if x) if device else "",
+            "role": attrs.get("role", "unknown"), "site": attrs.get("site", ""),
+            "kind": attrs.get("kind"), "inventoried": bool(attrs.get("inventoried")),
+            "switch": switch, "switch_name": data.graph.nodes[switch].get("name", switch)
+            if switch in data.graph else "", "switch_page": page_name(switch) if switch in
+            data.graph and data.graph.nodes[switch].get("kind") == "device" else "",
+            "port": attrs.get("port", ""), "via_hub": bool(attrs.get("via")),
+            "first_seen": record.first_seen, "last_seen": record.last_seen,
+            "status": record.status, "ip_key": _ip_key(str(attrs.get("mgmt_ip", ""))),
+        })
+    return sorted(rows, key=lambda r: (r["site"], r["kind"] != "device", r["ip_key"], r["id"]))
+
+
+def _summary(data: SiteInput, rows: list[dict[str, Any]], generated: str) -> dict[str, Any]:
+    sites = sorted({r["site"] for r in rows if r["site"]})
+    per_site = []
+    for site in sites or [""]:
+        mine = [r for r in rows if r["site"] == site or not sites]
+        per_site.append({"name": site, "devices": len(mine),
+                         "roles": dict(sorted(Counter(r["role"] for r in mine).items()))})
+    backups = Counter(b.status for b in data.backups.values())
+    return {"client": data.client, "generated": generated, "devices": len(rows),
+            "network_devices": sum(1 for r in rows if r["kind"] == "device"),
+            "endpoints": sum(1 for r in rows if r["kind"] == "endpoint"),
+            "roles": dict(sorted(Counter(r["role"] for r in rows).items())),
+            "sites": per_site, "backups": dict(sorted(backups.items())),
+            "changes": len(data.changes),
+            "last_run": {k: data.last_run.get(k, "") for k in ("started", "status")}}
+
+
+def _device_context(data: SiteInput, row: dict[str, Any], out_dir: Path) -> dict[str, Any]:
+    node = row["id"]
+    device = data.devices.get(node)
+    graph = data.graph
+    links, plugged = _links_and_endpoints(graph, node)
+    interfaces = []
+    for interface in sorted(device.interfaces if device else [], key=lambda i: i.index):
+        name = interface.name or interface.descr
+        interfaces.append({"i": interface, "name": name, "link": links.get(name),
+                           "endpoints": plugged.get(name, [])})
+    known_ports = {i["name"] for i in interfaces}
+    extra_ports = sorted(set(links) | set(plugged) - known_ports)
+    svg = data.neighbourhoods.get(node)
+    return {"row": row, "device": device, "interfaces": interfaces,
+            "neighbours": [links[p] | {"port": p} for p in sorted(links)],
+            "plugged": [{"port": p, "endpoints": plugged[p]} for p in sorted(plugged)],
+            "extra_ports": extra_ports, "record": data.records.get(node, DeviceRecord()),
+            "backup": data.backups.get(node), "node": graph.nodes[node],
+            "subnets": sorted(str(graph.nodes[o].get("name")) for o in graph.neighbors(node)
+                              if graph.nodes[o].get("kind") == "subnet"),
+            "map_svg": _inline_svg(svg, prefix_from="", prefix_to="") if svg else ""}
+
+
+def _links_and_endpoints(graph: nx.MultiGraph, node: str) \
+        -> tuple[dict[str, dict[str, Any]], dict[str, list[dict[str, Any]]]]:
+    links: dict[str, dict[str, Any]] = {}
+    plugged: dict[str, list[dict[str, Any]]] = {}
+    for _, other, data in graph.edges(node, data=True):
+        kind = data.get("kind")
+        if kind == "l2":
+            mine = data["port_a"] if data["node_a"] == node else data["port_b"]
+            theirs = data["port_b"] if data["node_a"] == node else data["port_a"]
+            links[mine or f"(port unknown) {graph.nodes[other].get('name')}"] = {
+                "name": graph.nodes[other].get("name", other), "remote_port": theirs,
+                "page": page_name(other) if graph.nodes[other].get("kind") != "hub" else "",
+                "source": data.get("source", ""), "seen_from": data.get("seen_from", ""),
+                "hub": graph.nodes[other].get("kind") == "hub",
+                "behind": _behind_hub(graph, other)
+                if graph.nodes[other].get("kind") == "hub" else []}
+        elif kind == "attach" and graph.nodes[other].get("kind") == "endpoint":
+            port = str(data.get("port", ""))
+            plugged.setdefault(port, []).append(_endpoint_brief(graph, other))
+    for port in plugged:
+        plugged[port].sort(key=lambda e: e["name"])
+    return links, plugged
+
+
+def _behind_hub(graph: nx.MultiGraph, hub: str) -> list[dict[str, Any]]:
+    return sorted((_endpoint_brief(graph, n) for n in graph.neighbors(hub)
+                   if graph.nodes[n].get("kind") == "endpoint"), key=lambda e: e["name"])
+
+
+def _endpoint_brief(graph: nx.MultiGraph, node: str) -> dict[str, Any]:
+    data = graph.nodes[node]
+    return {"name": data.get("name", node), "page": page_name(node), "ip": data.get("mgmt_ip"),
+            "role": data.get("role"), "vendor": data.get("vendor")}
+
+
+def _map_entry(rendered: RenderedMap, out_dir: Path) -> dict[str, Any]:
+    def rel(path: Path) -> str:
+        return path.relative_to(out_dir).as_posix()
+    return {"name": rendered.name, "title": rendered.title, "layer": rendered.layer,
+            "site": rendered.site, "svg": rel(rendered.svg), "png": rel(rendered.png),
+            "drawio": rel(rendered.drawio),
+            "inline": _inline_svg(rendered.svg, prefix_from="../devices/",
+                                  prefix_to="devices/")}
+
+
+_PROLOG = re.compile(r"^.*?(?=<svg)", re.DOTALL)
+
+
+def _inline_svg(path: Path, prefix_from: str, prefix_to: str) -> str:
+    """An SVG file's markup for embedding in a page (links made relative to that page)."""
+    text = _PROLOG.sub("", path.read_text(encoding="utf-8"), count=1)
+    if prefix_from != prefix_to:
+        text = text.replace(f'href="{prefix_from}', f'href="{prefix_to}')
+    return text
+
+
+def _diff_lines(diff: str) -> list[tuple[str, str]]:
+    kinds = []
+    for line in diff.splitlines():
+        kind = "add" if line.startswith("+") and not line.startswith("+++") else \
+            "del" if line.startswith("-") and not line.startswith("---") else \
+            "hunk" if line.startswith("@@") else "ctx"
+        kinds.append((kind, line))
+    return kinds
+
+
+def _render(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
+    try:
+        return env.get_template(name).render(**context)
+    except jinja2.TemplateError as exc:
+        where = getattr(exc, "filename", None) or name
+        line = getattr(exc, "lineno", None)
+        raise RenderError(f"template {where}{':' + str(line) if line else ''}: {exc}") from None
+
+
+def _write(path: Path, text: str) -> None:
+    atomic_write(path, text, mode=0o644)
+
+
+def _speed(bps: int) -> str:
+    if not bps:
+        return ""
+    for unit, size in (("Tb/s", 10**12), ("Gb/s", 10**9), ("Mb/s", 10**6), ("kb/s", 10**3)):
+        if bps >= size:
+            value = bps / size
+            return f"{value:g} {unit}" if value == int(value) else f"{value:.1f} {unit}"
+    return f"{bps} b/s"
+
+
+def _ip_key(ip: str) -> str:
+    try:
+        return "".join(f"{int(p):03d}" for p in ip.split(".")) if ip.count(".") == 3 else "~" + ip
+    except ValueError:
+        return "~" + ip

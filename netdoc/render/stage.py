@@ -1,0 +1,240 @@
+"""The render stage: inventory -> topology -> exports, maps, documentation site.
+
+    inventory/<client>/topology.graphml   for yEd / Gephi (stable bytes)
+    inventory/<client>/topology.json      node-link JSON; next run diffs against it
+    inventory/<client>/site/              maps and HTML pages (see netdoc.render.site)
+    inventory/index.html                  every client
+
+The site is built in a temporary folder and swapped in whole, so a failed
+render leaves the previous site as it was.
+"""
+from __future__ import annotations
+
+import logging
+import shutil
+import subprocess
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+from netdoc.config import Client, Config
+from netdoc.errors import NetdocError, StoreError
+from netdoc.fsutil import atomic_write, read_json
+from netdoc.models import Device
+from netdoc.pipeline import Event, StageOutcome
+from netdoc.render.maps import load_pins, render_maps, render_neighbourhoods
+from netdoc.render.site import (BackupInfo, DeviceRecord, SiteInput, render_clients_index,
+                                render_site)
+from netdoc.topology import (build_topology, graph_from_node_link, graphml_text,
+                             node_link_text, topology_changes)
+
+log = logging.getLogger("netdoc.render")
+HISTORY_COMMITS = 500
+
+
+def render_client(config: Config, client: Client) -> StageOutcome:
+    folder = config.inventory_dir(client.name)
+    ids, devices, records = _inventory(folder)
+    if not devices:
+        return StageOutcome(stage="render", client=client.name,
+                            summary="nothing to render yet: run `netdoc discover` first")
+    return render_devices(config, client, devices, ids, records)
+
+
+def render_devices(config: Config, client: Client, devices: list[Device], ids: list[str],
+                   records: dict[str, DeviceRecord]) -> StageOutcome:
+    """Everything after reading the inventory (tests and benchmarks call this directly)."""
+    folder = config.inventory_dir(client.name)
+    timings: dict[str, float] = {}
+    started = time.monotonic()
+    graph = build_topology(devices, client.name, ids=ids)
+    timings["topology"] = time.monotonic() - started
+    changes = _changes_since_last_run(folder / "topology.json", graph)
+    mark = time.monotonic()
+    atomic_write(folder / "topology.graphml", graphml_text(graph), mode=0o644)
+    atomic_write(folder / "topology.json", node_link_text(graph), mode=0o644)
+    timings["export"] = time.monotonic() - mark
+    site = _build_site(config, client, graph, dict(zip(ids, devices)), records, changes,
+                       timings)
+    index = render_clients_index(config.output.inventory, sorted(config.clients),
+                                 config.output.templates)
+    counts: dict[str, int] = defaultdict(int)
+    for _, data in graph.nodes(data=True):
+        counts[str(data.get("kind"))] += 1
+    summary = (f"{counts['device']} network devices, {counts['endpoint']} endpoints, "
+               f"{sum(1 for *_, d in graph.edges(data=True) if d.get('kind') == 'l2')} links; "
+               + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()))
+    return StageOutcome(
+        stage="render", client=client.name, summary=summary,
+        changes=[str(c) for c in changes],
+        events=[Event(kind="endpoint_moved" if c.kind == "endpoint-moved" else "link_changed",
+                      device=c.subject, detail=c.detail or c.kind.replace("-", " "))
+                for c in changes],
+        outputs={"graphml": str(folder / "topology.graphml"),
+                 "topology_json": str(folder / "topology.json"),
+                 "site": str(site / "index.html"), "maps": str(site / "maps"),
+                 "all_clients": str(index)})
+
+
+# ---------------------------------------------------------------- inventory
+
+def _inventory(folder: Path) -> tuple[list[str], list[Device], dict[str, DeviceRecord]]:
+    try:
+        from netdoc.inventory.store import InventoryStore
+    except ImportError:  # inventory not built in this checkout
+        return [], [], {}
+    if not (folder / "devices").is_dir():
+        return [], [], {}
+    store = InventoryStore(folder)
+    found = store.records()
+    states: dict[str, Any] = store.state().get("devices", {})
+    history = _inventory_history(folder)
+    records = {}
+    for record in found:
+        state = states.get(record.id, {})
+        records[record.id] = DeviceRecord(
+            first_seen=record.first_seen, last_seen=str(state.get("last_seen", "")),
+            status="missing" if state.get("missing_runs", 0) else "present",
+            history=history.get(record.id, []))
+    return [r.id for r in found], [r.device for r in found], records
+
+
+def _inventory_history(folder: Path) -> dict[str, list[dict[str, str]]]:
+    """record id -> the inventory commits that touched its file, newest first."""
+    history: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for commit in _git_log(folder):
+        for path in commit["files"]:
+            if path.startswith("devices/") and path.endswith(".json"):
+                record_id = path.rsplit("/", 1)[-1][:-5]
+                history[record_id].append({"date": commit["date"],
+                                           "message": commit["subject"]})
+    return history
+
+
+# ---------------------------------------------------------------- site
+
+def _build_site(config: Config, client: Client, graph: nx.MultiGraph,
+                devices: dict[str, Device], records: dict[str, DeviceRecord],
+                changes: list[Any], timings: dict[str, float]) -> Path:
+    folder = config.inventory_dir(client.name)
+    final, building = folder / "site", folder / ".site.new"
+    shutil.rmtree(building, ignore_errors=True)
+    try:
+        mark = time.monotonic()
+        maps = render_maps(graph, building / "maps", load_pins(folder / "pins.yaml"))
+        network = [n for n, d in graph.nodes(data=True) if d.get("kind") == "device"
+                   and d.get("inventoried")]
+        near = render_neighbourhoods(graph, network, building / "devices")
+        timings["maps"] = time.monotonic() - mark
+        mark = time.monotonic()
+        inventory_changes = read_json(folder / "last-changes.json", {}) or {}
+        change_lines = [_change_text(c) for c in inventory_changes.get("changes", [])]
+        data = SiteInput(client=client.name, graph=graph, devices=devices, records=records,
+                         backups=_backups(config, client, devices), maps=maps,
+                         neighbourhoods=near, changes=change_lines + [str(c) for c in changes],
+                         last_run=read_json(folder / "last-run.json", {}) or {})
+        render_site(data, building, config.output.templates)
+        timings["site"] = time.monotonic() - mark
+        _swap(building, final)
+    except (NetdocError, OSError) as exc:
+        shutil.rmtree(building, ignore_errors=True)
+        if isinstance(exc, NetdocError):
+            raise
+        raise StoreError(f"cannot write the site in {building}: {exc}; the previous site "
+                         f"is unchanged") from None
+    return final
+
+
+def _swap(building: Path, final: Path) -> None:
+    old = final.with_name(".site.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if final.exists():
+        final.rename(old)
+    building.rename(final)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _change_text(change: dict[str, Any]) -> str:
+    detail = change.get("detail", "")
+    return f"{change.get('kind', '')} {change.get('device', '')}" + (f": {detail}" if detail
+                                                                      else "")
+
+
+def _changes_since_last_run(path: Path, graph: nx.MultiGraph) -> list[Any]:
+    if not path.is_file():
+        return []
+    try:
+        previous = graph_from_node_link(path.read_text(encoding="utf-8"), str(path))
+    except (StoreError, OSError) as exc:
+        log.warning("%s; topology changes are not reported this run", exc)
+        return []
+    return topology_changes(previous, graph)
+
+
+# ---------------------------------------------------------------- config backups
+
+def _backups(config: Config, client: Client, devices: dict[str, Device]) -> dict[str, BackupInfo]:
+    try:
+        from netdoc.backup.state import describe_age, load_states, state_dir
+    except ImportError:
+        return {}
+    repo = config.backups_dir(client.name)
+    states = load_states(state_dir(config, client.name))
+    by_host = {s.host: s for s in states.values() if s.host}
+    log_by_file: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for commit in _git_log(repo):
+        for path in commit["files"]:
+            log_by_file[path].append(commit)
+    found = {}
+    for node, device in devices.items():
+        state = by_host.get(device.mgmt_ip)
+        if state is None:
+            continue
+        age = state.age_hours()
+        status = "failed" if state.consecutive_failures else \
+            "stale" if state.is_stale(config.backup.max_age_hours) else "ok"
+        cfg = repo / f"{state.path}.cfg"
+        commits = log_by_file.get(f"{state.path}.cfg", [])
+        info = BackupInfo(status=status, last_error=state.last_error, age=describe_age(age),
+                          last_success=time.strftime("%Y-%m-%d %H:%M UTC",
+                                                     time.gmtime(state.last_success))
+                          if state.last_success else "",
+                          config_text=cfg.read_text(encoding="utf-8", errors="replace")
+                          if cfg.is_file() else None,
+                          history=[{"date": c["date"], "message": c["subject"]}
+                                   for c in commits[:20]])
+        if len(commits) > 1:
+            info.diff = _git(repo, "show", "--format=", commits[0]["hash"], "--",
+                             f"{state.path}.cfg")
+            info.diff_title = f"{commits[0]['date']}: {commits[0]['subject']}"
+        found[node] = info
+    return found
+
+
+def _git_log(repo: Path) -> list[dict[str, Any]]:
+    if not (repo / ".git").exists():
+        return []
+    text = _git(repo, "log", f"-n{HISTORY_COMMITS}", "--name-only",
+                "--format=%x01%H%x09%cI%x09%s")
+    commits = []
+    for chunk in text.split("\x01")[1:]:
+        head, _, files = chunk.partition("\n")
+        parts = head.split("\t", 2)
+        if len(parts) == 3:
+            commits.append({"hash": parts[0], "date": parts[1].replace("T", " ")[:16],
+                            "subject": parts[2],
+                            "files": [f for f in files.splitlines() if f.strip()]})
+    return commits
+
+
+def _git(repo: Path, *args: str) -> str:
+    try:
+        done = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True,
+                              timeout=60, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        log.warning("git %s in %s failed: %s", args[0], repo, exc)
+        return ""
+    return done.stdout if done.returncode == 0 else ""
