@@ -63,7 +63,17 @@ class RunReport:
 
 def run(config: Config, stages: list[str], client_name: str | None,
         as_json: bool = False) -> int:
-    reports = []
+    reports: list[RunReport] = []
+    # Client data is owner-only unless an administrator loosens it afterwards.
+    previous_umask = os.umask(0o077)
+    try:
+        return _run_all(config, stages, client_name, as_json, reports)
+    finally:
+        os.umask(previous_umask)
+
+
+def _run_all(config: Config, stages: list[str], client_name: str | None, as_json: bool,
+             reports: list[RunReport]) -> int:
     with _sigterm_raises():
         with budget.budget(config.run.budget):
             for client in config.selected_clients(client_name):
