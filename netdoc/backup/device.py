@@ -159,7 +159,8 @@ def _metadata(target: BackupTarget, plan: Plan, raw: RawFetch, credential: str,
     meta: dict[str, Any] = {
         "name": target.name, "site": target.site, "host": target.host,
         "platform": plan.platform, "vendor": plan.profile.vendor, "os": plan.profile.os,
-        "driver": plan.driver, "commands": list(plan.recipe.commands),
+        "driver": plan.driver if plan.recipe.transport == "cli" else "ssh exec",
+        "commands": list(plan.recipe.commands),
         "credential_set": credential,
     }
     for key in ("version", "model", "serial"):

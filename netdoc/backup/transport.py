@@ -369,7 +369,7 @@ def _stalled_reason(command: str, output: str, pages: int) -> str:
 def _prompt_pattern(base_prompt: str) -> re.Pattern[str]:
     # the prompt comes back as the last line: base prompt, maybe a mode, then > # $ % ] or :
     # (a line that merely contains the hostname, like "hostname sw1", does not count)
-    return re.compile(r"(?:^|[\r\n])(?:\x1b\[[0-9;?]*[A-Za-z]|\s)*[<\[(]?"
+    return re.compile(r"(?:^|[\r\n])(?:\x1b[\[\]()][0-9;?]*[A-Za-z]?|\x1b[=>78]|\s)*[<\[(]?"
                       + re.escape(base_prompt.strip()) + r"[^\r\n]{0,60}[>#$%\]:]\s*$")
 
 
