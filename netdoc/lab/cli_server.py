@@ -179,11 +179,13 @@ class IosSession:
         if self.privileged:
             return True
         self.write("Password: ")
-        self.process.channel.set_echo(False)
+        # With a terminal, the channel is asyncssh's line-editor wrapper, which has set_echo.
+        channel: Any = self.process.channel
+        channel.set_echo(False)
         try:
             secret = (await self.process.stdin.readline()).rstrip("\r\n")
         finally:
-            self.process.channel.set_echo(True)
+            channel.set_echo(True)
         self.write("\n")
         if secret == _first_line(self.node.enable_file):
             self.privileged = True

@@ -408,7 +408,7 @@ class Lab:
 
     def _start_cli_server(self) -> None:
         creds_dir = self.state_dir / "secrets"
-        spec = []
+        spec: list[dict[str, Any]] = []
         for node in self.topology.nodes.values():
             if node.spec.ssh:
                 files = self.files(node.name)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import importlib.util
 import os
 import shutil
 import signal
@@ -34,6 +35,9 @@ def require_root_and_tools() -> None:
         raise LabError(f"the site lab needs {', '.join(missing)}, not found on this machine; "
                        f"install them with: scripts/setup.sh (or apt-get install iproute2 "
                        f"snmpd lldpd)")
+    if importlib.util.find_spec("asyncssh") is None:
+        raise LabError("the site lab's SSH CLI needs the Python package asyncssh; "
+                       "install it with: pip install 'netdoc[lab]'")
 
 
 def tool(name: str) -> str:
@@ -183,7 +187,8 @@ def start_process(netns: str, argv: Sequence[str], *, node: str, daemon: str, lo
     while time.monotonic() < deadline:  # wait for the exec so the record holds the daemon
         stat = _stat(proc.pid)
         if stat is None or proc.poll() is not None:
-            raise LabError(f"{daemon} on {node} exited at once (exit {proc.poll()}); see {log}")
+            raise LabError(f"{daemon} on {node} exited at once (exit {proc.poll()}): "
+                           f"{_tail(log)}")
         exe = _exe(proc.pid)
         if exe and exe != ip_exe:
             return ProcessRecord(pid=proc.pid, node=node, daemon=daemon, cmdline=tuple(argv),
@@ -191,6 +196,15 @@ def start_process(netns: str, argv: Sequence[str], *, node: str, daemon: str, lo
         time.sleep(0.005)
     proc.kill()
     raise LabError(f"{daemon} on {node} did not start within 5 s; see {log}")
+
+
+def _tail(log: Path, lines: int = 5) -> str:
+    """The end of a daemon's log, for the error message (a failed `up` removes the file)."""
+    try:
+        text = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+    except OSError:
+        return "no log"
+    return " | ".join(text[-lines:]) or "empty log"
 
 
 # Popen objects of processes started by this Python process, so they can be reaped.

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +17,8 @@ import pytest
 
 from netdoc.cli import main
 from netdoc.errors import LabError
-from support.lab_fixtures import lab_location, lab_unavailable_reason
+from support.lab_fixtures import (lab_location, lab_unavailable_reason,
+                                  sweep_stale_test_labs)
 
 pytestmark = pytest.mark.lab
 
@@ -217,6 +220,7 @@ def lab_capable() -> None:
     reason = lab_unavailable_reason()
     if reason:
         pytest.skip(reason)
+    sweep_stale_test_labs()
 
 
 @pytest.mark.usefixtures("lab_capable")
@@ -224,11 +228,18 @@ def test_up_and_down_twice_leave_nothing_behind() -> None:
     from netdoc.lab import Lab
 
     state_dir, prefix = lab_location("tw")
-    for _ in range(2):
+    for attempt in range(2):
         lab = Lab.up("default", state_dir, prefix)
         records = list(lab.processes)
         try:
-            assert len(records) >= 10 and all(r.pid > 0 for r in records)
+            assert len(records) >= 10 and Lab.load(state_dir).status()["up"]
+            if attempt == 1:  # a daemon that died is reported, and down still cleans up
+                ap_lldpd = next(r for r in records if r.node == "ap-01")
+                os.kill(ap_lldpd.pid, signal.SIGKILL)
+                time.sleep(0.2)
+                status = Lab.load(state_dir).status()
+                assert not status["up"] and status["nodes"]["ap-01"]["daemons"] == \
+                    {"lldpd": {"pid": ap_lldpd.pid, "alive": False}}
         finally:
             assert lab.down() == []
         assert leftovers(prefix, state_dir, records) == []
