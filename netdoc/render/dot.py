@@ -124,7 +124,8 @@ def _header(options: MapOptions, rankdir: str) -> list[str]:
              "  node [fontname=\"Helvetica\", fontsize=11, style=filled, penwidth=1.4];",
              "  edge [fontname=\"Helvetica\", fontsize=8, color=\"#52525b\", penwidth=1.3];"]
     if options.pins:
-        lines.append("  graph [mode=KK, overlap=false];")
+        # overlap removal would move pinned nodes: pins win over tidiness
+        lines.append("  graph [mode=KK, overlap=true];")
     return lines
 
 
@@ -169,7 +170,7 @@ def _device_node(graph: nx.MultiGraph, node: str, options: MapOptions,
         attrs.append(f"URL={quote(options.link_prefix + page_name(node))}")
     if node in options.pins:
         x, y = options.pins[node]
-        attrs.append(f"pos=\"{x:g},{y:g}!\"")
+        attrs.append(f"pos=\"{x / 72:g},{y / 72:g}!\"")  # neato reads inches
     return f"    {quote(node)} [{', '.join(attrs)}];"
 
 
