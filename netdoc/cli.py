@@ -113,6 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
     lab.add_argument("--prefix", default=None,
                      help="name prefix of the lab's namespaces, so labs can coexist "
                           "(default ndlab-, or $NETDOC_LAB_PREFIX)")
+    from netdoc.backup.commands import add_backup_commands  # diff, history, hostkey
+
+    add_backup_commands(command)
     return parser
 
 

@@ -1,0 +1,259 @@
+"""`netdoc diff`, `netdoc history` and `netdoc hostkey`: the backup repository for humans.
+
+    netdoc diff [CLIENT] [DEVICE] [--since DATE|REV]   what changed (default: in the last run)
+    netdoc history DEVICE [--client NAME]              when a device's config changed
+    netdoc hostkey list [CLIENT]                       host keys waiting for a decision
+    netdoc hostkey accept CLIENT DEVICE                trust a device's new SSH host key
+
+Registered on netdoc's parser by `add_backup_commands`; git is imported only
+when a command runs, so the CLI starts fast.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from netdoc.config import Client, Config, load_config
+from netdoc.errors import StoreError, UsageError
+
+CommandAdder = Callable[[str, str, Callable[[argparse.Namespace], int]], argparse.ArgumentParser]
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"  # git's well-known empty tree
+
+
+def add_backup_commands(command: CommandAdder) -> None:
+    diff = command("diff", "Show configuration changes (default: those of the last backup run).",
+                   cmd_diff)
+    diff.add_argument("target", nargs="*", metavar="[CLIENT] [DEVICE]",
+                      help="a client, a device (name, hostname or IP), or both")
+    diff.add_argument("--since", metavar="DATE|REV",
+                      help="compare with the configs as they were at this date "
+                           "(2024-11-01, '3 days ago') or git revision")
+    history = command("history", "List when a device's configuration changed.", cmd_history)
+    history.add_argument("device", help="device name, hostname or IP")
+    hostkey = command("hostkey", "Show or accept changed SSH host keys of backed-up devices.",
+                      cmd_hostkey)
+    hostkey.add_argument("action", choices=("list", "accept"))
+    hostkey.add_argument("target", nargs="*", metavar="CLIENT [DEVICE]",
+                         help="list: optional client; accept: client and device")
+
+
+# ---------------------------------------------------------------- device lookup
+
+@dataclass(frozen=True)
+class DeviceRef:
+    client: str
+    path: str      # "<site>/<name>" in the repository
+    host: str
+    port: int
+
+
+def find_device(config: Config, client: Client, text: str) -> DeviceRef | None:
+    """A device by configured name, hostname, IP or repository path."""
+    from netdoc.backup.state import load_states, state_dir
+    from netdoc.backup.targets import backup_targets
+
+    wanted = text.strip().lower()
+    for target in backup_targets(config, client):
+        if wanted in (target.name.lower(), target.host, target.path.lower()):
+            return DeviceRef(client.name, target.path, target.host, target.port)
+    for path, state in load_states(state_dir(config, client.name)).items():
+        if wanted in (state.name.lower(), state.host, path.lower()):
+            return DeviceRef(client.name, path, state.host, state.port)
+    repo = config.backups_dir(client.name)
+    for cfg in sorted(repo.glob("*/*.cfg")):
+        if cfg.stem.lower() == wanted:
+            return DeviceRef(client.name, f"{cfg.parent.name}/{cfg.stem}", "", 22)
+    return None
+
+
+def _device_or_fail(config: Config, clients: list[Client], text: str) -> DeviceRef:
+    found = [ref for c in clients if (ref := find_device(config, c, text)) is not None]
+    if not found:
+        raise UsageError(f"no device {text!r} in client(s) "
+                         f"{', '.join(c.name for c in clients)}; give its name, hostname or IP")
+    if len(found) > 1:
+        raise UsageError(f"{text!r} matches devices of several clients "
+                         f"({', '.join(r.client for r in found)}); add --client NAME")
+    return found[0]
+
+
+# ---------------------------------------------------------------- diff
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    config = load_config(getattr(args, "config", None))
+    clients, device = _diff_scope(config, list(args.target), getattr(args, "client", None))
+    out: list[str] = []
+    for client in clients:
+        paths = None
+        if device is not None:
+            ref = _device_or_fail(config, [client], device)
+            paths = [f"{ref.path}.cfg"]
+        out.extend(client_diff(config.backups_dir(client.name), client.name, args.since, paths))
+    print("\n".join(out) if out else "no configuration changes")
+    return 0
+
+
+def _diff_scope(config: Config, words: list[str], client_option: str | None) \
+        -> tuple[list[Client], str | None]:
+    if len(words) > 2:
+        raise UsageError("netdoc diff takes at most a client and a device")
+    if words and words[0] in config.clients:
+        return [config.client(words[0])], (words[1] if len(words) > 1 else None)
+    if len(words) == 2:
+        raise UsageError(f"no client named {words[0]!r}; configured: "
+                         f"{', '.join(sorted(config.clients))}")
+    return config.selected_clients(client_option), (words[0] if words else None)
+
+
+def client_diff(folder: Path, client: str, since: str | None,
+                paths: list[str] | None = None) -> list[str]:
+    """Human-readable changes of one client's configs since `since` (default: the last run)."""
+    repo = _repo(folder)
+    if repo is None or not repo.head.is_valid():
+        return []
+    base = _base_revision(repo, since)
+    names = repo.git.diff(base, "HEAD", "--name-status", "--", *(paths or ["*.cfg"]))
+    lines: list[str] = []
+    for entry in names.splitlines():
+        status, _, path = entry.partition("\t")
+        if not path.endswith(".cfg"):
+            continue
+        device = path[:-4]
+        when = _last_change(repo, path)
+        label = {"A": "added", "D": "removed", "M": "changed"}.get(status[:1], status)
+        lines.append(f"=== [{client}] {device}: {label} (last change {when})")
+        if status.startswith("M"):
+            lines.extend(_hunks(repo.git.diff(base, "HEAD", "-U2", "--no-color", "--", path)))
+    return lines
+
+
+def _base_revision(repo: Any, since: str | None) -> str:
+    import git
+
+    if not since:
+        parents = repo.head.commit.parents
+        return parents[0].hexsha if parents else EMPTY_TREE
+    try:
+        return str(repo.commit(since).hexsha)
+    except (git.BadName, ValueError, git.GitCommandError):
+        pass
+    found = repo.git.rev_list("-1", f"--before={since}", "main")
+    if found:
+        return str(found.strip())
+    try:  # an unparseable date makes git ignore --before; tell the technician
+        dt.date.fromisoformat(since)
+    except ValueError:
+        if not any(w in since for w in ("ago", "yesterday", "week", "month", "day", "hour")):
+            raise UsageError(f"--since {since!r} is neither a git revision nor a date "
+                             f"(e.g. 2024-11-01 or '3 days ago')") from None
+    return EMPTY_TREE  # nothing that old: everything counts as added
+
+
+def _hunks(diff_text: str) -> list[str]:
+    """Only the changed lines and their context, without git's file headers."""
+    keep = []
+    for line in diff_text.splitlines():
+        if line.startswith(("diff --git", "index ", "--- ", "+++ ")):
+            continue
+        if line.startswith("@@"):
+            section = line.split("@@")[-1].strip()  # git names the enclosing block
+            keep.append(f"  in {section}:" if section else "  ...")
+        else:
+            keep.append("    " + line)
+    return keep
+
+
+def _last_change(repo: Any, path: str) -> str:
+    stamp = repo.git.log("-1", "--format=%cI", "--", path).strip()
+    return stamp.replace("T", " ")[:16] if stamp else "?"
+
+
+def _repo(folder: Path) -> Any:
+    import git
+
+    if not (folder / ".git").exists():
+        return None
+    try:
+        return git.Repo(folder)
+    except git.GitError as exc:
+        raise StoreError(f"cannot open the backup repository {folder}: {exc}") from None
+
+
+# ---------------------------------------------------------------- history
+
+def cmd_history(args: argparse.Namespace) -> int:
+    config = load_config(getattr(args, "config", None))
+    clients = config.selected_clients(getattr(args, "client", None))
+    ref = _device_or_fail(config, clients, args.device)
+    entries = device_history(config.backups_dir(ref.client), ref.path)
+    if getattr(args, "json", False):
+        json.dump({"client": ref.client, "device": ref.path, "changes": entries}, sys.stdout,
+                  indent=2, sort_keys=True)
+        sys.stdout.write("\n")
+        return 0
+    if not entries:
+        print(f"[{ref.client}] {ref.path}: no backup stored yet")
+        return 0
+    print(f"[{ref.client}] {ref.path}: {len(entries)} version(s), newest first")
+    for entry in entries:
+        print(f"  {entry['date']}  {entry['commit']}  {entry['change']:<8} "
+              f"+{entry['added']} -{entry['removed']}  {entry['summary']}")
+    return 0
+
+
+def device_history(folder: Path, path: str) -> list[dict[str, Any]]:
+    repo = _repo(folder)
+    if repo is None or not repo.head.is_valid():
+        return []
+    entries = []
+    for commit in repo.iter_commits("main", paths=[f"{path}.cfg"]):
+        stats = commit.stats.files.get(f"{path}.cfg", {})
+        entries.append({
+            "commit": commit.hexsha[:12],
+            "date": dt.datetime.fromtimestamp(commit.committed_date).astimezone()
+            .strftime("%Y-%m-%d %H:%M"),
+            "change": "added" if not commit.parents or f"{path}.cfg" not in
+            commit.parents[0].tree else "changed",
+            "added": int(stats.get("insertions", 0)),
+            "removed": int(stats.get("deletions", 0)),
+            "summary": str(commit.message).splitlines()[0] if commit.message else "",
+        })
+    return entries
+
+
+# ---------------------------------------------------------------- host keys
+
+def cmd_hostkey(args: argparse.Namespace) -> int:
+    from netdoc.backup.hostkeys import HostKeyStore
+    from netdoc.backup.state import state_dir
+
+    config = load_config(getattr(args, "config", None))
+    words = list(args.target)
+    if args.action == "list":
+        clients = [config.client(words[0])] if words else \
+            config.selected_clients(getattr(args, "client", None))
+        waiting = 0
+        for client in clients:
+            for entry, key in sorted(HostKeyStore(state_dir(config, client.name))
+                                     .pending().items()):
+                waiting += 1
+                print(f"[{client.name}] {entry}: new key {key.fingerprint} waits; accept with: "
+                      f"netdoc hostkey accept {client.name} {entry.strip('[').split(']')[0]}")
+        if not waiting:
+            print("no changed host keys are waiting")
+        return 0
+    if len(words) != 2:
+        raise UsageError("usage: netdoc hostkey accept CLIENT DEVICE")
+    client = config.client(words[0])
+    ref = _device_or_fail(config, [client], words[1])
+    accepted = HostKeyStore(state_dir(config, client.name)).accept(ref.host, ref.port)
+    old = accepted.old.fingerprint if accepted.old else "none"
+    print(f"[{client.name}] {ref.path} ({ref.host}:{ref.port}): host key accepted\n"
+          f"  old: {old}\n  new: {accepted.new.fingerprint}\n"
+          f"the next backup run will use it")
+    return 0
