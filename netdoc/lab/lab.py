@@ -23,7 +23,7 @@ import socket
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -181,8 +181,11 @@ class Lab:
         _write(self._config_file(node), text if text.endswith("\n") else text + "\n", 0o600)
 
     def touch_running_config(self, node: str) -> None:
-        """Regenerate the device's config: only the `! Last configuration change` line moves."""
-        self._write_running_config(self.topology.nodes[node], self._credentials())
+        """Regenerate the device's config: only the `! Last configuration change` line
+        moves, and it always moves (a later second if this one is already taken)."""
+        self._config_file(node)
+        self._write_running_config(self.topology.nodes[node], self._credentials(),
+                                   differ_from=self.running_config(node))
 
     def status(self) -> dict[str, Any]:
         existing = set(system.list_netns())
@@ -378,10 +381,17 @@ class Lab:
                            f"and firewalls answer SSH)")
         return path
 
-    def _write_running_config(self, node: Node, creds: Credentials) -> None:
-        _write(self.files(node.name).running_config, render_running_config(
-            self.topology, node, community=creds.community, ssh_user=creds.ssh_user,
-            ssh_password=creds.ssh_password, enable_secret=creds.ssh_enable), 0o600)
+    def _write_running_config(self, node: Node, creds: Credentials, differ_from: str = "") \
+            -> None:
+        when = datetime.now(timezone.utc)
+        while True:
+            text = render_running_config(
+                self.topology, node, community=creds.community, ssh_user=creds.ssh_user,
+                ssh_password=creds.ssh_password, enable_secret=creds.ssh_enable, now=when)
+            if text != differ_from:
+                break
+            when += timedelta(seconds=1)
+        _write(self.files(node.name).running_config, text, 0o600)
 
     def _start_snmpd(self) -> None:
         for node in self.topology.nodes.values():
