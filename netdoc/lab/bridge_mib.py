@@ -3,7 +3,7 @@
 net-snmp has no BRIDGE-MIB for Linux bridges, so every lab switch's snmpd runs
 this helper (inside the switch's namespace) for two subtrees:
 
-    pass_persist .1.3.6.1.2.1.17 python -m netdoc.lab.bridge_mib bridge br0
+    pass_persist .1.3.6.1.2.1.17 python -m netdoc.lab.bridge_mib bridge Vlan1
     pass_persist .1.3.6.1.2.1.47 python -m netdoc.lab.bridge_mib entity chassis.json
 
 It serves dot1dBase (bridge address, port count, dot1dBasePortTable with

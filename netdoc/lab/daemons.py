@@ -156,7 +156,7 @@ def snmpd_argv(files: NodeFiles) -> list[str]:
 
 
 def lldpd_argv(node: Node, files: NodeFiles) -> list[str]:
-    # The chassis ID is left to lldpd (the MAC of a port): pointing it at br0 makes it
+    # The chassis ID is left to lldpd (the MAC of a port): pointing it at the bridge makes it
     # fall back to the host name, which all namespaces share.
     argv = ["/usr/sbin/lldpd", "-d", "-u", str(files.lldpd_socket), "-O", str(files.lldpd_conf)]
     if node.spec.snmp:

@@ -24,7 +24,7 @@ LAB_DIR = Path(__file__).resolve().parent
 TEST_NETS = tuple(ipaddress.IPv4Network(n) for n in
                   ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24"))
 HOST_PORT = "eth0"  # the single port of every endpoint-like node
-BRIDGE = "br0"  # the bridge inside every switch namespace
+BRIDGE = "Vlan1"  # the bridge inside every switch namespace, named like an IOS SVI
 _IFNAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,14}$")  # Linux: <= 15 chars, no '/'
 _NODE_NAME = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
 MAX_NODES = 250  # one MAC byte numbers the nodes
@@ -117,7 +117,7 @@ class Node:
 
     @property
     def mgmt_ip(self) -> str:
-        """The address netdoc talks to: the first address (switch: br0, router: first port)."""
+        """The address netdoc talks to: the first address (switch: its bridge, router: first port)."""
         return str(next(iter(self.addresses.values())).ip) if self.addresses else ""
 
     @property
