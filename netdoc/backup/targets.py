@@ -11,7 +11,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from netdoc.config import Client, Config, CredentialSet, DeviceSeed, Site, SshCredential
 from netdoc.models import Device
@@ -55,18 +55,33 @@ def backup_targets(config: Config, client: Client) -> list[BackupTarget]:
     inventory = _inventory_devices(config, client)
     targets: list[BackupTarget] = []
     for site in client.sites:
-        seeds: dict[str, DeviceSeed] = {seed.host: seed for seed in site.devices}
-        hosts: dict[str, Device | None] = {}
-        for device in inventory:
-            if device.site == site.name and device.role in BACKUP_ROLES and device.mgmt_ip:
-                hosts[device.mgmt_ip] = device
+        discovered = {d.mgmt_ip: d for d in inventory
+                      if d.site == site.name and d.role in BACKUP_ROLES and d.mgmt_ip}
+        # keyed by address and port: two seeds may share an address (port forwards)
+        entries: dict[tuple[str, int], tuple[DeviceSeed | None, Device | None]] = {}
         for seed in site.devices:
-            hosts.setdefault(seed.host, None)
-        for host in sorted(hosts, key=ipaddress.IPv4Address):
-            if _left_out(site, host, seeds.get(host)):
-                continue
-            targets.append(_target(config, client, site, host, seeds.get(host), hosts[host]))
-    return targets
+            entries[(seed.host, seed.ssh_port)] = (seed, discovered.get(seed.host))
+        seeded = {seed.host for seed in site.devices}
+        for ip, device in discovered.items():
+            if ip not in seeded:
+                entries[(ip, 22)] = (None, device)
+        for (host, _), (known_seed, known_device) in sorted(
+                entries.items(), key=lambda e: (ipaddress.IPv4Address(e[0][0]), e[0][1])):
+            if not _left_out(site, host, known_seed):
+                targets.append(_target(config, client, site, host, known_seed, known_device))
+    return _unique_paths(targets)
+
+
+def _unique_paths(targets: list[BackupTarget]) -> list[BackupTarget]:
+    """Two devices with one name (a cloned hostname) must not share a file."""
+    seen: set[str] = set()
+    unique = []
+    for target in targets:
+        if target.path.lower() in seen:
+            target = replace(target, name=f"{target.name}_{target.host}_{target.port}")
+        seen.add(target.path.lower())
+        unique.append(target)
+    return unique
 
 
 def _left_out(site: Site, host: str, seed: DeviceSeed | None) -> bool:
