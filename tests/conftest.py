@@ -1,6 +1,7 @@
 """Fixtures shared by the whole suite. Others may append fixtures below."""
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 from typing import Iterator
@@ -9,8 +10,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/support importable as support.*
 
-from support.lab_fixtures import (lab_location, lab_unavailable_reason,  # noqa: E402
-                                  sweep_stale_test_labs)
+from support.lab_fixtures import (TEST_LAB_ROOT, lab_location,  # noqa: E402
+                                  lab_unavailable_reason, sweep_stale_test_labs)
 
 
 @pytest.fixture(scope="session")
@@ -32,3 +33,5 @@ def lab() -> Iterator["Lab"]:  # noqa: F821 - imported lazily: collecting needs 
         yield site
     finally:
         site.down()
+        with contextlib.suppress(OSError):  # only when no other run's lab is in it
+            TEST_LAB_ROOT.rmdir()
