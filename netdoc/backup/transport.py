@@ -130,21 +130,20 @@ class NetmikoSource:
                                                 f"platform right?") from None
         transport = conn.remote_conn_pre.get_transport() if conn.remote_conn_pre else None
         self._register(request, transport)
+        polite = False
         try:
             result = RawFetch(prompt=conn.base_prompt, host_key=_host_key_of(transport))
             if request.enable and request.enable_secret:
                 _enter_enable(conn, request)
             for command in request.commands:
                 result.outputs[command] = _run(conn, command, deadline, request.host)
+            polite = True
             return result
         except (OSError, EOFError, paramiko.SSHException) as exc:
             raise BackupError(request.host, _cut_off_reason(deadline, exc)) from None
         finally:
             self._unregister(request)
-            try:
-                conn.disconnect()
-            except Exception:  # noqa: BLE001 - the session is over either way
-                pass
+            _close(conn, polite)
 
     # ------------------------------------------------------------ exec requests
     def _fetch_exec(self, request: FetchRequest, deadline: float) -> RawFetch:
@@ -317,6 +316,18 @@ def _connect_error(request: FetchRequest, exc: Exception) -> BackupError:
     if "Timed-out" in text or "timed out" in text.lower() or "Pattern not detected" in text:
         return BackupError(request.host, "SSH login started but no prompt came back in time")
     return BackupError(request.host, f"SSH connection failed: {_first_line(exc)}")
+
+
+def _close(conn: Any, polite: bool) -> None:
+    """Log out properly after a good session; just drop the connection after a bad one
+    (a hung device would make netmiko's logout dialogue wait for it)."""
+    try:
+        if polite:
+            conn.disconnect()
+        else:
+            conn.paramiko_cleanup()
+    except Exception:  # noqa: BLE001 - the session is over either way
+        pass
 
 
 def _enter_enable(conn: Any, request: FetchRequest) -> None:

@@ -307,6 +307,10 @@ class ReplayServer:
                 self.stop(device)
             except Exception:  # noqa: BLE001 - closing is best effort, keep closing the rest
                 pass
+        try:  # sessions still running (a stalled device) end here, not at interpreter exit
+            asyncio.run_coroutine_threadsafe(_cancel_sessions(), self.loop).result(timeout=10)
+        except Exception:  # noqa: BLE001 - best effort
+            pass
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(timeout=10)
 
@@ -321,6 +325,14 @@ async def _listen(device: ServedDevice) -> None:
         process_factory=handle, line_editor=False, encoding="utf-8",
         keepalive_interval=0, login_timeout=30)
     device.port = device.listener.sockets[0].getsockname()[1]
+
+
+async def _cancel_sessions() -> None:
+    me = asyncio.current_task()
+    tasks = [t for t in asyncio.all_tasks() if t is not me]
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def _stop(device: ServedDevice) -> None:
