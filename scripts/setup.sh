@@ -9,6 +9,7 @@ APT_PACKAGES=(
   python3 python3-venv python3-pip git ca-certificates
   iproute2 iputils-ping procps       # network namespaces for the site lab
   snmpd snmp lldpd                   # the lab's SNMP agents and LLDP daemons, net-snmp tools
+  dnsmasq-base                       # the lab's name server (reverse DNS stays inside the lab)
   openssh-client                     # ssh-keygen for host keys
   systemd                            # systemd-analyze verifies the shipped units
   graphviz                           # maps

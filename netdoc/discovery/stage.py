@@ -23,10 +23,12 @@ from netdoc.fsutil import atomic_write, read_json, stable_json
 from netdoc.inventory.merge import SiteObservations, Sighting, merge_site
 from netdoc.inventory.store import InventoryStore
 from netdoc.models import Device, Neighbor
-from netdoc.pipeline import DeviceFailure, StageOutcome
+from netdoc.pipeline import DeviceFailure, Event, StageOutcome
 
 log = logging.getLogger("netdoc.discovery")
 
+EVENT_KINDS = {"new": "new_device", "gone": "device_gone", "returned": "device_returned",
+               "changed": "device_changed"}
 CREDENTIALS_FILE = "snmp-credentials.json"  # which set worked per device: state, not in git
 
 
@@ -64,6 +66,7 @@ def discover_client(config: Config, client: Client) -> StageOutcome:
         summary=f"{len(devices)} device(s) found, {polled} identified over SNMP, "
                 f"{len(update.changes)} change(s)",
         failures=failures, changes=[str(c) for c in update.changes],
+        events=[Event(EVENT_KINDS[c.kind], c.device, c.detail) for c in update.changes],
         outputs={"inventory": str(store.root)})
 
 
@@ -164,8 +167,10 @@ class SiteDiscovery:
 
     # ------------------------------------------------------------ SNMP
     async def _poll_all(self, addresses: list[str]) -> None:
+        owned = {cidr.split("/")[0] for device in self.polled.values()
+                 for interface in device.interfaces for cidr in interface.ipv4}
         todo = [a for a in dict.fromkeys(addresses) if a not in self.attempted
-                and self._in_site(a)]
+                and a not in owned and self._in_site(a)]
         self.attempted.update(todo)
         await asyncio.gather(*(self._poll(address) for address in todo))
 

@@ -11,6 +11,7 @@ import ipaddress
 from dataclasses import dataclass, field
 from typing import Callable
 
+from netdoc.inventory.identity import same_device
 from netdoc.models import Device
 
 SOURCE_RANK = {"arp-sweep": 0, "router-arp": 1, "lldp": 2, "icmp": 3, "tcp": 3, "seed": 4}
@@ -41,7 +42,10 @@ VendorLookup = Callable[[str], str]
 
 
 def merge_site(observations: SiteObservations, vendor_of: VendorLookup) -> list[Device]:
-    devices = [_complete_polled(d, observations) for d in observations.polled]
+    devices: list[Device] = []
+    for polled in observations.polled:  # a router polled on two of its addresses is one device
+        if not any(same_device(polled, known) for known in devices):
+            devices.append(_complete_polled(polled, observations))
     owned_ips = {ip for d in devices for ip in _addresses(d)}
     owned_macs = {mac for d in devices for mac in _macs(d)}
     for sighting in _best_sighting_per_ip(observations.sightings):

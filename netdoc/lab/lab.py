@@ -48,6 +48,8 @@ LAB_USER = "netdoc"  # SNMPv3 user and SSH user on every lab device
 SECRET_FILES = {"snmp-community": "community", "snmp-auth-key": "v3_auth_key",
                 "snmp-priv-key": "v3_priv_key", "ssh-password": "ssh_password",
                 "ssh-enable": "ssh_enable"}  # file in <state>/secrets -> Credentials field
+NETNS_ETC = Path("/etc/netns")  # per-namespace /etc overrides used by `ip netns exec`
+LAB_MARK = "# written by netdoc lab up; removed by netdoc lab down"
 _PREFIX = re.compile(r"^[a-z][a-z0-9-]{0,15}$")
 
 
@@ -134,6 +136,7 @@ class Lab:
         """
         problems = system.stop_processes(self.processes)
         problems += remove_namespaces(self.prefix, self.namespaces)
+        remove_netns_etc(self.prefix)
         self.namespaces, self.processes = [], []
         if (self.state_dir / STATE_FILE).exists() or (self.state_dir / ".netdoc-lab").exists():
             shutil.rmtree(self.state_dir, ignore_errors=True)
@@ -263,6 +266,7 @@ class Lab:
         self._start_snmpd()
         self._start_lldpd()
         self._start_cli_server()
+        self._start_dns()
         self._wait_for(self._links_not_forwarding, 10.0, "links did not come up")
         self._send_traffic()
         self._wait_until_ready(timeout)
@@ -415,6 +419,36 @@ class Lab:
                 self._started(system.start_process(
                     self.netns(node.name), daemons.lldpd_argv(node, files), node=node.name,
                     daemon="lldpd", log=files.log("lldpd")))
+
+    def _start_dns(self) -> None:
+        """A lab name server (dnsmasq) on the probe's gateway, and the probe pointed at it.
+
+        Without it a process in the probe namespace would use the host's
+        /etc/resolv.conf and send its reverse-DNS queries towards a name server
+        outside the lab. `ip netns exec` bind-mounts /etc/netns/NS/resolv.conf.
+        """
+        probe = self.topology.nodes[self.probe]
+        gateway = probe.gateway or next(
+            (s.gateway for s in self.topology.subnets
+             if any(a.ip in s.network for a in probe.addresses.values())), None)
+        server = next((n for n in self.topology.nodes.values()
+                       if any(a.ip == gateway for a in n.addresses.values())), None)
+        if gateway is None or server is None:
+            raise LabError("the lab needs a gateway node for the probe to host its name server")
+        hosts = self.state_dir / "hosts"
+        lines = [f"{address.ip} {node.name}.{self.topology.domain} {node.name}"
+                 for node in self.topology.nodes.values()
+                 for address in list(node.addresses.values())[:1]]
+        _write(hosts, "\n".join(lines) + "\n")
+        self._started(system.start_process(
+            self.netns(server.name),
+            [system.tool("dnsmasq"), "--keep-in-foreground", "--no-resolv", "--no-hosts",
+             "--no-poll", f"--addn-hosts={hosts}", f"--listen-address={gateway}",
+             "--bind-interfaces", "--pid-file=", "--log-facility=-", "--user=root"],
+            node=server.name, daemon="dnsmasq", log=self.files(server.name).log("dnsmasq")))
+        resolv = NETNS_ETC / self.netns(self.probe) / "resolv.conf"
+        resolv.parent.mkdir(parents=True, exist_ok=True)
+        _write(resolv, f"{LAB_MARK}\nnameserver {gateway}\nsearch {self.topology.domain}\n")
 
     def _start_cli_server(self) -> None:
         creds_dir = self.state_dir / "secrets"
@@ -709,6 +743,19 @@ class Lab:
         lines += ["output:", "  inventory: inventory", "  config_backups: config_backups"]
         return "\n".join(lines) + "\n"
 
+
+
+def remove_netns_etc(prefix: str) -> None:
+    """Remove the /etc/netns/ folders the lab made (marked), never anyone else's."""
+    if not NETNS_ETC.is_dir():
+        return
+    for folder in NETNS_ETC.glob(f"{prefix}*"):
+        resolv = folder / "resolv.conf"
+        try:
+            if resolv.read_text(encoding="utf-8").startswith(LAB_MARK):
+                shutil.rmtree(folder, ignore_errors=True)
+        except OSError:
+            continue
 
 
 def remove_namespaces(prefix: str, recorded: Sequence[str] = ()) -> list[str]:

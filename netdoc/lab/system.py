@@ -22,7 +22,7 @@ from netdoc.errors import LabError
 
 CLONE_NEWNET = 0x40000000
 NETNS_DIR = Path("/run/netns")
-REQUIRED_TOOLS = ("ip", "snmpd", "lldpd", "lldpcli")
+REQUIRED_TOOLS = ("ip", "snmpd", "lldpd", "lldpcli", "dnsmasq")
 
 
 def require_root_and_tools() -> None:
@@ -34,7 +34,7 @@ def require_root_and_tools() -> None:
     if missing:
         raise LabError(f"the site lab needs {', '.join(missing)}, not found on this machine; "
                        f"install them with: scripts/setup.sh (or apt-get install iproute2 "
-                       f"snmpd lldpd)")
+                       f"snmpd lldpd dnsmasq-base)")
     if importlib.util.find_spec("asyncssh") is None:
         raise LabError("the site lab's SSH CLI needs the Python package asyncssh; "
                        "install it with: pip install 'netdoc[lab]'")
