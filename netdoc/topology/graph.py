@@ -127,14 +127,16 @@ class _Builder:
         self.by_name: dict[str, str] = {}
         self.neighbour_ports: set[tuple[str, str]] = set()  # ports with an LLDP/CDP neighbour
         chosen = list(ids) if ids is not None else _derive_ids(devices)
-        for node_id, device in sorted(zip(chosen, devices), key=lambda pair: pair[0]):
+        self.aliases: dict[str, list[str]] = {}
+        for node_id, device in _one_record_per_device(zip(chosen, devices), self.aliases):
             self.devices[node_id] = device
 
     # ------------------------------------------------------------ nodes
     def add_device_nodes(self) -> None:
         for node_id, device in self.devices.items():
             kind = "device" if is_network_device(device) else "endpoint"
-            self.graph.add_node(node_id, **_device_attributes(device, kind))
+            self.graph.add_node(node_id, **_device_attributes(device, kind),
+                                aliases=",".join(self.aliases.get(node_id, [])))
             for mac in device_macs(device):
                 self.mac_owner.setdefault(mac, node_id)
             for interface in device.interfaces:
@@ -463,6 +465,29 @@ def _merge_both_ends(pair: tuple[str, str], sightings: list[_Sighting]) \
         links[unmatched_a[0]] = (links[unmatched_a[0]][0], side_b.pop())
     links.extend((s, None) for s in side_b)
     return links
+
+
+def _one_record_per_device(pairs: Iterable[tuple[str, Device]],
+                           aliases: dict[str, list[str]]) -> list[tuple[str, Device]]:
+    """Two records with one serial number or one base MAC are one box (e.g. a router
+    found through each of its addresses): keep the fullest record, note the other id."""
+    ordered = sorted(pairs, key=lambda pair: (-_richness(pair[1]), pair[0]))
+    kept: list[tuple[str, Device]] = []
+    owner_of: dict[str, str] = {}
+    for node_id, device in ordered:
+        keys = [k for k in ("serial:" + device.serial.strip().upper(),
+                            "mac:" + normalise_mac(device.base_mac)) if not k.endswith(":")]
+        first = next((owner_of[k] for k in keys if k in owner_of), "")
+        if first:
+            aliases.setdefault(first, []).append(node_id)
+            continue
+        owner_of.update({k: node_id for k in keys})
+        kept.append((node_id, device))
+    return sorted(kept, key=lambda pair: pair[0])
+
+
+def _richness(device: Device) -> int:
+    return len(device.interfaces) + len(device.neighbors) + len(device.fdb) + len(device.arp)
 
 
 def _remember(found: list[_Sighting], new: _Sighting) -> None:

@@ -136,3 +136,15 @@ def test_inventory_ids_become_node_ids(office: list[Device]) -> None:
     core = ids[[d.hostname for d in office].index("core")]
     assert graph.nodes[core]["name"] == "core"
     assert len([n for n, d in graph.nodes(data=True) if d["inventoried"]]) == len(office)
+
+
+def test_one_device_recorded_twice_is_one_node(office: list[Device]) -> None:
+    """A router found through each of its addresses may reach the inventory twice."""
+    import copy
+    rtr1 = next(d for d in office if d.hostname == "rtr1")
+    again = copy.deepcopy(rtr1)
+    again.mgmt_ip = "198.51.100.1"
+    graph = build_topology(office + [again], ids=[d.hostname for d in office] + ["rtr1-2"])
+    assert "rtr1-2" not in graph
+    assert graph.nodes["rtr1"]["aliases"] == "rtr1-2"
+    assert cables(graph) == cables(build_topology(office))

@@ -5,6 +5,7 @@ scratch inventory; the topology is then built from what discovery stored.
 """
 from __future__ import annotations
 
+import html
 import shutil
 import sys
 import tempfile
@@ -34,10 +35,23 @@ def discovered(lab: Any) -> Iterator[tuple[nx.MultiGraph, dict[str, Any]]]:
         assert done.returncode in (0, 1), done.stderr  # 1: some device failed, run went on
         records = InventoryStore(scratch / "inventory" / truth["client"]).records()
         graph = build_topology([r.device for r in records], truth["client"],
-                               ids=[r.device.hostname or r.id for r in records])
-        yield graph, truth
+                               ids=[r.id for r in records])
+        yield graph, truth | {"_scratch": str(scratch)}
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def named_ends(graph: nx.MultiGraph, edge: dict[str, Any]) -> dict[str, Any]:
+    """An l2 edge with its ends as device names (node ids are inventory record ids)."""
+    out = dict(edge)
+    for side in "ab":
+        node = edge[f"node_{side}"]
+        out[f"node_{side}"] = node if node.startswith("hub:") else graph.nodes[node]["name"]
+    return out
+
+
+def name_of(graph: nx.MultiGraph, node: str) -> str:
+    return str(graph.nodes[node]["name"]) if node in graph else node
 
 
 def same_port(a: str, b: str) -> bool:
@@ -56,7 +70,7 @@ def test_every_cable_of_the_ground_truth_and_no_other(
         discovered: tuple[nx.MultiGraph, dict[str, Any]]) -> None:
     graph, truth = discovered
     managed = {name for name, node in truth["nodes"].items() if node["managed"]}
-    found = [d for *_, d in graph.edges(data=True) if d["kind"] == "l2"]
+    found = [named_ends(graph, d) for *_, d in graph.edges(data=True) if d["kind"] == "l2"]
     for link in truth["links"]:
         ends = [link["a"], link["b"]]
         known = [e for e in ends if e["node"] in managed]
@@ -85,12 +99,13 @@ def test_every_endpoint_is_on_its_true_switch_port(
         assert node, f"{endpoint['node']} ({endpoint['mac']}) is not in the topology"
         data = graph.nodes[node]
         if endpoint["switch_managed"]:
-            assert (data["switch"], data["via"]) == (endpoint["switch"], ""), endpoint
+            assert (name_of(graph, data["switch"]), data["via"]) == (endpoint["switch"], ""), \
+                endpoint
             assert same_port(data["port"], endpoint["port"]), (data["port"], endpoint)
         else:  # behind the unmanaged switch: on the managed port that switch hangs off
             upstream = cables[endpoint["switch"]]
             assert data["via"].startswith("hub:"), endpoint
-            assert data["switch"] == upstream["node"], (data, endpoint)
+            assert name_of(graph, data["switch"]) == upstream["node"], (data, endpoint)
             assert same_port(data["port"], upstream["port"]), (data, endpoint)
     assert checked == len([e for e in truth["endpoints"] if e["subnet"] in scanned
                            and e["kind"] != "probe"]) >= 10
@@ -98,8 +113,27 @@ def test_every_endpoint_is_on_its_true_switch_port(
 
 def test_the_router_joins_both_subnets(discovered: tuple[nx.MultiGraph, dict[str, Any]]) -> None:
     graph, truth = discovered
-    router = next(n for n, node in truth["nodes"].items() if node["role"] == "router")
+    router_name = next(n for n, node in truth["nodes"].items() if node["role"] == "router")
+    [router] = [n for n, d in graph.nodes(data=True) if d.get("name") == router_name]
     subnets = {str(graph.nodes[o]["name"]) for _, o, d in graph.edges(router, data=True)
                if d["kind"] == "l3"}
     scanned = {s["cidr"] for s in truth["subnets"] if s["scanned"]}
     assert scanned <= subnets
+
+
+def test_the_lab_renders_to_a_map_with_every_network_device(
+        discovered: tuple[nx.MultiGraph, dict[str, Any]]) -> None:
+    from netdoc.config import load_config
+    from netdoc.render.stage import render_client
+
+    _, truth = discovered
+    config = load_config(Path(truth["_scratch"]) / "netdoc.yaml")
+    outcome = render_client(config, config.client(truth["client"]))
+    svg = Path(outcome.outputs["maps"]) / "client-l2.svg"
+    text = html.unescape(svg.read_text(encoding="utf-8"))  # Graphviz writes "-" as &#45;
+    artifacts = Path(__file__).resolve().parents[2] / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    shutil.copy(svg.with_suffix(".png"), artifacts / "lab-client-l2.png")
+    for name, node in truth["nodes"].items():
+        if node["managed"] and node["kind"] in ("switch", "router", "firewall"):
+            assert f">{name}</text>" in text, name  # node labels (ids are record ids)
