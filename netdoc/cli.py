@@ -122,8 +122,19 @@ def build_parser() -> argparse.ArgumentParser:
 def _configure_logging(args: argparse.Namespace) -> None:
     level = logging.DEBUG if getattr(args, "verbose", False) else \
         logging.ERROR if getattr(args, "quiet", False) else logging.INFO
-    logging.basicConfig(level=level, stream=sys.stderr,
-                        format="%(levelname)s %(name)s: %(message)s")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_RedactingFormatter("%(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler], force=True)
+    if level > logging.DEBUG:  # library chatter (every SSH login) only with -v
+        for noisy in ("paramiko", "netmiko", "asyncssh", "scapy.runtime", "git"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+class _RedactingFormatter(logging.Formatter):
+    """Plain lines (journald adds time and host); no secret ever reaches a log line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

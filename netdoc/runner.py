@@ -32,6 +32,7 @@ from netdoc.secrets import redact
 log = logging.getLogger("netdoc.run")
 
 REPORTS_KEPT = 100
+SUMMARY_EVENTS = 15  # changes listed in the terminal summary; the report has all
 EXIT_OK, EXIT_FAILURES, EXIT_TERMINATED = 0, 1, 143
 
 
@@ -157,9 +158,12 @@ def print_summary(report: RunReport) -> None:
         print(f"  {stage['stage']}: {stage['summary']} ({stage['seconds']:.1f} s)", file=out)
         for what, path in sorted(stage["outputs"].items()):
             print(f"      {what}: {path}", file=out)
-    for event in report.events:
+    for event in report.events[:SUMMARY_EVENTS]:
         detail = f": {event['detail']}" if event["detail"] else ""
         print(f"  change: {event['kind']} {event['device']}{detail}", file=out)
+    if len(report.events) > SUMMARY_EVENTS:
+        print(f"  ... and {len(report.events) - SUMMARY_EVENTS} more change(s): see the run "
+              f"report (last-run.json)", file=out)
     for failure in report.failures:
         label = failure.get("name") or failure["host"]
         print(f"  FAILED {label}: {redact(failure['reason'])}", file=out)
