@@ -99,6 +99,7 @@ class SiteDiscovery:
             lldp.listen, lldp.probe_interfaces(), self.settings.lldp_listen)) \
             if self.settings.lldp_listen > 0 else None
         for network, attachment in direct:
+            self.sightings.append(_probe_itself(attachment))
             self.sightings += await asyncio.to_thread(
                 arp.arp_sweep, arp.targets(network, self._exclusions()), attachment.interface,
                 self.settings.arp_rate, self.settings.arp_retries)
@@ -217,6 +218,17 @@ class SiteDiscovery:
         if any(ip in ex for ex in self.site.exclude):
             return False
         return address in self.seeds or any(ip in s.network for s in self.site.subnets)
+
+
+def _probe_itself(attachment: Any) -> Sighting:
+    """The probe is on the network too (and its MAC is in the switches' tables)."""
+    from netdoc.models import normalise_mac
+
+    try:
+        mac = open(f"/sys/class/net/{attachment.interface}/address").read().strip()
+    except OSError:
+        mac = ""
+    return Sighting(attachment.source, normalise_mac(mac), "self")
 
 
 def _is_silence(result: Any) -> bool:

@@ -14,7 +14,7 @@ from typing import Callable
 from netdoc.inventory.identity import same_device
 from netdoc.models import Device
 
-SOURCE_RANK = {"arp-sweep": 0, "router-arp": 1, "lldp": 2, "icmp": 3, "tcp": 3, "seed": 4}
+SOURCE_RANK = {"self": 0, "arp-sweep": 0, "router-arp": 1, "lldp": 2, "icmp": 3, "tcp": 3, "seed": 4}
 
 
 @dataclass(frozen=True)

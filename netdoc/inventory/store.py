@@ -184,6 +184,20 @@ class InventoryStore:
             atomic_write(self.root / ".gitignore", "\n".join(IGNORED) + "\n", mode=0o644)
             return repo
 
+    def commit_files(self, names: list[str], message: str) -> str:
+        """Commit files other stages keep in the inventory (e.g. the topology exports),
+        only when they changed. Returns the commit id, or '' when nothing changed."""
+        with self._locked():
+            try:
+                repo = self._repo()
+                repo.git.add("--", *names)
+                if repo.head.is_valid() and not repo.index.diff("HEAD"):
+                    return ""
+                return repo.index.commit(message, author=AUTHOR, committer=AUTHOR).hexsha
+            except (git.GitCommandError, OSError, ValueError) as exc:
+                raise StoreError(f"cannot commit {', '.join(names)} in {self.root}: "
+                                 f"{_first_line(exc)}") from None
+
     def _commit(self, changes: list[InventoryChange], stamp: str) -> str:
         try:
             return self._commit_unchecked(changes, stamp)

@@ -57,6 +57,7 @@ def render_devices(config: Config, client: Client, devices: list[Device], ids: l
     atomic_write(folder / "topology.graphml", graphml_text(graph), mode=0o644)
     atomic_write(folder / "topology.json", node_link_text(graph), mode=0o644)
     timings["export"] = time.monotonic() - mark
+    _commit_exports(folder, changes)
     site = _build_site(config, client, graph, dict(zip(ids, devices)), records, changes,
                        timings)
     index = render_clients_index(config.output.inventory, sorted(config.clients),
@@ -77,6 +78,18 @@ def render_devices(config: Config, client: Client, devices: list[Device], ids: l
                  "topology_json": str(folder / "topology.json"),
                  "site": str(site / "index.html"), "maps": str(site / "maps"),
                  "all_clients": str(index)})
+
+
+def _commit_exports(folder: Path, changes: list[Any]) -> None:
+    """The topology exports are part of the network's history: commit them when they change."""
+    if not (folder / ".git").exists():
+        return
+    from netdoc.inventory.store import InventoryStore
+
+    lines = [f"- {c}" for c in changes]
+    message = f"Topology: {len(changes)} change(s)" if changes else "Topology updated"
+    InventoryStore(folder).commit_files(["topology.graphml", "topology.json"],
+                                        message + ("\n\n" + "\n".join(lines) if lines else ""))
 
 
 # ---------------------------------------------------------------- inventory

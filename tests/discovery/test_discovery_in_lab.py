@@ -52,12 +52,11 @@ def discovered(lab: Any) -> Iterator[Discovered]:
 
 
 def scanned_nodes(truth: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Every node with an address in a subnet netdoc was asked to discover (not the probe)."""
+    """Every node with an address in a subnet netdoc was asked to discover, the probe too."""
     import ipaddress
     subnets = [ipaddress.ip_network(s["cidr"]) for s in truth["subnets"] if s["scanned"]]
     return {name: node for name, node in truth["nodes"].items()
-            if node["mgmt_ip"] and node["role"] != "probe"
-            and any(ipaddress.ip_address(node["mgmt_ip"]) in net for net in subnets)}
+            if node["mgmt_ip"] and any(ipaddress.ip_address(node["mgmt_ip"]) in net for net in subnets)}
 
 
 def test_every_network_node_and_endpoint_is_found(discovered: Discovered) -> None:
