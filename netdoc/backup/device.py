@@ -15,8 +15,7 @@ from netdoc.backup.hostkeys import HostKeyStore
 from netdoc.backup.platforms import Plan, plan_for
 from netdoc.backup.secrets import mask_secrets
 from netdoc.backup.targets import BackupTarget
-from netdoc.backup.transport import (ConfigSource, FetchRequest, HostKey, LoginFailed, RawFetch,
-                                     detect_device_type)
+from netdoc.backup.transport import ConfigSource, FetchRequest, HostKey, LoginFailed, RawFetch
 from netdoc.errors import BackupError, HostKeyChanged, NetdocError, SecretError
 from netdoc.profiles import BackupRecipe
 
@@ -34,6 +33,16 @@ class DeviceJob:
     last_good: str | None = None      # the stored config, for the shrink check
     detected_platform: str = ""       # remembered from an earlier autodetection
     default_variants: dict[str, str] = field(default_factory=dict)
+
+
+    @property
+    def needs_detection(self) -> bool:
+        return not (self.target.platform or self.detected_platform)
+
+    @property
+    def budget(self) -> float:
+        """Seconds the device may take in all: autodetection gets its own timeout."""
+        return self.timeout * (2 if self.needs_detection else 1)
 
 
 @dataclass
@@ -77,6 +86,7 @@ def _backup(job: DeviceJob, deadline: float, result: DeviceResult) -> None:
     if not platform:
         platform = _autodetect(job, credentials, deadline)
         result.detected_platform = platform
+        deadline = time.monotonic() + job.timeout  # detection had its own budget
     plan = plan_for(target.host, platform, job.default_variants)
     raw, used = _fetch(job, plan, credentials, deadline)
     config = _config_text(raw, plan.recipe)
@@ -94,11 +104,13 @@ def _backup(job: DeviceJob, deadline: float, result: DeviceResult) -> None:
 def _autodetect(job: DeviceJob, credentials: list[tuple[str, Any]], deadline: float) -> str:
     target = job.target
     for name, ssh in credentials:
-        password = _reveal(ssh.password, target.host, name)
+        request = FetchRequest(host=target.host, port=target.port, device_type="autodetect",
+                               username=ssh.username,
+                               password=_reveal(ssh.password, target.host, name),
+                               key_file=ssh.key_file,
+                               known_key=job.host_keys.known(target.host, target.port))
         try:
-            found, key = detect_device_type(target.host, target.port, ssh.username, password,
-                                            job.host_keys.known(target.host, target.port),
-                                            deadline)
+            found, key = job.source.detect(request, deadline)
         except LoginFailed:
             continue
         except HostKeyChanged as exc:

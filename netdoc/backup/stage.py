@@ -107,7 +107,7 @@ def _cut_off_overdue(jobs: list[DeviceJob], started: dict[int, float], lock: thr
     now = time.monotonic()
     with lock:
         overdue = [i for i, t in started.items() if i not in results
-                   and now - t > timeout + CUT_OFF_GRACE]
+                   and now - t > jobs[i].budget + CUT_OFF_GRACE]
     for index in overdue:
         target = jobs[index].target
         source.abort(target.host, target.port)

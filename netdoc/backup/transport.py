@@ -24,7 +24,7 @@ import socket
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -82,6 +82,9 @@ class LoginFailed(BackupError):
 
 class ConfigSource(Protocol):
     def fetch(self, request: FetchRequest, deadline: float) -> RawFetch: ...
+
+    def detect(self, request: FetchRequest, deadline: float) -> tuple[str, HostKey | None]:
+        """The netmiko device_type the device looks like ("" = no idea) and its host key."""
 
     def abort(self, host: str, port: int) -> None:
         """Cut a running fetch off (its time is up); it then fails with a timeout."""
@@ -179,6 +182,38 @@ class NetmikoSource:
             self._unregister(request)
             client.close()
 
+    # ------------------------------------------------------------ autodetection
+    def detect(self, request: FetchRequest, deadline: float) -> tuple[str, HostKey | None]:
+        """netmiko's SSH autodetection; ("", key) when nothing matched.
+
+        Slow by nature (netmiko waits ~7 s per probe command), so the stage
+        remembers the answer and runs it once per device.
+        """
+        from netmiko import SSHDetect
+        from netmiko.exceptions import NetmikoAuthenticationException, NetmikoTimeoutException
+
+        request = replace(request, device_type="autodetect")
+        with _known_hosts_file(request) as known_hosts:
+            try:
+                detector = SSHDetect(**_netmiko_args(request, deadline, known_hosts))
+            except NetmikoAuthenticationException:
+                raise LoginFailed(request.host, f"login refused for user "
+                                                f"{request.username!r}") from None
+            except NetmikoTimeoutException as exc:
+                raise _connect_error(request, exc) from None
+        pre = detector.connection.remote_conn_pre
+        transport = pre.get_transport() if pre is not None else None
+        self._register(request, transport)
+        key = _host_key_of(transport)  # autodetect() closes the session when it is sure
+        try:
+            return detector.autodetect() or "", key
+        except (OSError, EOFError, paramiko.SSHException) as exc:
+            raise BackupError(request.host, f"autodetection failed: "
+                                            f"{_cut_off_reason(deadline, exc)}") from None
+        finally:
+            self._unregister(request)
+            _close(detector.connection, polite=True)
+
     def _register(self, request: FetchRequest, transport: Any) -> None:
         with self._lock:
             self._live[(request.host, request.port)] = transport
@@ -186,37 +221,6 @@ class NetmikoSource:
     def _unregister(self, request: FetchRequest) -> None:
         with self._lock:
             self._live.pop((request.host, request.port), None)
-
-
-def detect_device_type(host: str, port: int, username: str, password: str,
-                       known_key: HostKey | None, deadline: float) -> tuple[str, HostKey | None]:
-    """netmiko's SSH autodetection; returns ("", key) when nothing matched."""
-    from netmiko import SSHDetect
-    from netmiko.exceptions import NetmikoAuthenticationException, NetmikoTimeoutException
-
-    request = FetchRequest(host=host, port=port, device_type="autodetect", username=username,
-                           password=password, known_key=known_key)
-    with _known_hosts_file(request) as known_hosts:
-        args = _netmiko_args(request, deadline, known_hosts)
-        try:
-            detector = SSHDetect(**args)
-        except NetmikoAuthenticationException:
-            raise LoginFailed(host, f"login refused for user {username!r}") from None
-        except NetmikoTimeoutException as exc:
-            raise _connect_error(request, exc) from None
-    try:
-        pre = detector.connection.remote_conn_pre
-        transport = pre.get_transport() if pre is not None else None
-        key = _host_key_of(transport)
-        best = detector.autodetect() or ""
-        return best, key
-    except (OSError, EOFError, paramiko.SSHException) as exc:
-        raise BackupError(host, f"autodetection failed: {_first_line(exc)}") from None
-    finally:
-        try:
-            detector.connection.disconnect()
-        except Exception:  # noqa: BLE001
-            pass
 
 
 # ---------------------------------------------------------------- helpers

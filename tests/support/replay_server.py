@@ -165,9 +165,17 @@ class _DeviceShell:
         if not command:
             self.write(self.prompt)
             return True
-        await asyncio.sleep(self.faults.latency)
         if command in ("exit", "quit", "logout"):
             return False
+        _SESSIONS["now"] += 1
+        _SESSIONS["peak"] = max(_SESSIONS["peak"], _SESSIONS["now"])
+        try:
+            return await self._answer(command)
+        finally:
+            _SESSIONS["now"] -= 1
+
+    async def _answer(self, command: str) -> bool:
+        await asyncio.sleep(self.faults.latency)
         if command == "enable" and self.rec.enable_prompt:
             await self.enable()
             return True
@@ -264,6 +272,13 @@ class ServedDevice:
     host_key: asyncssh.SSHKey
     faults: Faults
     listener: Any = None
+    sessions: int = 0        # open shell/exec sessions right now
+    peak_sessions: int = 0
+
+
+# Across all devices of the process: how many commands were being answered at once, at
+# most (a closed session may linger a moment server-side; a command in progress cannot).
+_SESSIONS = {"now": 0, "peak": 0}
 
 
 class ReplayServer:
@@ -296,6 +311,14 @@ class ReplayServer:
         self.devices.append(device)
         return device
 
+    @property
+    def peak_busy(self) -> int:
+        """Most commands answered at the same time, over every device served so far."""
+        return _SESSIONS["peak"]
+
+    def reset_peak(self) -> None:
+        _SESSIONS["peak"] = _SESSIONS["now"]
+
     def stop(self, device: ServedDevice) -> None:
         asyncio.run_coroutine_threadsafe(_stop(device), self.loop).result(timeout=30)
 
@@ -317,7 +340,12 @@ class ReplayServer:
 
 async def _listen(device: ServedDevice) -> None:
     async def handle(process: asyncssh.SSHServerProcess[str]) -> None:
-        await _DeviceShell(process, device.recording, device.faults).run()
+        device.sessions += 1
+        device.peak_sessions = max(device.peak_sessions, device.sessions)
+        try:
+            await _DeviceShell(process, device.recording, device.faults).run()
+        finally:
+            device.sessions -= 1
 
     device.listener = await asyncssh.listen(
         device.host, device.port, server_host_keys=[device.host_key],
