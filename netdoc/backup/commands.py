@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import difflib
 import json
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -123,12 +125,13 @@ def client_diff(folder: Path, client: str, since: str | None,
         status, _, path = entry.partition("\t")
         if not path.endswith(".cfg"):
             continue
-        device = path[:-4]
         when = _last_change(repo, path)
         label = {"A": "added", "D": "removed", "M": "changed"}.get(status[:1], status)
-        lines.append(f"=== [{client}] {device}: {label} (last change {when})")
+        lines.append(f"=== [{client}] {path[:-4]}: {label} (last change {when})")
         if status.startswith("M"):
-            lines.extend(_hunks(repo.git.diff(base, "HEAD", "-U2", "--no-color", "--", path)))
+            old = repo.git.show(f"{base}:{path}").split("\n")
+            new = repo.git.show(f"HEAD:{path}").split("\n")
+            lines.extend(describe_changes(old, new))
     return lines
 
 
@@ -142,30 +145,56 @@ def _base_revision(repo: Any, since: str | None) -> str:
         return str(repo.commit(since).hexsha)
     except (git.BadName, ValueError, git.GitCommandError):
         pass
-    found = repo.git.rev_list("-1", f"--before={since}", "main")
-    if found:
-        return str(found.strip())
-    try:  # an unparseable date makes git ignore --before; tell the technician
-        dt.date.fromisoformat(since)
+    if not _looks_like_date(since):
+        raise UsageError(f"--since {since!r} is neither a git revision nor a date "
+                         f"(e.g. 2024-11-01 or '3 days ago')")
+    found = repo.git.rev_list("-1", f"--before={since}", "main").strip()
+    return str(found) if found else EMPTY_TREE  # nothing that old: everything is new
+
+
+def _looks_like_date(text: str) -> bool:
+    try:
+        dt.datetime.fromisoformat(text)
+        return True
     except ValueError:
-        if not any(w in since for w in ("ago", "yesterday", "week", "month", "day", "hour")):
-            raise UsageError(f"--since {since!r} is neither a git revision nor a date "
-                             f"(e.g. 2024-11-01 or '3 days ago')") from None
-    return EMPTY_TREE  # nothing that old: everything counts as added
+        return bool(re.fullmatch(r"(\d+ (second|minute|hour|day|week|month|year)s? ago|"
+                                 r"yesterday|today|last (week|month|year))", text.strip()))
 
 
-def _hunks(diff_text: str) -> list[str]:
-    """Only the changed lines and their context, without git's file headers."""
-    keep = []
-    for line in diff_text.splitlines():
-        if line.startswith(("diff --git", "index ", "--- ", "+++ ")):
+def describe_changes(old: list[str], new: list[str]) -> list[str]:
+    """Removed and added lines, each group under the config block it belongs to."""
+    out: list[str] = []
+    matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
+    for op, a1, a2, b1, b2 in matcher.get_opcodes():
+        if op == "equal":
             continue
-        if line.startswith("@@"):
-            section = line.split("@@")[-1].strip()  # git names the enclosing block
-            keep.append(f"  in {section}:" if section else "  ...")
-        else:
-            keep.append("    " + line)
-    return keep
+        section = _section(new, b1) if b1 < len(new) and op != "delete" else _section(old, a1)
+        out.append(f"  in {section}:" if section else "  at top level:")
+        out.extend(f"    - {line}" for line in old[a1:a2])
+        out.extend(f"    + {line}" for line in new[b1:b2])
+    return out
+
+
+def _section(lines: list[str], index: int) -> str:
+    """The enclosing blocks of line `index`: the nearest less-indented lines above it."""
+    if index >= len(lines):
+        return ""
+    depth = _indent(lines[index])
+    chain: list[str] = []
+    for line in reversed(lines[:index]):
+        stripped = line.strip()
+        if not stripped or stripped[0] in "!#;" or stripped in ("}", "exit", "end", "next"):
+            continue
+        if _indent(line) < depth:
+            chain.append(stripped.rstrip(" {"))
+            depth = _indent(line)
+            if depth == 0:
+                break
+    return " > ".join(reversed(chain))
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" \t"))
 
 
 def _last_change(repo: Any, path: str) -> str:
