@@ -1,10 +1,10 @@
 """The live side of the SNMP seam: one agent, over UDP, asyncio.
 
-Messages are encoded and decoded by snmpkit's Rust codec (see
-docs/snmp-backend.md for why); everything else is netdoc's own: the UDP
-endpoint, retries, the per-device time budget, GETBULK walks that stop on
-loops, SNMPv3 engine discovery and reading Report PDUs, so that each failure
-comes back as a netdoc error a technician can act on.
+All of it is netdoc's own code (see docs/snmp-backend.md for why): the BER
+codec (netdoc.snmp.ber), SNMPv3 USM on the `cryptography` primitives
+(netdoc.snmp.usm), the UDP endpoint, retries, the per-device time budget,
+GETBULK walks that stop on loops, SNMPv3 engine discovery and reading Report
+PDUs, so that each failure comes back as a netdoc error a technician can act on.
 """
 from __future__ import annotations
 
@@ -15,21 +15,18 @@ import time
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from snmpkit import core
-
 from netdoc.config import SnmpCredential, SnmpSettings
 from netdoc.errors import SnmpAuthError, SnmpError, SnmpTimeout
-from netdoc.snmp import ber
-from netdoc.snmp.values import IPv4, Oid, SnmpValue, VarBind, is_under, oid_key
+from netdoc.snmp import ber, usm
+from netdoc.snmp.values import SnmpValue, VarBind, is_under, oid_key
 
 # error-status values we act on (RFC 3416)
 TOO_BIG, NO_SUCH_NAME = 1, 2
 MAX_WALK_VALUES = 500_000  # a sane table never gets near this; a runaway agent does
 DEFAULT_CONCURRENCY = 4  # requests in flight per device
 
-_AUTH = {"md5": "MD5", "sha": "SHA", "sha224": "SHA224", "sha256": "SHA256",
-         "sha384": "SHA384", "sha512": "SHA512"}
-_PRIV = {"des": "DES", "aes": "AES", "aes192": "AES192", "aes256": "AES256"}
+_REQUEST_TAGS = {"get": ber.GET, "next": ber.GET_NEXT, "bulk": ber.GET_BULK}
+NOT_IN_TIME_WINDOW = "1.3.6.1.6.3.15.1.1.2.0"
 
 # usmStats / snmp*Contexts counters an agent names in a Report PDU, and what they mean
 _REPORTS: dict[str, tuple[type[SnmpError], str]] = {
@@ -49,25 +46,6 @@ _REPORTS: dict[str, tuple[type[SnmpError], str]] = {
     "1.3.6.1.6.3.12.1.5.0": (SnmpError, "unknown context {context!r}"),
 }
 
-_EXCEPTIONS = (type(core.Value.NoSuchObject()), type(core.Value.NoSuchInstance()),
-               type(core.Value.EndOfMibView()), type(core.Value.Null()))
-_END_OF_MIB = type(core.Value.EndOfMibView())
-
-
-def _plain(value: Any) -> SnmpValue | None:
-    """snmpkit Value -> plain Python (see netdoc.snmp.values); None for NULL/exceptions."""
-    kind = type(value)
-    if kind in _EXCEPTIONS:
-        return None
-    if kind is core.Value.OctetString or kind is core.Value.Opaque:
-        return bytes(value._0)
-    if kind is core.Value.ObjectIdentifier:
-        return Oid(str(value._0))
-    if kind is core.Value.IpAddress:
-        return IPv4(f"{value._0}.{value._1}.{value._2}.{value._3}")
-    return int(value._0)
-
-
 _STATUS = {1: "tooBig", 2: "noSuchName", 3: "badValue", 4: "readOnly", 5: "genErr",
            6: "noAccess", 16: "authorizationError: this user or community may not read it "
                               "(check the agent's access/view settings)"}
@@ -81,7 +59,7 @@ def _status_name(status: int) -> str:
 class _Pdu:
     error_status: int
     error_index: int
-    varbinds: list[tuple[str, Any]]  # raw snmpkit values
+    varbinds: list[ber.RawVarBind]  # (oid, tag, plain value or None)
 
 
 class SnmpWalkError(SnmpError):
@@ -108,8 +86,8 @@ class _Endpoint(asyncio.DatagramProtocol):
 
     def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
         try:
-            correlation = core.peek_correlation_id(data)
-        except ValueError:
+            correlation = ber.peek_message_id(data)
+        except ber.BerError:
             # Names no request, so no waiter can take it; counted, so that a request
             # that then times out can say the agent answered garbage, not nothing.
             self.garbage += 1
@@ -201,6 +179,8 @@ class _Community:
 
     def __init__(self, version: str, community: str) -> None:
         self.version, self.community = version, community
+        self.version_field = ber.VERSION_1 if version == "1" else ber.VERSION_2C
+        self.community_bytes = community.encode()
 
     async def prepare(self, session: _Session) -> None:
         return None
@@ -211,21 +191,13 @@ class _Community:
     def request(self, session: _Session, kind: str, oids: list[str],
                 max_repetitions: int) -> tuple[int, bytes]:
         request_id = session.next_id()
-        objs = [core.Oid(o) for o in oids]
-        if kind == "get":
-            encode = core.encode_snmp_get_v1 if self.version == "1" else core.encode_snmp_get_v2c
-            return request_id, encode(self.community, request_id, objs)
-        if kind == "next":
-            encode = core.encode_snmp_getnext_v1 if self.version == "1" else \
-                core.encode_snmp_getnext_v2c
-            return request_id, encode(self.community, request_id, objs)
-        return request_id, core.encode_snmp_getbulk_v2c(self.community, request_id, 0,
-                                                        max_repetitions, objs)
+        pdu = ber.encode_request_pdu(_REQUEST_TAGS[kind], request_id, oids,
+                                     max_repetitions=max_repetitions if kind == "bulk" else 0)
+        return request_id, ber.encode_community_message(self.version_field,
+                                                        self.community_bytes, pdu)
 
     def decode(self, session: _Session, data: bytes) -> _Pdu:
-        response = core.decode_snmp_response(data)
-        return _Pdu(response.error_status, response.error_index,
-                    [(str(vb.oid), vb.value) for vb in response.varbinds])
+        return _response(ber.decode_community_message(data).pdu)
 
     def for_vlan(self, vlan: int) -> _Community:
         # Cisco's community string indexing: the bridge tables of VLAN n live under "community@n"
@@ -240,12 +212,16 @@ class _Usm:
         self.credential = credential
         self.host = host
         self.user = credential.user
-        self.auth = _AUTH.get(credential.auth, "") if credential.auth else ""
-        if credential.priv and credential.priv not in _PRIV:
-            raise SnmpError(host, f"SNMPv3 privacy protocol {credential.priv!r} is not supported "
-                                 f"by netdoc's SNMP engine; use one of "
-                                 f"{', '.join(sorted(_PRIV))}")
-        self.priv = _PRIV.get(credential.priv, "") if credential.priv else ""
+        self.auth = credential.auth or ""
+        if self.auth and self.auth not in usm.AUTH_PROTOCOLS:
+            raise SnmpError(host, f"SNMPv3 auth protocol {self.auth!r} is not supported by "
+                                  f"netdoc's SNMP engine; use one of "
+                                  f"{', '.join(usm.AUTH_PROTOCOLS)}")
+        self.priv = credential.priv or ""
+        if self.priv and self.priv not in usm.PRIV_PROTOCOLS:
+            raise SnmpError(host, f"SNMPv3 privacy protocol {self.priv!r} is not supported "
+                                  f"by netdoc's SNMP engine; use one of "
+                                  f"{', '.join(usm.PRIV_PROTOCOLS)}")
         self.context = context
         # engine state and keys are per agent, shared by every context view
         self.state: dict[str, Any] = shared if shared is not None else {}
@@ -279,85 +255,107 @@ class _Usm:
         if "engine_id" in self.state:
             return
         msg_id = session.next_id()
-        probe = core.encode_snmp_get_v3(msg_id=msg_id, request_id=session.next_id(), oids=[],
-                                        engine_id=b"", engine_boots=0, engine_time=0,
-                                        user_name="", auth=False, priv_=False)
+        # RFC 3414 4: a reportable, unauthenticated empty GET makes the agent name its engine
+        scoped = ber.encode_scoped_pdu(b"", b"", ber.encode_request_pdu(ber.GET, session.next_id(),
+                                                                       []))
+        probe, _ = ber.encode_v3_message(msg_id, ber.FLAG_REPORTABLE,
+                                         ber.UsmParameters(b"", 0, 0, b""), scoped)
         data = await session.exchange(msg_id, probe, "SNMPv3 engine discovery")
         try:
-            header = ber.parse_v3_header(data)
+            reply = ber.decode_v3_message(data)
         except ber.BerError as exc:
-            raise SnmpError(session.host, f"malformed SNMPv3 discovery reply: {exc}") from None
-        self._learn_time(header)
-        self.state["engine_id"] = header.engine_id
-        if self.auth:
-            assert self.credential.auth_key is not None
-            self.state["auth_key"] = core.password_to_localized_key(
-                self.credential.auth_key.reveal(), header.engine_id, self.auth)
-        if self.priv:
-            assert self.credential.priv_key is not None
-            self.state["priv_key"] = core.password_to_privacy_key(
-                self.credential.priv_key.reveal(), header.engine_id, self.auth or "SHA", self.priv)
+            raise SnmpError(session.host, f"malformed SNMPv3 discovery reply: {exc.reason}") \
+                from None
+        if not reply.usm.engine_id:
+            raise SnmpError(session.host, f"{session.where} answered SNMPv3 engine discovery "
+                                          f"without an engine ID")
+        self._learn_time(reply.usm)
+        self.state["engine_id"] = reply.usm.engine_id
+        auth_key = self.credential.auth_key.reveal() if self.credential.auth_key else ""
+        priv_key = self.credential.priv_key.reveal() if self.credential.priv_key else ""
+        try:
+            self.state["keys"] = usm.UsmKeys.for_engine(reply.usm.engine_id, self.auth, auth_key,
+                                                        self.priv, priv_key)
+        except usm.UsmError as exc:
+            raise SnmpAuthError(session.host, f"SNMPv3 user {self.user!r}: {exc.reason}") \
+                from None
 
-    def _learn_time(self, header: ber.V3Header) -> None:
-        self.state["boots"] = header.engine_boots
-        self.state["time"] = header.engine_time
+    def _learn_time(self, params: ber.UsmParameters) -> None:
+        self.state["boots"] = params.engine_boots
+        self.state["time"] = params.engine_time
         self.state["learned_at"] = time.monotonic()
 
     def _engine_time(self) -> int:
         return int(self.state["time"] + time.monotonic() - self.state["learned_at"])
 
-    def _secure_kwargs(self) -> dict[str, Any]:
-        kwargs: dict[str, Any] = {
-            "engine_id": self.state["engine_id"], "engine_boots": self.state["boots"],
-            "engine_time": self._engine_time(), "user_name": self.user,
-            "context_name": self.context.encode()}
-        if self.auth:
-            kwargs.update(auth_protocol=self.auth, auth_key=self.state["auth_key"])
-        if self.priv:
-            kwargs.update(priv_protocol=self.priv, priv_key=self.state["priv_key"])
-        return kwargs
-
     def request(self, session: _Session, kind: str, oids: list[str],
                 max_repetitions: int) -> tuple[int, bytes]:
         msg_id, request_id = session.next_id(), session.next_id()
-        objs = [core.Oid(o) for o in oids]
-        if kind == "get":
-            return msg_id, core.encode_snmp_get_v3_secure(msg_id=msg_id, request_id=request_id,
-                                                          oids=objs, **self._secure_kwargs())
-        if kind == "next":
-            return msg_id, core.encode_snmp_getnext_v3_secure(
-                msg_id=msg_id, request_id=request_id, oids=objs, **self._secure_kwargs())
-        return msg_id, core.encode_snmp_getbulk_v3_secure(
-            msg_id=msg_id, request_id=request_id, non_repeaters=0,
-            max_repetitions=max_repetitions, oids=objs, **self._secure_kwargs())
+        keys: usm.UsmKeys = self.state["keys"]
+        engine_id, boots, engine_time = self.state["engine_id"], self.state["boots"], \
+            self._engine_time()
+        pdu = ber.encode_request_pdu(_REQUEST_TAGS[kind], request_id, oids,
+                                     max_repetitions=max_repetitions if kind == "bulk" else 0)
+        scoped = ber.encode_scoped_pdu(engine_id, self.context.encode(), pdu)
+        flags, salt = ber.FLAG_REPORTABLE, b""
+        if self.auth:
+            flags |= ber.FLAG_AUTH
+        if self.priv:
+            flags |= ber.FLAG_PRIV
+            scoped, salt = keys.encrypt(scoped, boots, engine_time)
+        params = ber.UsmParameters(engine_id, boots, engine_time, self.user.encode(), b"", salt)
+        message, offset = ber.encode_v3_message(msg_id, flags, params, scoped,
+                                                auth_length=keys.mac_length if self.auth else 0)
+        return msg_id, keys.sign(message, offset) if self.auth else message
 
     def decode(self, session: _Session, data: bytes) -> _Pdu:
         try:
-            header = ber.parse_v3_header(data)
-            report = ber.plaintext_report_oid(data, header)
+            reply = ber.decode_v3_message(data)
         except ber.BerError as exc:
-            raise SnmpError(session.host, f"malformed SNMPv3 message from the agent: {exc}") \
-                from None
-        if report is not None:
-            if report == "1.3.6.1.6.3.15.1.1.2.0":
-                self._learn_time(header)
+            raise SnmpError(session.host, f"malformed SNMPv3 message from the agent: "
+                                          f"{exc.reason}") from None
+        scoped = reply.scoped_pdu
+        if scoped is not None and scoped.pdu.tag == ber.REPORT:
+            report = scoped.pdu.varbinds[0][0] if scoped.pdu.varbinds else ""
+            if report == NOT_IN_TIME_WINDOW:
+                self._learn_time(reply.usm)
                 raise _RetryNow()
             raise self._report_error(session, report)
-        kwargs: dict[str, Any] = {"engine_boots": header.engine_boots,
-                                  "engine_time": header.engine_time}
+        keys: usm.UsmKeys = self.state["keys"]
         if self.auth:
-            kwargs.update(auth_protocol=self.auth, auth_key=self.state["auth_key"])
+            if not reply.authenticated or not keys.verify(data, reply.auth_params_offset,
+                                                          reply.usm.auth_params):
+                raise SnmpAuthError(session.host, f"cannot verify the agent's reply for user "
+                                                  f"{self.user!r} (digest missing or wrong): "
+                                                  f"check the auth key and protocol "
+                                                  f"({self.auth})")
+            self._learn_time_if_newer(reply.usm)
         if self.priv:
-            kwargs.update(priv_protocol=self.priv, priv_key=self.state["priv_key"])
+            scoped = self._decrypt(session, reply)
+        if scoped is None:
+            raise SnmpError(session.host, "the agent sent an encrypted reply to an unencrypted "
+                                          "request")
+        return _response(scoped.pdu)
+
+    def _decrypt(self, session: _Session, reply: ber.V3Message) -> ber.ScopedPdu:
+        if not reply.encrypted:
+            raise SnmpAuthError(session.host, f"the agent answered user {self.user!r} without "
+                                              f"encryption although privacy was requested")
+        keys: usm.UsmKeys = self.state["keys"]
         try:
-            # The IV of an encrypted reply uses the boots/time in *its* header, not our estimate.
-            response = core.decode_snmp_v3_response(data, **kwargs)
-        except ValueError as exc:
-            raise SnmpAuthError(session.host, f"cannot verify or decrypt the agent's reply "
-                                              f"for user {self.user!r} ({exc}): check the "
-                                              f"auth/privacy keys and protocols") from None
-        return _Pdu(response.error_status, response.error_index,
-                    [(str(vb.oid), vb.value) for vb in response.varbinds])
+            # The IV of an encrypted reply uses the boots/time in *its* header (RFC 3826 3.1.2.1)
+            plaintext = keys.decrypt(reply.encrypted_pdu, reply.usm.priv_params,
+                                     reply.usm.engine_boots, reply.usm.engine_time)
+            return ber.decode_scoped_pdu(plaintext, padded=True)
+        except (usm.UsmError, ber.BerError) as exc:
+            raise SnmpAuthError(session.host, f"cannot decrypt the agent's reply for user "
+                                              f"{self.user!r} ({exc.reason}): check the privacy "
+                                              f"key and protocol ({self.priv})") from None
+
+    def _learn_time_if_newer(self, params: ber.UsmParameters) -> None:
+        """RFC 3414 3.2.7 b: an authentic reply from a later moment resets our clock estimate."""
+        if (params.engine_boots, params.engine_time) > (self.state["boots"], self.state["time"]):
+            self._learn_time(params)
 
     def _report_error(self, session: _Session, oid: str) -> SnmpError:
         cls, template = _REPORTS.get(oid, (SnmpError, f"agent sent report {oid}"))
@@ -368,6 +366,12 @@ class _Usm:
     def for_vlan(self, vlan: int) -> _Usm:
         # SNMPv3 reaches a VLAN's bridge tables through the context "vlan-<n>"
         return _Usm(self.credential, self.host, context=f"vlan-{vlan}", shared=self.state)
+
+
+def _response(pdu: ber.Pdu) -> _Pdu:
+    if pdu.tag != ber.RESPONSE:
+        raise ber.BerError(f"expected a Response PDU, got {pdu.name}")
+    return _Pdu(pdu.error_status, pdu.error_index, pdu.varbinds)
 
 
 class _RetryNow(Exception):
@@ -394,7 +398,10 @@ class SnmpClient:
         what = f"{'GET' if kind == 'get' else 'GETNEXT' if kind == 'next' else 'GETBULK'} " \
                f"{oids[0]}{' ...' if len(oids) > 1 else ''}"
         for _ in range(3):  # at most two clock resynchronisations
-            correlation, message = security.request(session, kind, oids, max_repetitions)
+            try:
+                correlation, message = security.request(session, kind, oids, max_repetitions)
+            except ber.BerError as exc:  # e.g. a caller's OID that is not numeric
+                raise SnmpError(self.host, f"cannot send {what}: {exc.reason}") from None
             try:
                 data = await session.exchange(correlation, message, what)
             except SnmpTimeout as exc:
@@ -409,9 +416,9 @@ class SnmpClient:
                 return security.decode(session, data)
             except _RetryNow:
                 continue
-            except ValueError as exc:
-                raise SnmpError(self.host, f"malformed reply from {session.where} to {what}: "
-                                           f"{exc}") from None
+            except ber.BerError as exc:
+                raise SnmpError(self.host, f"{session.where} answered {what} with a malformed "
+                                           f"message: {exc.reason}") from None
         raise SnmpAuthError(self.host, "SNMPv3 clock never synchronised (notInTimeWindow)")
 
     async def get(self, oids: Sequence[str]) -> dict[str, SnmpValue]:
@@ -426,9 +433,8 @@ class SnmpClient:
             if pdu.error_status:
                 raise SnmpError(self.host, f"agent answered GET with "
                                            f"{_status_name(pdu.error_status)}")
-            for oid, raw in pdu.varbinds:
-                value = _plain(raw)
-                if value is not None:
+            for oid, _tag, value in pdu.varbinds:
+                if value is not None:  # NULL, noSuchObject, noSuchInstance: absent
                     found[oid] = value
             break
         return found
@@ -461,8 +467,8 @@ class SnmpClient:
             if pdu.error_status:
                 raise SnmpWalkError(self.host, f"walk of {root}: agent answered with "
                                                f"{_status_name(pdu.error_status)}", rows)
-            for oid, raw in pdu.varbinds:
-                if type(raw) is _END_OF_MIB or not is_under(oid, root):
+            for oid, tag, value in pdu.varbinds:
+                if tag == ber.END_OF_MIB_VIEW or not is_under(oid, root):
                     return rows
                 key = oid_key(oid)
                 if key <= last_key:
@@ -470,7 +476,6 @@ class SnmpClient:
                                                    f"{current}, OIDs not increasing; walk stopped "
                                                    f"after {len(rows)} values", rows)
                 last_key, current = key, oid
-                value = _plain(raw)
                 if value is not None:
                     rows.append((oid, value))
             if len(rows) > MAX_WALK_VALUES:
