@@ -9,9 +9,11 @@ AES, DES) comes from the `cryptography` package:
   128/192/256/384-bit MACs (RFC 7860);
 - privacy: DES-CBC (RFC 3414 8), AES-128-CFB (RFC 3826), AES-192/256-CFB with
   the key extension of draft-blumenthal-aes-usm-04 (what net-snmp's AES-192 /
-  AES-256 do), 3DES-EDE-CBC (draft-reeder-snmpv3-usm-3desede-00, Cisco's
-  "3des"). DES and 3DES come from cryptography's "decrepit" module; if a
-  future cryptography drops it, netdoc refuses those protocols by name.
+  AES-256 do), AES-192/256-CFB with the key extension of
+  draft-reeder-snmpv3-usm-3desede-00 ("aes192c"/"aes256c": what Cisco calls
+  AES-192/256), 3DES-EDE-CBC (the same Reeder draft). DES, 3DES and CFB come
+  from cryptography's "decrepit" module; if a future cryptography drops DES,
+  netdoc refuses des/3des by name.
 """
 from __future__ import annotations
 
@@ -67,9 +69,12 @@ AUTH_PROTOCOLS = {
     "sha512": AuthProtocol("sha512", hashes.SHA512, 48),
 }
 
-# privacy protocol -> key bytes needed (cipher key + DES pre-IV) and how a short key is extended
-PRIV_KEY_LENGTH = {"des": 16, "3des": 32, "aes": 16, "aes192": 24, "aes256": 32}
+# privacy protocol -> key bytes needed (cipher key, plus the pre-IV for DES and 3DES)
+PRIV_KEY_LENGTH = {"des": 16, "3des": 32, "aes": 16, "aes192": 24, "aes256": 32,
+                   "aes192c": 24, "aes256c": 32}
 PRIV_PROTOCOLS = tuple(PRIV_KEY_LENGTH)
+# short keys are extended the Reeder way (re-hash the key as a password) for these
+_REEDER_EXTENSION = frozenset(("3des", "aes192c", "aes256c"))
 
 
 def _hash(protocol: AuthProtocol, data: bytes) -> bytes:
@@ -109,13 +114,14 @@ def privacy_key(password: str | bytes, engine_id: bytes, protocol: AuthProtocol,
                 priv: str) -> bytes:
     """The localised privacy key, extended where the hash is shorter than the cipher needs.
 
-    AES-192/256: Kul || H(Kul) || H(Kul || H(Kul)) ... (draft-blumenthal-aes-usm-04 3.1.2.1).
-    3DES: Kul || localize(password_to_key(Kul)) ... (draft-reeder-snmpv3-usm-3desede 2.1).
+    aes192/aes256: Kul || H(Kul) || H(Kul || H(Kul)) ... (draft-blumenthal-aes-usm-04
+    3.1.2.1). 3des, aes192c/aes256c: Kul || localize(password_to_key(Kul)) ...
+    (draft-reeder-snmpv3-usm-3desede 2.1).
     """
     needed = PRIV_KEY_LENGTH[priv]
     key = localized_key(password, engine_id, protocol)
     while len(key) < needed:
-        if priv == "3des":
+        if priv in _REEDER_EXTENSION:
             key += localized_key(key, engine_id, protocol)
         else:
             key += _hash(protocol, key)
