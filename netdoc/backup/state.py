@@ -23,7 +23,10 @@ STATE_FILE = "backup-state.json"
 
 def state_dir(config: Config, client: str) -> Path:
     """The client's private state: outside its git repository, never committed."""
-    return config.output.config_backups / ".netdoc-state" / client
+    folder = config.output.config_backups / ".netdoc-state" / client
+    if not folder.exists():
+        folder.mkdir(parents=True, mode=0o700)
+    return folder
 
 
 @dataclass

@@ -98,7 +98,8 @@ class ConfigRepository:
         try:
             if (self.folder / ".git").exists():
                 return git.Repo(self.folder)
-            self.folder.mkdir(parents=True, exist_ok=True)
+            # configs are sensitive even masked (and hold secrets with `secrets: keep`)
+            self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
             repo = git.Repo.init(self.folder, initial_branch=BRANCH)
             with repo.config_writer() as writer:  # commits made by hand later look the same
                 writer.set_value("user", "name", AUTHOR.name)
@@ -146,8 +147,8 @@ class ConfigRepository:
         old_meta = _read_or_none(meta_path)
         if old_config == item.config and old_meta == meta_text and self._tracked(item.path):
             return "same"
-        atomic_write(config_path, item.config, mode=0o640)
-        atomic_write(meta_path, meta_text, mode=0o640)
+        atomic_write(config_path, item.config, mode=0o600)
+        atomic_write(meta_path, meta_text, mode=0o600)
         try:
             self.repo.index.add([f"{item.path}.cfg", f"{item.path}.meta.yaml"])
         except (git.GitError, OSError) as exc:

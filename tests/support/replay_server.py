@@ -351,6 +351,8 @@ async def _listen(device: ServedDevice) -> None:
         device.host, device.port, server_host_keys=[device.host_key],
         server_factory=lambda: _Server(device.recording, device.faults),
         process_factory=handle, line_editor=False, encoding="utf-8",
+        # elliptic-curve key exchange only: finite-field DH is deprecated in `cryptography`
+        kex_algs=["curve25519-sha256", "curve25519-sha256@libssh.org", "ecdh-sha2-nistp256"],
         keepalive_interval=0, login_timeout=30)
     device.port = device.listener.sockets[0].getsockname()[1]
 
