@@ -5,6 +5,8 @@
     .venv/bin/python benchmarks/snmp_poll.py --lab /run/netdoc-lab [--node core-sw]
                                              # a lab switch, measured from inside the probe namespace
     .venv/bin/python benchmarks/snmp_poll.py --host H --port P --community C   # any agent you own
+    .venv/bin/python benchmarks/snmp_poll.py --walk          # one walk of the whole tree, v2c
+                                             # and v3 authPriv, max-repetitions 10 and 25
 
 "The same tables" is measured, not assumed: netdoc's poll runs through a recording
 transport that notes every subtree it walks and every scalar it GETs; net-snmp
@@ -37,6 +39,7 @@ from netdoc.secrets import Secret  # noqa: E402
 from netdoc.snmp.client import open_client  # noqa: E402
 
 QUIET = {**os.environ, "MIBS": "", "MIBDIRS": "/nonexistent"}
+V3_USER, V3_AUTH, V3_PRIV = "benchv3", "bench-auth-key", "bench-priv-key"  # SHA / AES
 
 
 class Recording:
@@ -150,6 +153,52 @@ def measure(host: str, port: int, community: str, repetitions: int, runs: int) -
           f"({tree_values} values)")
 
 
+def netdoc_walk(host: str, port: int, credential: SnmpCredential,
+                repetitions: int) -> tuple[float, int]:
+    settings = SnmpSettings(timeout=2.0, retries=1, max_repetitions=repetitions,
+                            device_budget=120)
+
+    async def walk() -> int:
+        async with await open_client(host, port, credential, settings) as client:
+            return len(await client.walk("1.3.6.1"))
+    started = time.perf_counter()
+    values = asyncio.run(walk())
+    return time.perf_counter() - started, values
+
+
+def net_snmp_walk(host: str, port: int, security: list[str], repetitions: int) -> tuple[float, int]:
+    started = time.perf_counter()
+    done = subprocess.run(["snmpbulkwalk", *security, f"-Cr{repetitions}", "-On", "-Oq",
+                           f"{host}:{port}", "1.3.6.1"], capture_output=True, text=True,
+                          env=QUIET)
+    return time.perf_counter() - started, len(done.stdout.splitlines())
+
+
+def measure_walks(host: str, port: int, community: str, runs: int) -> None:
+    """One sequential walk of the whole tree: netdoc's client vs snmpbulkwalk."""
+    versions = {
+        "v2c": (SnmpCredential(version="2c", community=Secret(community)),
+                ["-v2c", "-c", community]),
+        "v3 authPriv (SHA/AES)": (
+            SnmpCredential(version="3", user=V3_USER, auth="sha", auth_key=Secret(V3_AUTH),
+                           priv="aes", priv_key=Secret(V3_PRIV)),
+            ["-v3", "-l", "authPriv", "-u", V3_USER, "-a", "SHA", "-A", V3_AUTH, "-x", "AES",
+             "-X", V3_PRIV]),
+    }
+    print(f"agent {host}:{port}: one walk of 1.3.6.1, {runs} runs each (medians)")
+    for name, (credential, security) in versions.items():
+        for repetitions in (10, 25):
+            ours, theirs = [], []
+            for _ in range(runs):
+                seconds, values = netdoc_walk(host, port, credential, repetitions)
+                ours.append(seconds)
+                seconds, lines = net_snmp_walk(host, port, security, repetitions)
+                theirs.append(seconds)
+            a, b = statistics.median(ours), statistics.median(theirs)
+            print(f"  {name:22} mr={repetitions:2}: netdoc {a:.3f} s ({values} values), "
+                  f"snmpbulkwalk {b:.3f} s ({lines} lines) -> ratio {a / b:.2f}x")
+
+
 # ---------------------------------------------------------------- agents to measure against
 
 def free_port() -> int:
@@ -174,7 +223,8 @@ def in_own_namespace(args: argparse.Namespace) -> None:
         subprocess.run(["ip", "-n", namespace, "-batch", "-"], input="\n".join(commands) + "\n",
                        text=True, check=True)
         argv = ["ip", "netns", "exec", namespace, sys.executable, __file__, "--local",
-                "--runs", str(args.runs), "--max-repetitions", str(args.max_repetitions)]
+                "--runs", str(args.runs), "--max-repetitions", str(args.max_repetitions),
+                *(["--walk"] if args.walk else [])]
         print(f"own namespace {namespace}: snmpd on 127.0.0.1 with {args.interfaces} veth "
               f"interfaces")
         subprocess.run(argv, check=True)
@@ -188,7 +238,9 @@ def with_local_snmpd(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="netdoc-bench-") as work:
         port, community = free_port(), "bench-ro"
         conf = Path(work) / "snmpd.conf"
-        conf.write_text(f"rocommunity {community} 127.0.0.1\nsysName bench-agent\n")
+        conf.write_text(f"rocommunity {community} 127.0.0.1\nsysName bench-agent\n"
+                        f"createUser {V3_USER} SHA {V3_AUTH} AES {V3_PRIV}\n"
+                        f"rouser {V3_USER} priv\n")
         process = subprocess.Popen(["snmpd", "-f", "-C", "-c", str(conf), "-Lf",
                                     str(Path(work) / "log"), f"--persistentDir={work}/p",
                                     f"udp:127.0.0.1:{port}"], env=QUIET,
@@ -200,7 +252,10 @@ def with_local_snmpd(args: argparse.Namespace) -> None:
                                   capture_output=True).returncode == 0:
                     break
                 time.sleep(0.1)
-            measure("127.0.0.1", port, community, args.max_repetitions, args.runs)
+            if args.walk:
+                measure_walks("127.0.0.1", port, community, args.runs)
+            else:
+                measure("127.0.0.1", port, community, args.max_repetitions, args.runs)
         finally:
             process.send_signal(signal.SIGTERM)
             process.wait(10)
@@ -234,6 +289,9 @@ def main() -> None:
     parser.add_argument("--interfaces", type=int, default=400,
                         help="veth interfaces in the benchmark's own namespace (needs root; "
                              "0 = plain snmpd on the host's loopback)")
+    parser.add_argument("--walk", action="store_true",
+                        help="time one walk of the whole tree (v2c and v3 authPriv, "
+                             "max-repetitions 10 and 25) instead of the poll")
     parser.add_argument("--local", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.lab:

@@ -354,34 +354,47 @@ _DOT_NUMBER = [f".{b}" for b in range(128)]
 _dot_number = _DOT_NUMBER.__getitem__
 
 
+# Rows of a table share everything but their last sub-identifiers, so the decoded
+# prefix (all but the last sub-identifier) is remembered: a walk then decodes each
+# column prefix once. Bounded, so hostile input cannot grow it.
+_PREFIXES: dict[bytes, str] = {}
+_PREFIXES_LIMIT = 4096
+
+
 def decode_oid(data: bytes, start: int = 0, end: int | None = None) -> str:
     """The dotted form of the OID body in data[start:end]."""
-    raw = data[start:end]
+    return _decode_oid(data[start:end])
+
+
+def _decode_oid(raw: bytes) -> str:
     if not raw:
         raise BerError("empty OBJECT IDENTIFIER")
-    if raw.isascii():  # the common case: every sub-identifier below 128, one byte each
-        return _HEAD[raw[0]] + "".join(map(_dot_number, raw[1:]))
-    if raw[-1] & 0x80:
+    last = raw[-1]
+    if last & 0x80:
         raise BerError("OBJECT IDENTIFIER ends inside a sub-identifier")
-    first = raw[0]
-    if first & 0x80:  # 2.N with N >= 48 (e.g. 2.999): rare enough for the plain way
+    cut = len(raw) - 1  # where the last sub-identifier starts
+    while cut and raw[cut - 1] & 0x80:
+        cut -= 1
+    if cut == 0:  # a single sub-identifier, e.g. "2.0"
         return _decode_oid_parts(raw)
-    out = [_HEAD[first]]
-    append = out.append
-    number = 0
-    for byte in raw[1:]:
-        if byte < 0x80:
-            if number:
-                append(f".{number | byte}")
-                number = 0
-            else:
-                append(_DOT_NUMBER[byte])
-        elif number or byte != 0x80:
-            number = (number | (byte & 0x7F)) << 7
+    head = raw[:cut]
+    prefix = _PREFIXES.get(head)
+    if prefix is None:
+        if head.isascii():
+            prefix = _HEAD[head[0]] + "".join(map(_dot_number, head[1:]))
         else:
-            raise BerError("OBJECT IDENTIFIER sub-identifier with a leading 0x80 byte "
-                           "(not minimal)")
-    return "".join(out)
+            prefix = _decode_oid_parts(head)
+        if len(_PREFIXES) >= _PREFIXES_LIMIT:
+            _PREFIXES.clear()
+        _PREFIXES[head] = prefix
+    if cut == len(raw) - 1:
+        return prefix + _DOT_NUMBER[last]
+    if raw[cut] == 0x80:
+        raise BerError("OBJECT IDENTIFIER sub-identifier with a leading 0x80 byte (not minimal)")
+    number = 0
+    for byte in raw[cut:]:
+        number = (number << 7) | (byte & 0x7F)
+    return f"{prefix}.{number}"
 
 
 def _decode_oid_parts(raw: bytes) -> str:
@@ -472,7 +485,7 @@ def decode_varbinds(data: bytes, pos: int, end: int) -> list[RawVarBind]:
             value = int.from_bytes(data[value_start:value_end], "big", signed=True)
         else:
             value = _value(data, tag, value_start, value_end)
-        append((decode_oid(data, oid_start, oid_end), tag, value))
+        append((_decode_oid(data[oid_start:oid_end]), tag, value))
         pos = vb_end
     return out
 

@@ -51,6 +51,15 @@ _STATUS = {1: "tooBig", 2: "noSuchName", 3: "badValue", 4: "readOnly", 5: "genEr
                               "(check the agent's access/view settings)"}
 
 
+def _follows(oid: str, previous: str) -> bool:
+    """True when `oid` comes after `previous` in OID order (a walk must always advance)."""
+    head, _, last = oid.rpartition(".")
+    previous_head, _, previous_last = previous.rpartition(".")
+    if head == previous_head:  # the next row of the same column: compare the last number
+        return int(last) > int(previous_last)
+    return oid_key(oid) > oid_key(previous)
+
+
 def _status_name(status: int) -> str:
     return f"error-status {status} ({_STATUS.get(status, 'unknown')})"
 
@@ -443,7 +452,6 @@ class SnmpClient:
         """Every value under `root`, in order. Stops (SnmpWalkError) on loops or garbage."""
         root = root.strip(".")
         rows: list[VarBind] = []
-        last_key = oid_key(root)
         current = root
         repetitions = self.max_repetitions
         while True:
@@ -470,12 +478,11 @@ class SnmpClient:
             for oid, tag, value in pdu.varbinds:
                 if tag == ber.END_OF_MIB_VIEW or not is_under(oid, root):
                     return rows
-                key = oid_key(oid)
-                if key <= last_key:
+                if not _follows(oid, current):
                     raise SnmpWalkError(self.host, f"walk of {root}: agent returned {oid} after "
                                                    f"{current}, OIDs not increasing; walk stopped "
                                                    f"after {len(rows)} values", rows)
-                last_key, current = key, oid
+                current = oid
                 if value is not None:
                     rows.append((oid, value))
             if len(rows) > MAX_WALK_VALUES:

@@ -34,7 +34,10 @@ VarBind = tuple[str, SnmpValue]
 
 def oid_key(oid: str) -> tuple[int, ...]:
     """Sort/compare key of a dotted OID (lexicographic by sub-identifier)."""
-    return tuple(int(part) for part in oid.strip(".").split(".") if part)
+    try:
+        return tuple(map(int, oid.split(".")))  # the usual, clean form; a walk's hot path
+    except ValueError:  # leading or trailing dots, empty parts
+        return tuple(int(part) for part in oid.strip(".").split(".") if part)
 
 
 def is_under(oid: str, root: str) -> bool:
