@@ -98,6 +98,7 @@ class Client:
     secrets: str = "mask"  # "mask" or "keep" in stored configs
     remote: str = ""  # git remote the config repository pushes to
     alerts: tuple[str, ...] = ()  # names of alert channels this client's changes go to
+    backup_variants: dict[str, str] = field(default_factory=dict)  # platform -> variant
 
 
 @dataclass(frozen=True)
@@ -459,8 +460,13 @@ class _Validator:
 
     def client(self, name: str, body: Any, at: tuple[str, ...],
                credentials: dict[str, CredentialSet], alerts: AlertSettings) -> Client:
-        body = self.mapping(body, at, ("sites", "secrets", "remote", "alerts"),
-                            required=("sites",))
+        body = self.mapping(body, at, ("sites", "secrets", "remote", "alerts",
+                                       "backup_variants"), required=("sites",))
+        variants_at = at + ("backup_variants",)
+        raw_variants = body.get("backup_variants") or {}
+        variants = {str(k): self.string(v, variants_at + (str(k),))
+                    for k, v in self.mapping(raw_variants, variants_at,
+                                             tuple(map(str, raw_variants))).items()}
         channels = []
         for i, item in enumerate(self.listing(body.get("alerts"), at + ("alerts",))):
             channel = self.string(item, at + ("alerts", f"[{i}]"))
@@ -488,7 +494,7 @@ class _Validator:
                       secrets=self.string(body.get("secrets", "mask"), at + ("secrets",),
                                           ("mask", "keep")),
                       remote=self.string(body.get("remote", ""), at + ("remote",)),
-                      alerts=tuple(channels))
+                      alerts=tuple(channels), backup_variants=variants)
 
     def site(self, name: str, body: Any, at: tuple[str, ...],
              credentials: dict[str, CredentialSet]) -> Site:

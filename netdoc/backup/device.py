@@ -53,6 +53,7 @@ class DeviceResult:
     error: str = ""
     detected_platform: str = ""
     seconds: float = 0.0
+    host_key_changed: bool = False
 
     @property
     def ok(self) -> bool:
@@ -67,6 +68,7 @@ def backup_device(job: DeviceJob) -> DeviceResult:
         _backup(job, deadline, result)
     except NetdocError as exc:
         result.error = getattr(exc, "reason", None) or str(exc)
+        result.host_key_changed = isinstance(exc, HostKeyChanged)
     except Exception as exc:  # noqa: BLE001 - one device's surprise must not stop the others
         log.exception("%s: unexpected error", job.target.label)
         result.error = f"unexpected error ({exc.__class__.__name__}: {exc}); please report it"

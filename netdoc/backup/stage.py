@@ -19,6 +19,8 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, Callable
 
+import git
+
 from netdoc.backup.device import DeviceJob, DeviceResult, backup_device
 from netdoc.backup.hostkeys import HostKeyStore
 from netdoc.backup.secrets import load_mask_key
@@ -28,7 +30,7 @@ from netdoc.backup.store import ConfigRepository, RepositoryLock, StoredConfig
 from netdoc.backup.targets import BackupTarget, backup_targets
 from netdoc.backup.transport import ConfigSource, NetmikoSource
 from netdoc.config import Client, Config
-from netdoc.pipeline import DeviceFailure, StageOutcome
+from netdoc.pipeline import DeviceFailure, Event, StageOutcome
 
 log = logging.getLogger("netdoc.backup")
 
@@ -174,8 +176,11 @@ def _store(config: Config, client: Client, repository: ConfigRepository, folder:
             reason=f"{result.error} ({_failure_context(state)})"))
     outcome.changes = [f"changed {n}" for n in commit.changed] + \
         [f"added {n}" for n in commit.added]
+    outcome.events = _events(repository, stored, commit, failed, states)
     stale = _stale(results, states, config.backup.max_age_hours, now)
     outcome.changes += [f"stale {label}: last good backup {age}" for label, age in stale]
+    outcome.events += [Event("backup_stale", label, f"last good backup {age}")
+                       for label, age in stale]
     outcome.outputs = {"repository": str(repository.folder),
                        "backup state": str(folder / "backup-state.json")}
     if commit.commit:
@@ -186,6 +191,37 @@ def _store(config: Config, client: Client, repository: ConfigRepository, folder:
                        + (f", {len(stale)} stale" if stale else "")
                        + (f"; commit {commit.commit[:12]}" if commit.commit else "; no commit"))
     return outcome
+
+
+def _events(repository: ConfigRepository, stored: list[StoredConfig], commit: Any,
+            failed: list[DeviceResult], states: dict[str, DeviceState]) -> list[Event]:
+    """What the alerting stage may tell a technician: changed configs (with the diff,
+    secrets already masked), failures with how many runs in a row, host-key changes."""
+    events = []
+    paths = {item.label: item.path for item in stored}
+    for label in commit.changed:
+        diff = ""
+        if commit.commit and label in paths:
+            try:
+                diff = repository.repo.git.diff("HEAD~1", "HEAD", "--unified=2", "--",
+                                                f"{paths[label]}.cfg")
+            except git.GitCommandError:
+                diff = ""
+        events.append(Event("config_changed", label.split(" (")[0],
+                            f"{paths.get(label, label)}.cfg", diff=_diff_body(diff)))
+    for result in failed:
+        name = result.target.label.split(" (")[0]
+        if result.host_key_changed:
+            events.append(Event("host_key_changed", name, result.error))
+        events.append(Event("backup_failed", name, result.error,
+                            streak=states[result.target.path].consecutive_failures))
+    return events
+
+
+def _diff_body(diff: str) -> str:
+    """The hunks of a git diff, without the header lines a technician does not need."""
+    return "\n".join(line for line in diff.splitlines()
+                     if not line.startswith(("diff --git", "index ", "--- ", "+++ ")))
 
 
 def _update_state(states: dict[str, DeviceState], result: DeviceResult, now: float) -> None:

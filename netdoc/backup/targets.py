@@ -108,14 +108,14 @@ def _target(config: Config, client: Client, site: Site, host: str, seed: DeviceS
 def _inventory_devices(config: Config, client: Client) -> list[Device]:
     """The client's inventoried devices; none when discovery has not run or is not built."""
     try:
-        from netdoc.inventory.store import load_devices  # type: ignore[attr-defined]
+        from netdoc.inventory.store import load_devices
     except ImportError:
         return []
     folder = config.inventory_dir(client.name)
     if not folder.exists():
         return []
     try:
-        return list(load_devices(folder))
+        return list(load_devices(folder, present_only=True))
     except Exception as exc:  # noqa: BLE001 - a broken inventory must not stop backups
         log.warning("%s: cannot read the inventory in %s (%s); backing up the devices listed "
                     "in netdoc.yaml only", client.name, folder, exc)

@@ -63,9 +63,15 @@ def display_name(device: Device) -> str:
     return device.hostname or device.mgmt_ip or device.base_mac
 
 
-def load_devices(inventory_dir: Path) -> list[Device]:
-    """The client's inventoried devices (present and missing), in index order."""
-    return [record.device for record in InventoryStore(inventory_dir).records()]
+def load_devices(inventory_dir: Path, present_only: bool = False) -> list[Device]:
+    """The client's inventoried devices in index order; with present_only, leave out
+    the devices reported gone (unseen for discovery.missing_after_runs runs)."""
+    store = InventoryStore(inventory_dir)
+    records = store.records()
+    if present_only:
+        missing = store.missing_ids()
+        records = [r for r in records if r.id not in missing]
+    return [record.device for record in records]
 
 
 class InventoryStore:
@@ -84,6 +90,10 @@ class InventoryStore:
                 raise StoreError(f"{path}: not a netdoc device file ({exc}); "
                                  f"restore it with git checkout") from None
         return sorted(found, key=_record_order)
+
+    def missing_ids(self) -> set[str]:
+        index = read_json(self.root / "index.json", {}) or {}
+        return {d["id"] for d in index.get("devices", []) if d.get("status") == "missing"}
 
     def state(self) -> dict[str, Any]:
         return read_json(self.root / "state.json", {"runs": 0, "devices": {}}) or \
