@@ -90,7 +90,12 @@ def tlv(tag: int, value: bytes) -> bytes:
 
 def encode_integer(number: int, tag: int = INTEGER) -> bytes:
     """Two's complement, minimal length (RFC 3416 INTEGER, also Integer32)."""
+    if 0 <= number < 0x80 and tag == INTEGER:
+        return _SMALL_INTEGERS[number]  # versions, error fields, security model: every message
     return tlv(tag, number.to_bytes(number.bit_length() // 8 + 1, "big", signed=True))
+
+
+_SMALL_INTEGERS = [bytes((INTEGER, 1, number)) for number in range(0x80)]
 
 
 def encode_unsigned(number: int, tag: int) -> bytes:
@@ -109,7 +114,7 @@ def encode_octets(value: bytes, tag: int = OCTET_STRING) -> bytes:
 def oid_parts(oid: str) -> list[int]:
     """'1.3.6.1' or '.1.3.6.1' -> [1, 3, 6, 1]; BerError when it is not an OID."""
     try:
-        parts = [int(part) for part in oid.strip().lstrip(".").split(".")]
+        parts = list(map(int, oid.strip().lstrip(".").split(".")))
     except ValueError:
         raise BerError(f"{oid!r} is not a numeric OID (digits separated by dots)") from None
     if len(parts) < 2 or parts[0] > 2 or (parts[0] < 2 and parts[1] >= 40) or min(parts) < 0:
@@ -119,8 +124,12 @@ def oid_parts(oid: str) -> list[int]:
 
 def encode_oid_body(oid: str) -> bytes:
     parts = oid_parts(oid)
+    parts[1] += parts[0] * 40
+    del parts[0]
+    if max(parts) < 0x80:  # every sub-identifier one byte: the usual case
+        return bytes(parts)
     out = bytearray()
-    for number in [parts[0] * 40 + parts[1], *parts[2:]]:
+    for number in parts:
         if number < 0x80:
             out.append(number)
             continue
@@ -329,6 +338,10 @@ def _header(data: bytes, pos: int, end: int) -> tuple[int, int, int]:
 
 
 def _expect(data: bytes, pos: int, end: int, want: int, what: str) -> tuple[int, int]:
+    if pos + 2 <= end and data[pos] == want and data[pos + 1] < 0x80:  # short form, inline
+        stop = pos + 2 + data[pos + 1]
+        if stop <= end:
+            return pos + 2, stop
     tag, start, stop = _header(data, pos, end)
     if tag != want:
         raise BerError(f"expected {what} (tag 0x{want:02x}) at offset {pos}, got tag 0x{tag:02x}")

@@ -145,6 +145,8 @@ class UsmKeys:
     # salts must never repeat for a key: a random start, then counting (RFC 3414 8.1.1.1,
     # RFC 3826 3.1.2.1)
     _salt: int = field(default_factory=lambda: int.from_bytes(os.urandom(8), "big"))
+    _aes_algorithm: algorithms.AES | None = field(default=None, init=False, repr=False)
+    _hmac: crypto_hmac.HMAC | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def for_engine(cls, engine_id: bytes, auth: str = "", auth_password: str | bytes = "",
@@ -166,6 +168,12 @@ class UsmKeys:
         return keys
 
     @property
+    def _aes(self) -> algorithms.AES:
+        if self._aes_algorithm is None:  # built once per key: every message of a walk uses it
+            self._aes_algorithm = algorithms.AES(self.priv_key[:PRIV_KEY_LENGTH[self.priv]])
+        return self._aes_algorithm
+
+    @property
     def mac_length(self) -> int:
         return self.auth.mac_length if self.auth else 0
 
@@ -174,7 +182,9 @@ class UsmKeys:
     def digest(self, message: bytes) -> bytes:
         """The truncated HMAC of a whole message whose auth parameters are zeros."""
         assert self.auth is not None
-        mac = crypto_hmac.HMAC(self.auth_key, self.auth.hash())
+        if self._hmac is None:  # keyed once; each message works on a copy
+            self._hmac = crypto_hmac.HMAC(self.auth_key, self.auth.hash())
+        mac = self._hmac.copy()
         mac.update(message)
         return mac.finalize()[:self.auth.mac_length]
 
@@ -201,8 +211,7 @@ class UsmKeys:
         if self.priv.startswith("aes"):
             salt = self._next_salt().to_bytes(8, "big")
             iv = boots.to_bytes(4, "big") + engine_time.to_bytes(4, "big") + salt
-            encryptor = Cipher(algorithms.AES(self.priv_key[:PRIV_KEY_LENGTH[self.priv]]),
-                               CFB(iv)).encryptor()
+            encryptor = Cipher(self._aes, CFB(iv)).encryptor()
             return encryptor.update(plaintext) + encryptor.finalize(), salt
         salt = boots.to_bytes(4, "big") + (self._next_salt() & 0xFFFF_FFFF).to_bytes(4, "big")
         padded = plaintext + bytes(-len(plaintext) % 8)
@@ -216,8 +225,7 @@ class UsmKeys:
             raise UsmError(f"msgPrivacyParameters of {len(priv_params)} bytes (must be 8)")
         if self.priv.startswith("aes"):
             iv = boots.to_bytes(4, "big") + engine_time.to_bytes(4, "big") + priv_params
-            decryptor = Cipher(algorithms.AES(self.priv_key[:PRIV_KEY_LENGTH[self.priv]]),
-                               CFB(iv)).decryptor()
+            decryptor = Cipher(self._aes, CFB(iv)).decryptor()
             return decryptor.update(ciphertext) + decryptor.finalize()
         if len(ciphertext) % 8:
             raise UsmError(f"{self.priv.upper()} ciphertext of {len(ciphertext)} bytes is not a "
