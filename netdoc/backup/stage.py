@@ -207,15 +207,20 @@ def _events(repository: ConfigRepository, stored: list[StoredConfig], commit: An
                                                 f"{paths[label]}.cfg")
             except git.GitCommandError:
                 diff = ""
-        events.append(Event("config_changed", label.split(" (")[0],
+        events.append(Event("config_changed", _device_name(label),
                             f"{paths.get(label, label)}.cfg", diff=_diff_body(diff)))
     for result in failed:
-        name = result.target.label.split(" (")[0]
+        name = result.target.name
         if result.host_key_changed:
             events.append(Event("host_key_changed", name, result.error))
         events.append(Event("backup_failed", name, result.error,
                             streak=states[result.target.path].consecutive_failures))
     return events
+
+
+def _device_name(label: str) -> str:
+    """'hq/core-sw (192.0.2.2)' -> 'core-sw'."""
+    return label.split(" (")[0].split("/", 1)[-1]
 
 
 def _diff_body(diff: str) -> str:
