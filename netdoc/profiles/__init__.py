@@ -1,4 +1,4 @@
-"""Platform profiles: everything netdoc knows about a vendor, as data.
+r"""Platform profiles: everything netdoc knows about a vendor, as data.
 
 One YAML file per platform in this folder (in the spirit of Oxidized's
 one-file-per-model and LibreNMS's OS definitions). A profile says how to
