@@ -92,11 +92,11 @@ class SiteDiscovery:
 
     # ------------------------------------------------------------ the plan
     async def run(self) -> SiteResult:
-        from collectors import arp, lldp
+        from collectors import arp
 
         direct, routed = self._split_subnets()
-        listen = asyncio.create_task(asyncio.to_thread(
-            lldp.listen, lldp.probe_interfaces(), self.settings.lldp_listen)) \
+        listen = asyncio.create_task(asyncio.to_thread(_listen_on_probe_interfaces,
+                                                       self.settings.lldp_listen)) \
             if self.settings.lldp_listen > 0 else None
         for network, attachment in direct:
             self.sightings.append(_probe_itself(attachment))
@@ -218,6 +218,14 @@ class SiteDiscovery:
         if any(ip in ex for ex in self.site.exclude):
             return False
         return address in self.seeds or any(ip in s.network for s in self.site.subnets)
+
+
+def _listen_on_probe_interfaces(seconds: float) -> list[Neighbor]:
+    """Passive LLDP/CDP, all of it in the listener's thread: finding the interfaces
+    imports scapy (about a second), which must not hold up the sweep meanwhile."""
+    from collectors import lldp
+
+    return lldp.listen(lldp.probe_interfaces(), seconds)
 
 
 def _probe_itself(attachment: Any) -> Sighting:
