@@ -351,8 +351,11 @@ async def _listen(device: ServedDevice) -> None:
         device.host, device.port, server_host_keys=[device.host_key],
         server_factory=lambda: _Server(device.recording, device.faults),
         process_factory=handle, line_editor=False, encoding="utf-8",
-        # elliptic-curve key exchange only: finite-field DH is deprecated in `cryptography`
-        kex_algs=["curve25519-sha256", "curve25519-sha256@libssh.org", "ecdh-sha2-nistp256"],
+        # elliptic curves first; netmiko's FortiGate driver offers only finite-field DH
+        # (as FortiOS itself long did), so group14 stays available
+        kex_algs=["curve25519-sha256", "curve25519-sha256@libssh.org", "ecdh-sha2-nistp256",
+                  "diffie-hellman-group-exchange-sha256", "diffie-hellman-group14-sha256",
+                  "diffie-hellman-group14-sha1"],
         keepalive_interval=0, login_timeout=30)
     device.port = device.listener.sockets[0].getsockname()[1]
 
