@@ -30,7 +30,12 @@ log = logging.getLogger("netdoc.inventory")
 AUTHOR = git.Actor("netdoc", "netdoc@localhost")
 # Volatile or private files that live beside the tracked inventory but never in git.
 IGNORED = ("state.json", "last-changes.json", ".lock", ".run.lock", "last-run.json", "runs/",
-           "snmp-credentials.json", "probe-neighbours.json", "alerts-state.json", "site/")
+           "snmp-credentials.json", "probe-neighbours.json", "alerts-state.json", "site/",
+           "tables/")
+# ARP and MAC tables move with every conversation on the network: they are kept
+# (tables/<id>.json, for the topology) but not tracked, so git shows real changes only.
+VOLATILE_TABLES = ("arp", "fdb")
+CARRIED_FIELDS = ("base_mac", "hostname", "vendor", "model", "serial", "os", "version")
 TRACKED_FIELDS = ("mgmt_ip", "base_mac", "hostname", "version", "model", "serial", "platform",
                   "role", "site")
 
@@ -84,8 +89,9 @@ class InventoryStore:
         for path in sorted((self.root / "devices").glob("*/*.json")):
             data = read_json(path)
             try:
+                tables = read_json(self.root / "tables" / f"{data['id']}.json", {}) or {}
                 found.append(Record(id=data["id"], first_seen=data["first_seen"],
-                                    device=device_from_dict(data["device"])))
+                                    device=device_from_dict({**data["device"], **tables})))
             except (KeyError, TypeError) as exc:
                 raise StoreError(f"{path}: not a netdoc device file ({exc}); "
                                  f"restore it with git checkout") from None
@@ -127,7 +133,7 @@ class InventoryStore:
                 else:
                     changes.extend(_changes(record.device, device))
                     if not (_polled(record.device) and not _polled(device)):
-                        record.device = device
+                        record.device = _carry_forward(record.device, device)
                 seen_ids.add(record.id)
             for record in records.values():
                 entry = states.setdefault(record.id, {"missing_runs": 0})
@@ -159,8 +165,12 @@ class InventoryStore:
             missing = states.get(record.id, {}).get("missing_runs", 0) >= missing_after
             path = self.root / "devices" / (device.site or "_") / f"{record.id}.json"
             moved += [p for p in (self.root / "devices").glob(f"*/{record.id}.json") if p != path]
+            data = _sorted_device(device)
             files[path] = stable_json({"id": record.id, "first_seen": record.first_seen,
-                                       "device": _sorted_device(device)})
+                                       "device": {k: v for k, v in data.items()
+                                                  if k not in VOLATILE_TABLES}})
+            files[self.root / "tables" / f"{record.id}.json"] = stable_json(
+                {k: data[k] for k in VOLATILE_TABLES})
             index.append({"id": record.id, "name": display_name(device), "site": device.site,
                           "ip": device.mgmt_ip, "mac": device.base_mac, "vendor": device.vendor,
                           "model": device.model, "os": device.os, "version": device.version,
@@ -235,6 +245,15 @@ class InventoryStore:
 def _first_line(exc: Exception) -> str:
     text = str(getattr(exc, "stderr", "") or exc).strip()
     return text.splitlines()[-1] if text else exc.__class__.__name__
+
+
+def _carry_forward(old: Device, new: Device) -> Device:
+    """What this run did not learn is not gone: a MAC only a router's ARP table can
+    tell, a name DNS did not answer this time, keep their last known values."""
+    for name in CARRIED_FIELDS:
+        if not getattr(new, name) and getattr(old, name):
+            setattr(new, name, getattr(old, name))
+    return new
 
 
 def _polled(device: Device) -> bool:

@@ -168,10 +168,31 @@ def changed_lab(site: Site, sinks: Path) -> Iterator[tuple[int, int]]:
         yield baseline
     finally:
         lab.set_running_config(EDITED, original)
-        lab.exec(GONE, ["ip", "link", "set", "eth0", "up"])
         lab.exec("pc-01", ["ip", "link", "del", "vm0"])
         lab.exec("pc-01", ["sysctl", "-q", "-w", "net.ipv4.conf.all.arp_ignore=0",
                            "net.ipv4.conf.all.arp_announce=0"])
+        lab.exec(GONE, ["ip", "link", "set", "eth0", "up"])
+        forget_the_new_device(lab)
+        gateway = lab.ground_truth["nodes"][GONE]["gateway"]
+        for _ in range(20):  # the switches relearn pc-09 once it speaks again
+            if lab.exec(GONE, ["ping", "-c", "1", "-W", "1", gateway]).returncode == 0:
+                break
+            time.sleep(0.5)
+
+
+def forget_the_new_device(lab: Any) -> None:
+    """Put the lab's MAC and ARP tables back as they were before the test."""
+    for name, node in lab.ground_truth["nodes"].items():
+        if node["role"] == "switch" and node["managed"]:
+            table = lab.exec(name, ["bridge", "fdb", "show"]).stdout
+            for line in table.splitlines():
+                words = line.split()
+                if words and words[0] == NEW_DEVICE_MAC and "dev" in words:
+                    port = words[words.index("dev") + 1]
+                    lab.exec(name, ["bridge", "fdb", "del", NEW_DEVICE_MAC, "dev", port,
+                                    "master"])
+        if node["kind"] in ("router", "firewall", "probe", "pc", "server", "printer", "ap"):
+            lab.exec(name, ["ip", "neigh", "flush", "to", NEW_DEVICE_IP])
 
 
 def test_alerts_tell_of_a_new_device_a_gone_device_and_a_config_change(

@@ -122,3 +122,30 @@ def test_volatile_state_stays_out_of_git(tmp_path: Path) -> None:
     tracked = git.Repo(tmp_path).git.ls_files().split()
     assert "state.json" not in tracked and "index.json" in tracked
     assert (tmp_path / "state.json").exists()
+
+
+def test_arp_and_mac_tables_are_kept_but_not_tracked(tmp_path: Path) -> None:
+    from netdoc.models import ArpEntry, FdbEntry
+    device = switch()
+    device.arp = [ArpEntry("192.0.2.50", "aa:bb:cc:00:00:01", "Vlan1")]
+    device.fdb = [FdbEntry("aa:bb:cc:00:00:01", "Gi1/0/5", 1)]
+    store = InventoryStore(tmp_path)
+    store.update([device], set(), 3, T1)
+    (kept,) = load_devices(tmp_path)
+    assert kept.fdb == device.fdb and kept.arp == device.arp
+    device.fdb = []  # the entry aged out of the switch's table
+    assert store.update([device], set(), 3, T2).commit == ""
+    assert "tables/" not in git.Repo(tmp_path).git.ls_files()
+
+
+def test_what_a_run_did_not_learn_is_not_forgotten(tmp_path: Path) -> None:
+    store = InventoryStore(tmp_path)
+    behind_router = Device(mgmt_ip="198.51.100.11", base_mac="aa:bb:cc:00:00:11",
+                           hostname="branch-pc", vendor="Dell Inc.", role="endpoint", site="hq")
+    store.update([behind_router], set(), 3, T1)
+    seen_by_ping_only = Device(mgmt_ip="198.51.100.11", role="endpoint", site="hq")
+    update = store.update([seen_by_ping_only], set(), 3, T2)
+    assert update.changes == [] and update.commit == ""
+    (kept,) = load_devices(tmp_path)
+    assert (kept.base_mac, kept.hostname, kept.vendor) == ("aa:bb:cc:00:00:11", "branch-pc",
+                                                           "Dell Inc.")
