@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+from netdoc.output import emit
 from netdoc import __version__
 from netdoc.config import Config, load_config, verify_secrets
 from netdoc.errors import NetdocError, UsageError
@@ -163,12 +164,6 @@ def _load(args: argparse.Namespace) -> Config:
     return config
 
 
-def _emit(args: argparse.Namespace, data: Any, human: str) -> None:
-    if getattr(args, "json", False):
-        json.dump(data, sys.stdout, indent=2, sort_keys=True)
-        sys.stdout.write("\n")
-    elif human:
-        print(human)
 
 
 # ---------------------------------------------------------------- commands
@@ -218,7 +213,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         report["clients"].append(entry)
     for warning in warnings:
         lines.append(f"warning: {warning}")
-    _emit(args, report, "\n".join(lines))
+    emit(args, report, "\n".join(lines))
     return EXIT_OK
 
 

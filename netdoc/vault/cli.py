@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any, Callable
 
+from netdoc.output import emit
 from netdoc.config import Config, find_config, load_config
 from netdoc.errors import ConfigError, UsageError
 from netdoc.vault import (ENV_VAULT_DIR, SHARED_CLIENT, VaultError, VaultStore, key_env_var,
@@ -94,7 +95,7 @@ def _init(store: VaultStore, args: argparse.Namespace) -> int:
                     f"{SYSTEMD_CREDENTIAL_PREFIX}{client} (see docs/vault.md)")
     else:
         key_note = f"sealed with the existing key from {result.key_source} (id {result.key_id})"
-    _emit(args, {"client": client, "vault": str(result.vault_file), "key_id": result.key_id,
+    emit(args, {"client": client, "vault": str(result.vault_file), "key_id": result.key_id,
                  "key_source": str(result.key_source), "key_created": result.key_created},
           f"created the vault of {client} at {result.vault_file}\n{key_note}")
     return EXIT_OK
@@ -109,7 +110,7 @@ def _set(store: VaultStore, args: argparse.Namespace) -> int:
                          f"and remove it from your shell history")
     secret = _read_from_stdin() if args.stdin else _prompt(f"{client}/{name}")
     replaced = store.set(client, name, secret)
-    _emit(args, {"client": client, "name": name, "replaced": replaced},
+    emit(args, {"client": client, "name": name, "replaced": replaced},
           f"{'replaced' if replaced else 'stored'} {client}/{name}; refer to it in netdoc.yaml "
           f"as \"vault:{client}/{name}\"")
     return EXIT_OK
@@ -123,7 +124,7 @@ def _get(store: VaultStore, args: argparse.Namespace) -> int:
                          f"scroll-back); netdoc vault list {client} shows the names")
     secret = store.get(client, name)
     if getattr(args, "json", False):
-        _emit(args, {"client": client, "name": name, "secret": secret}, "")
+        emit(args, {"client": client, "name": name, "secret": secret}, "")
     else:
         sys.stdout.write(secret + "\n")
     return EXIT_OK
@@ -153,14 +154,14 @@ def _list(store: VaultStore, args: argparse.Namespace) -> int:
     if not clients:
         lines.append(f"no vaults in {store.locations.vault_dir}; create one with "
                      f"netdoc vault init CLIENT")
-    _emit(args, report, "\n".join(lines))
+    emit(args, report, "\n".join(lines))
     return EXIT_OK
 
 
 def _remove(store: VaultStore, args: argparse.Namespace) -> int:
     client, name = parse_reference(args.target)
     store.remove(client, name)
-    _emit(args, {"client": client, "name": name, "removed": True}, f"removed {client}/{name}")
+    emit(args, {"client": client, "name": name, "removed": True}, f"removed {client}/{name}")
     return EXIT_OK
 
 
@@ -179,7 +180,7 @@ def _rotate(store: VaultStore, args: argparse.Namespace) -> int:
                                                  if old.kind == "env" else ""))
     lines.append(f"also change on the devices any secret a leaver could have read, then "
                  f"netdoc vault set {client}/NAME")
-    _emit(args, {"client": client, "vault": str(result.vault_file),
+    emit(args, {"client": client, "vault": str(result.vault_file),
                  "new_key_file": str(result.new_key_file), "new_key_id": result.new_key_id,
                  "backup": str(result.backup_file), "old_key_source": str(old)},
           "\n".join(lines))
@@ -216,9 +217,3 @@ def _read_from_stdin() -> str:
     return text
 
 
-def _emit(args: argparse.Namespace, data: Any, human: str) -> None:
-    if getattr(args, "json", False):
-        json.dump(data, sys.stdout, indent=2, sort_keys=True)
-        sys.stdout.write("\n")
-    elif human:
-        print(human)
