@@ -434,7 +434,7 @@ class _Validator:
         auth = self.string(body.get("auth", ""), at + ("auth",),
                            ("", "md5", "sha", "sha224", "sha256", "sha384", "sha512"))
         priv = self.string(body.get("priv", ""), at + ("priv",),
-                           ("", "des", "3des", "aes", "aes192", "aes256"))
+                           ("", "des", "3des", "aes", "aes192", "aes256", "aes192c", "aes256c"))
         if priv and not auth:
             raise self.fail(at + ("priv",), "SNMP v3 privacy needs authentication (auth:) too")
         auth_key = self.secret(body["auth_key"], at + ("auth_key",)) if auth else None

@@ -24,7 +24,7 @@ from netdoc.models import Device
 from netdoc.secrets import Secret
 
 AUTH_PROTOCOLS = ("md5", "sha", "sha224", "sha256", "sha384", "sha512")
-PRIV_PROTOCOLS = ("des", "aes", "aes192", "aes256")
+PRIV_PROTOCOLS = ("des", "3des", "aes", "aes192", "aes256", "aes192c", "aes256c")
 
 
 def identify_command(args: argparse.Namespace) -> int:
