@@ -68,6 +68,7 @@ class SiteInput:
     neighbourhoods: dict[str, Path] = field(default_factory=dict)
     changes: list[str] = field(default_factory=list)
     last_run: dict[str, Any] = field(default_factory=dict)
+    recent_runs: list[dict[str, Any]] = field(default_factory=list)  # newest first
     generated: str = ""
 
 
@@ -98,7 +99,7 @@ def render_site(data: SiteInput, out_dir: Path, templates: Path | None = None) -
     maps = [_map_entry(m, out_dir) for m in data.maps]
     _write(out_dir / "index.html", _render(env, "index.html.j2", {
         **common, "root": "", "summary": summary, "maps": maps, "changes": data.changes,
-        "last_run": data.last_run}))
+        "last_run": data.last_run, "recent_runs": data.recent_runs}))
     _write(out_dir / "devices.html", _render(env, "devices.html.j2", {
         **common, "root": "", "rows": rows, "sites": summary["sites"],
         "roles": sorted({r["role"] for r in rows})}))

@@ -148,7 +148,8 @@ def _build_site(config: Config, client: Client, graph: nx.MultiGraph,
         data = SiteInput(client=client.name, graph=graph, devices=devices, records=records,
                          backups=_backups(config, client, devices), maps=maps,
                          neighbourhoods=near, changes=change_lines + [str(c) for c in changes],
-                         last_run=read_json(folder / "last-run.json", {}) or {})
+                         last_run=read_json(folder / "last-run.json", {}) or {},
+                         recent_runs=_recent_runs(folder / "runs"))
         render_site(data, building, config.output.templates)
         timings["site"] = time.monotonic() - mark
         _swap(building, final)
@@ -174,6 +175,19 @@ def _change_text(change: dict[str, Any]) -> str:
     detail = change.get("detail", "")
     return f"{change.get('kind', '')} {change.get('device', '')}" + (f": {detail}" if detail
                                                                       else "")
+
+
+def _recent_runs(folder: Path, count: int = 10) -> list[dict[str, Any]]:
+    """The latest run reports (written by the runner), newest first, for the client page."""
+    runs = []
+    for path in sorted(folder.glob("*.json"), reverse=True)[:count]:
+        report = read_json(path, {}) or {}
+        runs.append({"started": report.get("started", ""), "status": report.get("status", ""),
+                     "seconds": report.get("seconds", 0),
+                     "stages": ", ".join(s.get("stage", "") for s in report.get("stages", [])),
+                     "changes": len(report.get("events", [])),
+                     "failures": len(report.get("failures", []))})
+    return runs
 
 
 def _changes_since_last_run(path: Path, graph: nx.MultiGraph) -> list[Any]:

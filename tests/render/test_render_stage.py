@@ -113,3 +113,20 @@ def test_nothing_to_render_before_discovery(scratch: Path) -> None:
     outcome = render_client(config, config.client("acme"))
     assert "run `netdoc discover` first" in outcome.summary
     assert outcome.failures == []
+
+
+def test_the_client_page_lists_the_recent_runs(scratch: Path) -> None:
+    config = build_client(scratch)
+    runs = config.inventory_dir("acme") / "runs"
+    runs.mkdir(parents=True, exist_ok=True)
+    for stamp, status, failures in (("2026-11-01T02:00:00Z", "ok", []),
+                                    ("2026-11-02T02:00:00Z", "failures",
+                                     [{"host": "192.0.2.9", "name": "edge", "reason": "timeout"}])):
+        (runs / f"{stamp.replace(':', '')}.json").write_text(json.dumps({
+            "started": stamp, "status": status, "seconds": 12.5, "failures": failures,
+            "events": [], "stages": [{"stage": "discover"}, {"stage": "backup"}]}))
+    render_client(config, config.client("acme"))
+    page = (config.inventory_dir("acme") / "site" / "index.html").read_text()
+    recent = page[page.index("Recent runs"):]
+    assert recent.index("2026-11-02T02:00:00Z") < recent.index("2026-11-01T02:00:00Z")
+    assert "<td>failures</td>" in recent and "<td>discover, backup</td>" in recent
