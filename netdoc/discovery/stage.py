@@ -144,9 +144,15 @@ class SiteDiscovery:
         self.sightings += from_routers
         known = {s.ip for s in self.sightings}
         unknown = [a for net in routed for a in _hosts(net, self._exclusions()) if a not in known]
-        if unknown:
-            self.sightings += await asyncio.to_thread(liveness_sweep, unknown,
-                                                      self.settings.arp_rate)
+        # The hosts the routers named are polled while the liveness sweep runs: both mostly
+        # wait (endpoints' SNMP timeouts, probe replies) and neither needs the other.
+        polls = asyncio.create_task(self._poll_all([s.ip for s in self.sightings]))
+        try:
+            if unknown:
+                self.sightings += await asyncio.to_thread(liveness_sweep, unknown,
+                                                          self.settings.arp_rate)
+        finally:
+            await polls
         await self._poll_all([s.ip for s in self.sightings])
         await self._crawl_neighbours()
 
