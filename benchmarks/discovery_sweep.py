@@ -1,7 +1,8 @@
 """Benchmark: netdoc's ARP sweep vs arp-scan and nmap -sn, discovery of a whole site, SNMP poll.
 
     .venv/bin/python benchmarks/discovery_sweep.py [--runs 5] [--discover-runs 3]
-        [--snmp-runs 5] [--node sw1] [--baseline REV] [--no-discover] [--no-snmp]
+        [--snmp-runs 5] [--node sw1] [--baseline REV] [--no-discover] [--no-silent]
+        [--no-snmp]
 
 Brings up the site lab's large topology (netdoc/lab/large.yaml: four switches in a
 chain, a router, a branch switch, 60 PCs) under a prefix and state dir of its own,
@@ -17,7 +18,10 @@ and measures, all from inside the lab's probe namespace, in one run:
    ARP table, liveness of the routed subnet, names, inventory commit) with a copy of
    the lab's netdoc.yaml in a scratch folder: wall time (median of --discover-runs,
    a fresh inventory each time), devices found against the ground truth, and one
-   instrumented run in-process that splits the time by phase.
+   instrumented run in-process that splits the time by phase. Then the same again
+   with the PCs dropping SNMP silently (a process holds UDP 161 open in their
+   namespaces and never answers, as a firewall's DROP does), so every poll of an
+   endpoint runs into the SNMP timeouts (skip with --no-silent).
 3. netdoc's SNMP poll of one lab switch vs snmpbulkwalk of the same tables
    (benchmarks/snmp_poll.py --lab, whose output is shown as it is).
 
@@ -53,6 +57,8 @@ MAX_RUNS = 50
 TOOL_TIMEOUT = 120.0  # seconds any one sweep may take before the benchmark gives up
 DISCOVER_TIMEOUT = 600.0
 MARK = "BENCH-JSON "  # prefixes the one line of JSON a helper prints
+BENCH_LABS = Path("/run/netdoc-bench")
+THIS_CHECKOUT = {"PYTHONPATH": str(ROOT)}  # netdoc as in this checkout (or git worktree)
 
 
 # ---------------------------------------------------------------- helpers (inside the probe)
@@ -332,15 +338,15 @@ def bench_discover(lab: Any, runs: int, work: Path, tag: str = "") -> dict[str, 
     scratch.mkdir()
     config = scratch / "netdoc.yaml"
     shutil.copyfile(lab.config_path, config)
-    netdoc = str(Path(sys.executable).parent / "netdoc")
     inventory = scratch / "inventory"
     walls: list[float] = []
     found: set[str] = set()
     for _ in range(runs):
         shutil.rmtree(inventory, ignore_errors=True)
         started = time.perf_counter()
-        done = lab.exec(lab.probe, [netdoc, "--config", str(config), "--json", "discover"],
-                        timeout=DISCOVER_TIMEOUT)
+        done = lab.exec(lab.probe, [sys.executable, "-m", "netdoc.cli", "--config", str(config),
+                                    "--json", "discover"],
+                        timeout=DISCOVER_TIMEOUT, env=THIS_CHECKOUT)
         walls.append(time.perf_counter() - started)
         if done.returncode not in (0, 1):
             raise SystemExit(f"netdoc discover failed (exit {done.returncode}): "
@@ -396,6 +402,8 @@ def phases(split: dict[str, Any], outer_wall: float) -> list[tuple[str, float, s
     rows = [
         ("interpreter start-up", outer_wall - split["total"], "python, before any netdoc code"),
         ("imports, config, secrets", run_begun, "up to the site's discovery"),
+        ("routes, LLDP listener start", spans["arp sweep"][0][0] - run_begun,
+         "on the event loop before the sweep starts"),
         ("ARP sweep, attached /24", total("arp sweep"), "collectors/arp.py"),
         ("SNMP poll, seeds + swept hosts", total("poll_all", slice(0, 1)),
          f"{len(polls)} polls in all: {answered} answered, {closed} port closed, "
@@ -459,7 +467,7 @@ def main() -> int:
     parser.add_argument("--no-silent", action="store_true",
                         help="skip discovery with the PCs dropping SNMP silently")
     parser.add_argument("--prefix", default=f"ndbs{os.getpid() % 100000}-")
-    parser.add_argument("--state-dir", default=f"/run/netdoc-bench/sweep-{os.getpid()}")
+    parser.add_argument("--state-dir", default=str(BENCH_LABS / f"sweep-{os.getpid()}"))
     parser.add_argument("--helper-sweep", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--helper-split", help=argparse.SUPPRESS)
     parser.add_argument("--helper-blackhole", nargs="+", help=argparse.SUPPRESS)
@@ -513,6 +521,9 @@ def run(args: argparse.Namespace) -> int:
     finally:
         problems = lab.down()
         print("\nlab down" + (f"; problems: {'; '.join(problems)}" if problems else ""))
+        if Path(args.state_dir).parent == BENCH_LABS:
+            with contextlib.suppress(OSError):  # once no other benchmark's lab is in it
+                BENCH_LABS.rmdir()
     print(f"load average at the end: {os.getloadavg()[0]:.2f}")
     return 0
 
