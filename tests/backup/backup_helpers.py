@@ -133,3 +133,12 @@ def failure_for(outcome: StageOutcome, name: str) -> str:
     reasons = [f.reason for f in outcome.failures if f.name.endswith(f"/{name}")]
     assert reasons, f"{name} did not fail; failures: {outcome.failures}"
     return reasons[0]
+
+
+def swap_recording(site: BackupSite, name: str, recording: object) -> None:
+    """Replace what device `name` answers with, on the same port and host key."""
+    device = next(d for d in site.devices if d.name == name)
+    site.server.stop(device.served)
+    site.devices.remove(device)
+    site.add(recording, name, port=device.served.port,  # type: ignore[arg-type]
+             host_key=device.served.host_key)

@@ -7,7 +7,8 @@ from dataclasses import replace
 import asyncssh
 import pytest
 
-from backup_helpers import BackupSite, failure_for, load_recording  # type: ignore[import-not-found]
+from backup_helpers import (  # type: ignore[import-not-found]
+    BackupSite, failure_for, load_recording, swap_recording)
 from netdoc.cli import main
 
 CONFIG_COMMAND = "show running-config"
@@ -19,13 +20,6 @@ def _with_description(new: str) -> object:
     return replace(rec, commands={**rec.commands, CONFIG_COMMAND: text})
 
 
-def _swap(site: BackupSite, name: str, recording: object) -> None:
-    device = next(d for d in site.devices if d.name == name)
-    site.server.stop(device.served)
-    site.devices.remove(device)
-    site.add(recording, name, port=device.served.port,  # type: ignore[arg-type]
-             host_key=device.served.host_key)
-
 
 @pytest.fixture
 def two_runs(site: BackupSite) -> BackupSite:
@@ -33,7 +27,7 @@ def two_runs(site: BackupSite) -> BackupSite:
     site.add("cisco_ios", "sw1")
     site.add("cisco_ios", "sw2")
     assert site.run().failures == []
-    _swap(site, "sw1", _with_description("desk-102 moved to room 4"))
+    swap_recording(site, "sw1", _with_description("desk-102 moved to room 4"))
     assert site.run().failures == []
     return site
 

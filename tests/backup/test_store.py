@@ -9,7 +9,8 @@ from pathlib import Path
 import git
 import pytest
 
-from backup_helpers import BackupSite, load_recording  # type: ignore[import-not-found]
+from backup_helpers import (  # type: ignore[import-not-found]
+    BackupSite, load_recording, swap_recording)
 from netdoc.backup.store import ConfigRepository, RepositoryLock, StoredConfig
 from netdoc.errors import StoreError
 
@@ -21,13 +22,6 @@ def _changed_hostname(name: str, new: str) -> object:
     text = rec.commands[CONFIG_COMMAND].replace("hostname acc-sw1", f"hostname {new}")
     return replace(rec, commands={**rec.commands, CONFIG_COMMAND: text})
 
-
-def _swap(site: BackupSite, name: str, recording: object) -> None:
-    device = next(d for d in site.devices if d.name == name)
-    site.server.stop(device.served)
-    site.devices.remove(device)
-    site.add(recording, name, port=device.served.port,  # type: ignore[arg-type]
-             host_key=device.served.host_key)
 
 
 def test_first_run_commits_everything_authored_by_netdoc(site: BackupSite) -> None:
@@ -60,7 +54,7 @@ def test_one_commit_per_run_listing_changed_added_and_failed(site: BackupSite) -
     site.add("cisco_ios", "sw2")
     site.add("cisco_ios", "sw3")
     site.run()
-    _swap(site, "sw1", _changed_hostname("cisco_ios", "acc-sw1-renamed"))
+    swap_recording(site, "sw1", _changed_hostname("cisco_ios", "acc-sw1-renamed"))
     site.add("cisco_nxos", "nx1")
     broken = next(d for d in site.devices if d.name == "sw3")
     broken.credentials = ["wrong"]
@@ -161,7 +155,7 @@ def test_one_writer_per_repository(tmp_path: Path) -> None:
 def test_concurrent_runs_on_one_client_make_sequential_commits(site: BackupSite) -> None:
     site.add("cisco_ios", "sw1")
     site.run()
-    _swap(site, "sw1", _changed_hostname("cisco_ios", "acc-sw1-a"))
+    swap_recording(site, "sw1", _changed_hostname("cisco_ios", "acc-sw1-a"))
     results = []
     runs = [threading.Thread(target=lambda: results.append(site.run())) for _ in range(2)]
     for run in runs:

@@ -10,7 +10,7 @@ from typing import Iterator
 import pytest
 
 from support.snmp_agents import (COMMUNITY, V3_AUTH_KEY, V3_PRIV_KEY, V3_USER, Agent,
-                                 free_udp_port, start_snmpd)
+                                 agent_or_skip, free_udp_port, start_snmpd)
 
 DEVICE_KEYS = {"hostname", "sys_descr", "sys_object_id", "vendor", "os", "version", "model",
                "serial", "role", "interfaces", "neighbors", "arp", "fdb"}
@@ -18,14 +18,7 @@ DEVICE_KEYS = {"hostname", "sys_descr", "sys_object_id", "vendor", "os", "versio
 
 @pytest.fixture(scope="module")
 def agent(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Agent]:
-    try:
-        started = start_snmpd(tmp_path_factory.mktemp("snmpd-cli"))
-    except RuntimeError as exc:
-        pytest.skip(str(exc))
-    try:
-        yield started
-    finally:
-        started.stop()
+    yield from agent_or_skip(lambda: start_snmpd(tmp_path_factory.mktemp("snmpd-cli")))
 
 
 def netdoc(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:

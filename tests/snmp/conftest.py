@@ -9,43 +9,23 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from support.snmp_agents import Agent, start_snmpd, start_snmpsim  # noqa: E402
+from support.snmp_agents import Agent, agent_or_skip, start_snmpd, start_snmpsim  # noqa: E402
 
 WALKS = Path(__file__).resolve().parents[1] / "fixtures" / "walks"
 
 
 @pytest.fixture(scope="module")
 def snmpd_agent(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Agent]:
-    try:
-        agent = start_snmpd(tmp_path_factory.mktemp("snmpd"))
-    except RuntimeError as exc:
-        pytest.skip(str(exc))
-    try:
-        yield agent
-    finally:
-        agent.stop()
+    yield from agent_or_skip(lambda: start_snmpd(tmp_path_factory.mktemp("snmpd")))
 
 
 @pytest.fixture
 def fresh_snmpd(tmp_path: Path) -> Iterator[Agent]:
     """An snmpd of the test's own, for tests that kill it."""
-    try:
-        agent = start_snmpd(tmp_path)
-    except RuntimeError as exc:
-        pytest.skip(str(exc))
-    try:
-        yield agent
-    finally:
-        agent.stop()
+    yield from agent_or_skip(lambda: start_snmpd(tmp_path))
 
 
 @pytest.fixture(scope="module")
 def snmpsim_agent(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Agent]:
-    try:
-        agent = start_snmpsim(WALKS, tmp_path_factory.mktemp("snmpsim"), "printer_hp")
-    except RuntimeError as exc:
-        pytest.skip(str(exc))
-    try:
-        yield agent
-    finally:
-        agent.stop()
+    yield from agent_or_skip(
+        lambda: start_snmpsim(WALKS, tmp_path_factory.mktemp("snmpsim"), "printer_hp"))

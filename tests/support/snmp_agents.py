@@ -11,6 +11,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable, Iterator
 
 COMMUNITY = "netdoc-ro"
 V3_USER, V3_AUTH_KEY, V3_PRIV_KEY = "netdocv3", "auth-key-1234", "priv-key-5678"
@@ -101,3 +102,18 @@ def start_snmpsim(data_dir: Path, workdir: Path, probe_community: str) -> Agent:
     agent = Agent(port=port, process=process, log=log)
     _wait_until_answering(agent, probe_community, seconds=60.0)
     return agent
+
+
+def agent_or_skip(start: Callable[[], Agent]) -> Iterator[Agent]:
+    """For fixtures: the started agent, stopped afterwards; the test skips, with the
+    reason, when the agent cannot run here (no snmpd/snmpsim installed)."""
+    import pytest
+
+    try:
+        agent = start()
+    except RuntimeError as exc:
+        pytest.skip(str(exc))
+    try:
+        yield agent
+    finally:
+        agent.stop()
