@@ -135,6 +135,8 @@ class NetmikoSource:
         self._register(request, transport)
         polite = False
         try:
+            if not conn.base_prompt:
+                conn.base_prompt = _found_prompt(conn, request.host)
             result = RawFetch(prompt=conn.base_prompt, host_key=_host_key_of(transport))
             if request.enable and request.enable_secret:
                 _enter_enable(conn, request)
@@ -332,6 +334,17 @@ def _close(conn: Any, polite: bool) -> None:
             conn.paramiko_cleanup()
     except Exception:  # noqa: BLE001 - the session is over either way
         pass
+
+
+def _found_prompt(conn: Any, host: str) -> str:
+    """The base prompt, for drivers that prepare nothing (netmiko's `generic`): the
+    last line the device shows after a newline, without its final > # $ % ] or :."""
+    try:
+        prompt = str(conn.find_prompt())
+    except Exception:  # noqa: BLE001 - netmiko raises ValueError or ReadTimeout here
+        raise BackupError(host, "logged in, but no prompt came back after a newline; "
+                                "is the platform right?") from None
+    return prompt[:-1] if len(prompt) > 1 and prompt[-1] in ">#$%]:" else prompt
 
 
 def _enter_enable(conn: Any, request: FetchRequest) -> None:
