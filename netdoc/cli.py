@@ -16,7 +16,7 @@ from typing import Any, Callable, Sequence
 
 from netdoc.output import emit
 from netdoc import __version__
-from netdoc.config import Config, load_config, verify_secrets
+from netdoc.config import Config, credential_routes, load_config, verify_secrets
 from netdoc.errors import NetdocError, UsageError
 from netdoc.pipeline import CYCLE
 from netdoc.secrets import redact
@@ -210,6 +210,13 @@ def cmd_check(args: argparse.Namespace) -> int:
             for seed in seeds:
                 lines.append(f"    device {seed['host']:<15} {seed['name'] or '-'}"
                              f"{'  platform ' + seed['platform'] if seed['platform'] else ''}")
+        entry["credential_routes"] = credential_routes(config, client)
+        for item in entry["credential_routes"]:
+            lines.append(f"  credential {item['credential']} ({', '.join(item['kinds'])})")
+            for kind in ("snmp", "ssh"):
+                targets = item[f"{kind}_to"]
+                if targets or kind in " ".join(item["kinds"]):
+                    lines.append(f"    {kind} to: {'; '.join(targets) or 'nothing'}")
         report["clients"].append(entry)
     for warning in warnings:
         lines.append(f"warning: {warning}")

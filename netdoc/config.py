@@ -89,6 +89,10 @@ class Site:
     exclude: tuple[ipaddress.IPv4Network, ...] = ()
     credentials: tuple[str, ...] = ()
     devices: tuple[DeviceSeed, ...] = ()
+    # `backup: {discover: true, platforms: [...]}`: discovered devices of these
+    # platforms get SSH credentials too; without it only the devices listed here do
+    backup_discover: bool = False
+    backup_platforms: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -425,6 +429,9 @@ class _Validator:
             for key in ("user", "auth", "auth_key", "priv", "priv_key"):
                 if key in body:
                     raise self.fail(at + (key,), f"{key!r} is for SNMP v3, not v{version}")
+            self.warnings.append(f"{self.path}: {_dotted(at)}: SNMP v{version} sends the "
+                                 f"community in clear text to every address it is tried on; "
+                                 f"prefer SNMPv3 (version: 3, auth and priv)")
             return SnmpCredential(version=version,
                                   community=self.secret(body["community"], at + ("community",)))
         if "community" in body:
@@ -498,7 +505,7 @@ class _Validator:
 
     def site(self, name: str, body: Any, at: tuple[str, ...],
              credentials: dict[str, CredentialSet]) -> Site:
-        body = self.mapping(body, at, ("subnets", "exclude", "credentials", "devices"))
+        body = self.mapping(body, at, ("subnets", "exclude", "credentials", "devices", "backup"))
         subnets = tuple(self.subnet(value, at + ("subnets", f"[{i}]"))
                         for i, value in enumerate(self.listing(body.get("subnets"),
                                                                at + ("subnets",))))
@@ -515,7 +522,22 @@ class _Validator:
         devices = tuple(self.device(value, at + ("devices", f"[{i}]"), credentials)
                         for i, value in enumerate(self.listing(body.get("devices"),
                                                                at + ("devices",))))
-        return Site(name=name, subnets=subnets, exclude=exclude, credentials=names, devices=devices)
+        discover, platforms = self.site_backup(body.get("backup"), at + ("backup",))
+        return Site(name=name, subnets=subnets, exclude=exclude, credentials=names, devices=devices,
+                    backup_discover=discover, backup_platforms=platforms)
+
+    def site_backup(self, value: Any, at: tuple[str, ...]) -> tuple[bool, tuple[str, ...]]:
+        """`backup: {discover: true, platforms: [cisco_ios, ...]}`: the explicit opt-in that
+        lets discovered (unlisted) devices of those platforms receive SSH credentials."""
+        body = self.mapping(value, at, ("discover", "platforms"))
+        discover = self.boolean(body.get("discover", False), at + ("discover",))
+        platforms = tuple(self.string(p, at + ("platforms", f"[{i}]")) for i, p in
+                          enumerate(self.listing(body.get("platforms"), at + ("platforms",))))
+        if discover and not platforms:
+            raise self.fail(at + ("platforms",), "backup.discover needs the list of platforms "
+                                                 "whose discovered devices may receive SSH "
+                                                 "credentials, e.g. platforms: [cisco_ios]")
+        return discover, platforms
 
     def credential_names(self, value: Any, at: tuple[str, ...],
                          credentials: dict[str, CredentialSet]) -> tuple[str, ...]:
@@ -753,3 +775,38 @@ def verify_secrets(config: Config, client: str | None = None) -> list[str]:
             raise SecretError(exc.args[0].split(": ", 2)[-1], path=str(config.path),
                               key=secret.key) from None
     return sorted(used)
+
+
+def credential_routes(config: Config, client: Client) -> list[dict[str, Any]]:
+    """Where each credential set of a client goes: SNMP parts to the sites' subnets and
+    listed devices, SSH parts only to listed devices (and to discovered devices of the
+    platforms a site opted in with `backup: {discover: true, platforms: [...]}`)."""
+    routes: dict[str, dict[str, Any]] = {}
+
+    def route(name: str) -> dict[str, Any]:
+        credential = config.credentials[name]
+        kinds = ([f"snmp v{credential.snmp.version}"] if credential.snmp else []) + \
+            (["ssh"] if credential.ssh else [])
+        return routes.setdefault(name, {"credential": name, "kinds": kinds, "snmp_to": [],
+                                        "ssh_to": []})
+
+    for site in client.sites:
+        for name in site.credentials:
+            entry = route(name)
+            if config.credentials[name].snmp:
+                entry["snmp_to"] += [f"{site.name}: {s.network}" for s in site.subnets]
+            if config.credentials[name].ssh and site.backup_discover:
+                entry["ssh_to"].append(f"{site.name}: discovered {', '.join(site.backup_platforms)}"
+                                       f" devices")
+        for device in site.devices:
+            if device.exclude:
+                continue
+            for name in device.credentials or site.credentials:
+                entry = route(name)
+                where = f"{site.name}: {device.name or device.host} ({device.host})"
+                if config.credentials[name].snmp and not device.credentials == () \
+                        and where not in entry["snmp_to"]:
+                    entry["snmp_to"].append(where)
+                if config.credentials[name].ssh and device.backup:
+                    entry["ssh_to"].append(where)
+    return [routes[name] for name in sorted(routes)]

@@ -273,6 +273,12 @@ def cmd_hostkey(args: argparse.Namespace) -> int:
                 waiting += 1
                 print(f"[{client.name}] {entry}: new key {key.fingerprint} waits; accept with: "
                       f"netdoc hostkey accept {client.name} {entry.strip('[').split(']')[0]}")
+            for entry, held in sorted(HostKeyStore(state_dir(config, client.name))
+                                      .pending_identities().items()):
+                waiting += 1
+                print(f"[{client.name}] {entry}: identity held ({held.get('reason', '')}); "
+                      f"accept with: netdoc hostkey accept {client.name} "
+                      f"{entry.strip('[').split(']')[0]}")
         if not waiting:
             print("no changed host keys are waiting")
         return 0
@@ -282,7 +288,12 @@ def cmd_hostkey(args: argparse.Namespace) -> int:
     ref = _device_or_fail(config, [client], words[1])
     accepted = HostKeyStore(state_dir(config, client.name)).accept(ref.host, ref.port)
     old = accepted.old.fingerprint if accepted.old else "none"
-    print(f"[{client.name}] {ref.path} ({ref.host}:{ref.port}): host key accepted\n"
-          f"  old: {old}\n  new: {accepted.new.fingerprint}\n"
-          f"the next backup run will use it")
+    if accepted.new is not None:
+        print(f"[{client.name}] {ref.path} ({ref.host}:{ref.port}): host key accepted\n"
+              f"  old: {old}\n  new: {accepted.new.fingerprint}\n"
+              f"the next backup run will use it")
+    if accepted.identity is not None:
+        claims = ", ".join(f"{k} {v}" for k, v in sorted(accepted.identity.items()))
+        print(f"[{client.name}] {ref.path} ({ref.host}:{ref.port}): identity accepted ({claims}); "
+              f"the next backup run sends it credentials again")
     return 0

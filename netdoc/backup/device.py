@@ -33,7 +33,8 @@ class DeviceJob:
     last_good: str | None = None      # the stored config, for the shrink check
     detected_platform: str = ""       # remembered from an earlier autodetection
     default_variants: dict[str, str] = field(default_factory=dict)
-
+    credential: str = ""              # the credential set that worked last time
+    hold: str = ""                    # why nothing may be sent (identity conflict)
 
     @property
     def needs_detection(self) -> bool:
@@ -54,6 +55,7 @@ class DeviceResult:
     detected_platform: str = ""
     seconds: float = 0.0
     host_key_changed: bool = False
+    credential_note: str = ""         # set when the remembered credential set was refused
 
     @property
     def ok(self) -> bool:
@@ -80,7 +82,9 @@ def backup_device(job: DeviceJob) -> DeviceResult:
 
 def _backup(job: DeviceJob, deadline: float, result: DeviceResult) -> None:
     target = job.target
-    credentials = target.ssh_credentials()
+    if job.hold:
+        raise BackupError(target.host, job.hold)
+    credentials = _ordered(job, target.ssh_credentials())
     if not credentials:
         raise BackupError(target.host, "no SSH credentials: list a credential set with an ssh: "
                                        "part under the site's or the device's credentials")
@@ -91,6 +95,9 @@ def _backup(job: DeviceJob, deadline: float, result: DeviceResult) -> None:
         deadline = time.monotonic() + job.timeout  # detection had its own budget
     plan = plan_for(target.host, platform, job.default_variants)
     raw, used = _fetch(job, plan, credentials, deadline)
+    if job.credential and used != job.credential:
+        result.credential_note = (f"remembered credential set {job.credential!r} was refused; "
+                                  f"{used!r} worked and is remembered now")
     config = _config_text(raw, plan.recipe)
     if job.mask_key is not None:
         config = mask_secrets(config, plan.recipe, job.mask_key)
@@ -101,6 +108,13 @@ def _backup(job: DeviceJob, deadline: float, result: DeviceResult) -> None:
     result.config = config
     result.metadata = _metadata(target, plan, raw, used, bool(result.detected_platform
                                                                or job.detected_platform))
+
+
+def _ordered(job: DeviceJob, credentials: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    """The remembered credential set first; the others follow and are offered only when
+    it is refused (the loops below stop at the first set that logs in)."""
+    remembered = [c for c in credentials if c[0] == job.credential]
+    return remembered + [c for c in credentials if c[0] != job.credential]
 
 
 def _autodetect(job: DeviceJob, credentials: list[tuple[str, Any]], deadline: float) -> str:

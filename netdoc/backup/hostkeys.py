@@ -5,19 +5,29 @@ The first session with a device records its key in the client's state folder
 must see the same key; a different one fails the device before any password is
 sent, and the offered key is parked in `known_hosts.pending` until a technician
 runs `netdoc hostkey accept CLIENT DEVICE`, which makes it the remembered key.
+
+Identity claims are held the same way. The serial number and base MAC a
+device claims (from discovery) are remembered per address (`identities.json`).
+A device whose claim conflicts - another serial than the device known at that
+address had, or the serial/MAC of a known device at another address (a clone) -
+gets no credential until the technician accepts it with the same command.
 """
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from netdoc.errors import StoreError
-from netdoc.fsutil import atomic_write
+from netdoc.fsutil import atomic_write, read_json, stable_json
 from netdoc.backup.transport import HostKey
+from netdoc.textsafe import FIELD_LIMIT, clean
 
 KNOWN = "known_hosts"
 PENDING = "known_hosts.pending"
+IDENTITIES = "identities.json"
+IDENTITY_PENDING = "identities.pending.json"
 
 
 def host_entry(host: str, port: int) -> str:
@@ -29,7 +39,8 @@ class Accepted:
     host: str
     port: int
     old: HostKey | None
-    new: HostKey
+    new: HostKey | None                       # None: no key was waiting, only an identity
+    identity: dict[str, str] | None = None    # the accepted identity claim, if one waited
 
 
 class HostKeyStore:
@@ -64,19 +75,83 @@ class HostKeyStore:
             return _read(self.state_dir / PENDING)
 
     def accept(self, host: str, port: int) -> Accepted:
-        """Make the parked key the remembered one."""
+        """Make the parked key (and/or the held identity claim) the remembered one."""
         entry = host_entry(host, port)
         with self._lock:
             pending = _read(self.state_dir / PENDING)
-            if entry not in pending:
-                raise StoreError(f"no changed host key is waiting for {entry}; a key is parked "
-                                 f"only after a backup run saw it change")
+            claims = _read_claims(self.state_dir / IDENTITY_PENDING)
+            if entry not in pending and entry not in claims:
+                raise StoreError(f"no changed host key or identity is waiting for {entry}; one "
+                                 f"is parked only after a backup run saw it change")
             known = _read(self.state_dir / KNOWN)
             old = known.get(entry)
-            known[entry] = pending.pop(entry)
-            _write(self.state_dir / KNOWN, known)
-            _write(self.state_dir / PENDING, pending)
-            return Accepted(host, port, old, known[entry])
+            new = None
+            if entry in pending:
+                new = known[entry] = pending.pop(entry)
+                _write(self.state_dir / KNOWN, known)
+                _write(self.state_dir / PENDING, pending)
+            identity = None
+            if entry in claims:
+                identity = claims.pop(entry)["claims"]
+                identities = _read_claims(self.state_dir / IDENTITIES)
+                # the accepted claim is this address's now, and no other address's
+                for other, ids in identities.items():
+                    for kind, value in identity.items():
+                        if other != entry and ids.get(kind) == value:
+                            ids.pop(kind)
+                identities[entry] = dict(identity)
+                _write_claims(self.state_dir / IDENTITIES, identities)
+                _write_claims(self.state_dir / IDENTITY_PENDING, claims)
+            return Accepted(host, port, old, new, identity)
+
+    # ------------------------------------------------------------ identity claims
+    def check_identity(self, host: str, port: int, claims: dict[str, str]) -> str:
+        """'' when what the device claims (serial, mac) fits what is known; else the
+        reason it is held, and the claim is parked until `netdoc hostkey accept`."""
+        entry = host_entry(host, port)
+        wanted = {kind: clean(value, FIELD_LIMIT).strip().lower()
+                  for kind, value in claims.items() if value and value.strip()}
+        with self._lock:
+            known = _read_claims(self.state_dir / IDENTITIES)
+            held = _read_claims(self.state_dir / IDENTITY_PENDING)
+            mine = known.get(entry, {})
+            reason = ""
+            for kind, value in sorted(wanted.items()):
+                if mine.get(kind) and mine[kind] != value:
+                    reason = (f"claims {kind} {value!r}, but the device known at this address "
+                              f"has {kind} {mine[kind]!r} (replaced, or an impostor?)")
+                    break
+                other = next((e for e, ids in sorted(known.items())
+                              if e != entry and ids.get(kind) == value), None)
+                if other is not None:
+                    reason = (f"claims {kind} {value!r}, which belongs to the known device at "
+                              f"{other} (a clone or an impostor?)")
+                    break
+            if reason:
+                if held.get(entry, {}).get("claims") != wanted:
+                    held[entry] = {"claims": wanted, "reason": reason}
+                    _write_claims(self.state_dir / IDENTITY_PENDING, held)
+                return reason
+            if entry in held:
+                held.pop(entry)
+                _write_claims(self.state_dir / IDENTITY_PENDING, held)
+            if wanted and any(mine.get(k) != v for k, v in wanted.items()):
+                known[entry] = {**mine, **wanted}
+                _write_claims(self.state_dir / IDENTITIES, known)
+            return ""
+
+    def pending_identities(self) -> dict[str, dict[str, Any]]:
+        with self._lock:
+            return _read_claims(self.state_dir / IDENTITY_PENDING)
+
+
+def _read_claims(path: Path) -> dict[str, Any]:
+    data = read_json(path, {}) or {}
+    return data if isinstance(data, dict) else {}
+
+
+def _write_claims(path: Path, data: dict[str, Any]) -> None:
+    atomic_write(path, stable_json(data), mode=0o600)
 
 
 def _read(path: Path) -> dict[str, HostKey]:

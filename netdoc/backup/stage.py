@@ -56,12 +56,33 @@ def run_backup(config: Config, client: Client, source: ConfigSource,
         target=target, source=source, host_keys=host_keys, timeout=config.backup.timeout,
         shrink_limit=config.backup.shrink_limit, mask_key=mask_key,
         last_good=repository.read(target.path),
-        detected_platform=_remembered_detection(states, target), default_variants=variants)
+        detected_platform=_remembered_detection(states, target), default_variants=variants,
+        credential=_remembered_credential(states, target),
+        hold=_identity_hold(host_keys, target))
         for target in targets]
     results = _run_pool(jobs, config.backup.concurrency, config.backup.timeout, source)
     outcome = _store(config, client, repository, folder, results, clock())
     outcome.seconds = round(time.monotonic() - started, 3)
     return outcome
+
+
+def _remembered_credential(states: dict[str, DeviceState], target: BackupTarget) -> str:
+    state = states.get(target.path)
+    return state.credential if state and state.host == target.host else ""
+
+
+def _identity_hold(host_keys: HostKeyStore, target: BackupTarget) -> str:
+    """Why this device gets no credential: its claimed serial or MAC conflicts with a
+    known device (a clone, a replacement or an impostor). '' when it may be contacted."""
+    device = target.device
+    if device is None:
+        return ""
+    reason = host_keys.check_identity(target.host, target.port,
+                                      {"serial": device.serial, "mac": device.base_mac})
+    if not reason:
+        return ""
+    return (f"identity conflict: the device {reason}. Nothing was sent to it. If the change "
+            f"is expected, accept it with: netdoc hostkey accept {target.client} {target.host}")
 
 
 def _remembered_detection(states: dict[str, DeviceState], target: BackupTarget) -> str:
@@ -175,7 +196,9 @@ def _store(config: Config, client: Client, repository: ConfigRepository, folder:
             host=result.target.host, name=result.target.label.split(" (")[0],
             reason=f"{result.error} ({_failure_context(state)})"))
     outcome.changes = [f"changed {n}" for n in commit.changed] + \
-        [f"added {n}" for n in commit.added]
+        [f"added {n}" for n in commit.added] + \
+        [f"credential {r.target.label}: {r.credential_note}" for r in results
+         if r.credential_note]
     outcome.events = _events(repository, stored, commit, failed, states)
     stale = _stale(results, states, config.backup.max_age_hours, now)
     outcome.changes += [f"stale {label}: last good backup {age}" for label, age in stale]
@@ -239,6 +262,7 @@ def _update_state(states: dict[str, DeviceState], result: DeviceResult, now: flo
         state.detected_platform = result.detected_platform
     if result.ok:
         state.record_success(now)
+        state.credential = str(result.metadata.get("credential_set", "")) or state.credential
     else:
         state.record_failure(now, result.error)
 

@@ -4,7 +4,8 @@
 
 One record per device (keyed by its path in the repository, e.g. "hq/core-sw"):
 last attempt, last success, consecutive failures, last error, the platform
-autodetection found. The run summary and the documentation site read it
+autodetection found, and the one credential set that worked (the next run offers
+that one only; another is tried only when it is refused). The run summary and the documentation site read it
 (`load_states`); a device whose last good backup is older than
 backup.max_age_hours is flagged stale.
 """
@@ -42,6 +43,7 @@ class DeviceState:
     last_success: float = 0.0
     consecutive_failures: int = 0
     last_error: str = ""
+    credential: str = ""          # the credential set that last logged in
     extra: dict[str, Any] = field(default_factory=dict)
 
     def age_hours(self, now: float | None = None) -> float | None:

@@ -1,20 +1,23 @@
 """Which devices a client's backup covers, and how to reach each.
 
-Devices: those the inventory identified as routers, switches, firewalls and
-wireless controllers, plus every device listed in netdoc.yaml. A netdoc.yaml
-entry wins over the inventory: it can rename a device, force its platform
-(a netdoc profile name or a netmiko device_type, optionally `:VARIANT`), give
-its SSH port and credentials, or leave it out (`backup: false`/`exclude: true`).
+SSH credentials go only where they belong. Devices: every device listed in
+netdoc.yaml, plus - only when a site opts in with
+`backup: {discover: true, platforms: [...]}` - the devices discovery found and
+identified as one of those platforms. Anything else on the LAN that merely
+answers SNMP like a switch gets no credential. A netdoc.yaml entry wins over
+the inventory: it can rename a device, force its platform (a netdoc profile
+name or a netmiko device_type, optionally `:VARIANT`), give its SSH port and
+credentials, or leave it out (`backup: false`/`exclude: true`).
 """
 from __future__ import annotations
 
 import ipaddress
 import logging
-import re
 from dataclasses import dataclass, field, replace
 
 from netdoc.config import Client, Config, CredentialSet, DeviceSeed, Site, SshCredential
 from netdoc.models import Device
+from netdoc.textsafe import NAME_LIMIT, bounded_name, clean
 
 log = logging.getLogger("netdoc.backup")
 
@@ -46,9 +49,9 @@ class BackupTarget:
 
 
 def safe_name(text: str) -> str:
-    """A file-name-safe version of a device or site name (no slashes, no dot-files)."""
-    cleaned = re.sub(r"[^A-Za-z0-9._@+-]+", "_", text.strip()).strip("._") or "unnamed"
-    return cleaned[:120]
+    """A file-name-safe version of a device or site name (no slashes, no dot-files);
+    a long one is cut and ends in a hash of the whole, so it stays unique."""
+    return bounded_name(text, 120)
 
 
 def backup_targets(config: Config, client: Client) -> list[BackupTarget]:
@@ -63,13 +66,22 @@ def backup_targets(config: Config, client: Client) -> list[BackupTarget]:
             entries[(seed.host, seed.ssh_port)] = (seed, discovered.get(seed.host))
         seeded = {seed.host for seed in site.devices}
         for ip, device in discovered.items():
-            if ip not in seeded:
+            if ip not in seeded and opted_in(site, device):
                 entries[(ip, 22)] = (None, device)
         for (host, _), (known_seed, known_device) in sorted(
                 entries.items(), key=lambda e: (ipaddress.IPv4Address(e[0][0]), e[0][1])):
             if not _left_out(site, host, known_seed):
                 targets.append(_target(config, client, site, host, known_seed, known_device))
     return _unique_paths(targets)
+
+
+def opted_in(site: Site, device: Device) -> bool:
+    """A discovered, unlisted device is backed up only with the site's explicit opt-in
+    for its platform (`backup: {discover: true, platforms: [...]}`)."""
+    if not site.backup_discover or not device.platform:
+        return False
+    return device.platform.split(":", 1)[0] in {p.split(":", 1)[0]
+                                                 for p in site.backup_platforms}
 
 
 def _unique_paths(targets: list[BackupTarget]) -> list[BackupTarget]:
@@ -96,8 +108,8 @@ def _target(config: Config, client: Client, site: Site, host: str, seed: DeviceS
     names = (seed.credentials if seed and seed.credentials else site.credentials)
     return BackupTarget(
         client=client.name, site=site.name, host=host,
-        name=(seed.name if seed and seed.name else "") or (device.hostname if device else "")
-        or host,
+        name=(seed.name if seed and seed.name else "")
+        or (clean(device.hostname, NAME_LIMIT) if device else "") or host,
         platform=(seed.platform if seed and seed.platform else "")
         or (device.platform if device else ""),
         port=seed.ssh_port if seed else 22,

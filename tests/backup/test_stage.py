@@ -171,9 +171,9 @@ def test_targets_merge_inventory_and_netdoc_yaml(tmp_path: Path) -> None:
     targets = backup_targets(config, config.client("acme"))  # type: ignore[attr-defined]
     assert [(t.host, t.name, t.platform, t.port) for t in targets] == [
         ("192.0.2.1", "core", "cisco_xe", 22),      # netdoc.yaml renames and forces platform
-        ("192.0.2.3", "ap1", "", 22),               # inventoried, platform left to autodetect
         ("192.0.2.9", "fw", "", 2222),              # only in netdoc.yaml
-    ]  # sw2: backup false; printer: not a network device; rtr: in an excluded range
+    ]  # sw2: backup false; ap1: discovered but not listed (no site opt-in): no credentials;
+    # printer: not a network device; rtr: in an excluded range
     assert targets[0].device is not None and targets[0].device.hostname == "core-sw.example.net"
 
 
