@@ -24,7 +24,8 @@ from typing import Any
 
 import yaml
 
-from netdoc.profiles import PROFILE_DIR, Profile, ProfileError, load_profiles
+from netdoc.profiles import (PROFILE_DIR, Profile, ProfileError, load_profiles,
+                             register_section)
 from netdoc.snmp.values import SnmpValue, text
 
 FIELDS = ("vendor", "os", "version", "model", "serial")
@@ -117,12 +118,17 @@ def _scalar_rules(value: Any, where: str) -> tuple[ScalarRule, ...]:
     return tuple(rules)
 
 
-@lru_cache(maxsize=None)
 def snmp_rules(profile_name: str) -> SnmpRules:
-    profile = load_profiles()[profile_name]
-    data = yaml.safe_load((PROFILE_DIR / profile.source).read_text(encoding="utf-8")) or {}
-    section = data.get("snmp") or {}
-    where = f"{profile.source}: snmp"
+    rules = load_profiles()[profile_name].sections.get("snmp")
+    return rules if isinstance(rules, SnmpRules) else SnmpRules()
+
+
+def parse_snmp_section(section: Any, where: str) -> SnmpRules:
+    """Check and parse a profile's `snmp:` section (the profile loader calls this at load;
+    `where` is "FILE: snmp")."""
+    section = section or {}
+    if not isinstance(section, dict):
+        raise ProfileError(f"{where}: expected a mapping, got {section!r}")
     unknown = set(section) - {"get", "fdb_per_vlan"}
     if unknown:
         raise ProfileError(f"{where}: unknown keys {sorted(unknown)}")
@@ -132,6 +138,9 @@ def snmp_rules(profile_name: str) -> SnmpRules:
     if bad:
         raise ProfileError(f"{where}.get: fields must be among {FIELDS}, not {sorted(bad)}")
     return SnmpRules(get=get, fdb_per_vlan=bool(section.get("fdb_per_vlan", False)))
+
+
+register_section("snmp", parse_snmp_section)  # the profile loader validates snmp: at load
 
 
 # ---------------------------------------------------------------- matching
