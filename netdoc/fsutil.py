@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +24,7 @@ def atomic_write(path: Path, data: str | bytes, mode: int = 0o600) -> None:
                 handle.flush()
                 os.fsync(handle.fileno())
             os.chmod(tmp, mode)
+            fault_point(f"before-rename:{path.name}")
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
@@ -81,3 +84,105 @@ def read_json(path: Path, default: Any = None) -> Any:
         return default
     except (OSError, ValueError) as exc:
         raise StoreError(f"cannot read {path}: {exc}") from None
+
+
+# ---------------------------------------------------------------- git repositories
+
+FAULT_ENV = "NETDOC_FAULT_POINT"
+WRITER_NOTE = "netdoc-writer.pid"
+GIT_LOCKS = ("index.lock", "HEAD.lock", "config.lock", "packed-refs.lock", "ORIG_HEAD.lock")
+FOREIGN_LOCK_WAIT = 5.0  # seconds a lock not left by netdoc may take to go away
+
+
+def fault_point(name: str) -> None:
+    """Crash tests: with NETDOC_FAULT_POINT=<name> in the environment, the process is
+    killed (SIGKILL, no clean-up) at this point, as a power cut or the OOM killer would."""
+    if os.environ.get(FAULT_ENV) == name:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _process_identity(pid: int) -> str:
+    """'<pid> <start time>': unlike a bare pid, not confused by a recycled pid."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8")
+    except OSError:
+        return ""
+    return f"{pid} {stat.rsplit(')', 1)[-1].split()[19]}"
+
+
+def _alive(note: str) -> bool:
+    try:
+        pid = int(note.split()[0])
+    except (ValueError, IndexError):
+        return False
+    return _process_identity(pid) == note.strip()
+
+
+def git_locks(git_dir: Path) -> list[Path]:
+    found = [git_dir / name for name in GIT_LOCKS if (git_dir / name).exists()]
+    refs = git_dir / "refs"
+    if refs.is_dir():
+        found += sorted(refs.rglob("*.lock"))
+    return found
+
+
+class GitWriting:
+    """Around every write netdoc makes to a git repository (caller holds netdoc's own
+    lock, so no other netdoc writes it meanwhile).
+
+    On entry, lock files git left (index.lock, HEAD.lock, refs/heads/main.lock) are
+    recovered when the netdoc process noted as their writer is dead; a lock that no
+    netdoc left (a technician's git command?) is given a few seconds, then reported.
+    While inside, `.git/netdoc-writer.pid` names this process; a kill leaves it behind
+    for the next run to find.
+    """
+
+    def __init__(self, repo_dir: Path, wait: float | None = None) -> None:
+        self.git_dir = repo_dir / ".git"
+        self.wait = FOREIGN_LOCK_WAIT if wait is None else wait
+        self.recovered: list[str] = []
+
+    def __enter__(self) -> "GitWriting":
+        note_path = self.git_dir / WRITER_NOTE
+        locks = git_locks(self.git_dir)
+        if locks:
+            try:
+                note = note_path.read_text(encoding="utf-8")
+            except OSError:
+                note = ""
+            if note and not _alive(note):
+                for lock in locks:
+                    lock.unlink(missing_ok=True)
+                self.recovered = [str(lock.relative_to(self.git_dir)) for lock in locks]
+            else:
+                give_up = time.monotonic() + self.wait
+                while locks and time.monotonic() < give_up:
+                    time.sleep(0.2)
+                    locks = git_locks(self.git_dir)
+                if locks:
+                    raise StoreError(f"{locks[0]} exists and no netdoc run left it: another git "
+                                     f"command may be working in {self.git_dir.parent}. If none "
+                                     f"is, delete the file and run netdoc again")
+        if self.git_dir.is_dir():
+            atomic_write(note_path, _process_identity(os.getpid()) + "\n")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        (self.git_dir / WRITER_NOTE).unlink(missing_ok=True)
+
+
+def remove_stale_temporaries(folder: Path) -> list[Path]:
+    """Temporary files atomic_write leaves when killed (`.NAME.XXXX.tmp`); call with the
+    folder's writer lock held, so none of them belongs to a live writer."""
+    removed: list[Path] = []
+    if not folder.is_dir():
+        return removed
+    for path in folder.rglob(".*.tmp"):
+        if ".git" in path.relative_to(folder).parts:
+            continue
+        try:
+            path.unlink()
+            removed.append(path)
+        except OSError:
+            pass
+    return removed

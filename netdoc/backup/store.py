@@ -17,6 +17,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,13 +27,16 @@ import git
 import yaml
 
 from netdoc.errors import StoreError
-from netdoc.fsutil import atomic_write
+from netdoc.fsutil import GitWriting, atomic_write, fault_point, remove_stale_temporaries
+from netdoc.secrets import redact
+from netdoc.textsafe import clean
 
 log = logging.getLogger("netdoc.backup.store")
 
 AUTHOR = git.Actor("netdoc", "netdoc@localhost")
 BRANCH = "main"
 PUSH_ATTEMPTS = 3
+PUSH_TIMEOUT = 60.0  # seconds per push attempt, all in
 LOCK_WAIT = 600.0  # seconds a second run waits for the first to finish writing
 
 
@@ -119,62 +123,96 @@ class ConfigRepository:
             raise StoreError(f"cannot read {self.folder / path}.cfg: {exc}") from None
 
     def write_and_commit(self, stored: list[StoredConfig], failed: list[str]) -> CommitResult:
-        """Write changed files, commit once if anything changed. Caller holds the lock."""
+        """Write the devices' files and commit once if the tree differs from HEAD.
+
+        Git is the truth: a device is "unchanged" only when its files equal HEAD's,
+        and any difference an earlier, killed run left uncommitted is committed now.
+        Caller holds the repository lock."""
         result = CommitResult()
-        for item in sorted(stored, key=lambda s: s.path):
-            state = self._write(item)
-            if state == "added":
-                result.added.append(item.label)
-            elif state == "changed":
-                result.changed.append(item.label)
-        if not (result.added or result.changed) and not self._dirty():
-            return result
-        message = commit_message(result.added, result.changed, failed)
-        try:
-            self.repo.index.commit(message, author=AUTHOR, committer=AUTHOR)
-        except (git.GitError, OSError) as exc:
-            raise StoreError(f"cannot commit in {self.folder}: {exc}") from None
-        result.commit = self.repo.head.commit.hexsha
+        with GitWriting(self.folder) as writing:
+            if writing.recovered:
+                log.warning("%s: recovered git lock file(s) %s left by a killed netdoc run",
+                            self.folder, ", ".join(writing.recovered))
+            self._ignore_temporaries()
+            for item in sorted(stored, key=lambda s: s.path):
+                self._write(item)
+                fault_point(f"backup-written:{item.path}")
+            try:
+                fault_point("backup-before-add")
+                self.repo.git.add("--all", "--", ".")
+                fault_point("backup-after-add")
+                status = self._staged_status()
+            except (git.GitError, OSError) as exc:
+                raise StoreError(f"cannot stage the configs in {self.folder}: "
+                                 f"{_git_error(exc)}") from None
+            if not status:
+                return result
+            labels = {item.path: item.label for item in stored}
+            recovered = []
+            for path, code in sorted(status.items()):
+                stem = _device_path(path)
+                if stem in labels:
+                    bucket = result.added if code == "A" and path.endswith(".cfg") \
+                        else result.changed
+                    if labels[stem] not in result.added + result.changed:
+                        bucket.append(labels[stem])
+                elif stem not in recovered:
+                    recovered.append(stem)
+            message = commit_message(result.added, result.changed, failed, recovered)
+            try:
+                fault_point("backup-before-commit")
+                self._commit(message)
+                fault_point("backup-after-commit")
+            except (git.GitError, OSError) as exc:
+                raise StoreError(f"cannot commit in {self.folder}: {_git_error(exc)}; the files "
+                                 f"are written and the next run commits them") from None
+            result.commit = self.repo.head.commit.hexsha
         return result
 
-    def _write(self, item: StoredConfig) -> str:
-        """Write one device's files; returns "added", "changed" or "same"."""
-        config_path = self.folder / f"{item.path}.cfg"
-        meta_path = self.folder / f"{item.path}.meta.yaml"
+    def _write(self, item: StoredConfig) -> None:
+        """Write one device's files where they differ from what is on disk."""
         meta_text = yaml.safe_dump(item.metadata, sort_keys=True, allow_unicode=True,
                                    default_flow_style=False)
-        old_config = _read_or_none(config_path)
-        old_meta = _read_or_none(meta_path)
-        if old_config == item.config and old_meta == meta_text and self._tracked(item.path):
-            return "same"
-        atomic_write(config_path, item.config, mode=0o600)
-        atomic_write(meta_path, meta_text, mode=0o600)
-        try:
-            self.repo.index.add([f"{item.path}.cfg", f"{item.path}.meta.yaml"])
-        except (git.GitError, OSError) as exc:
-            raise StoreError(f"cannot stage {item.path} in {self.folder}: {exc}") from None
-        if old_config is None:
-            return "added"
-        return "changed" if self._staged_differs(item.path) else "same"
+        for path, text in ((self.folder / f"{item.path}.cfg", item.config),
+                           (self.folder / f"{item.path}.meta.yaml", meta_text)):
+            if _read_or_none(path) != text:
+                atomic_write(path, text, mode=0o600)
 
-    def _tracked(self, path: str) -> bool:
-        return (f"{path}.cfg", 0) in self.repo.index.entries
+    def _ignore_temporaries(self) -> None:
+        """Temporary files of a killed write are never committed: ignored, then removed
+        (the caller's lock means no live writer owns them)."""
+        ignore = self.folder / ".git" / "info" / "exclude"  # not committed: the tree stays
+        wanted = ".*.tmp\n*.tmp\n"                           # configs and nothing else
+        if _read_or_none(ignore) != wanted:
+            atomic_write(ignore, wanted, mode=0o600)
+        remove_stale_temporaries(self.folder)
 
-    def _staged_differs(self, path: str) -> bool:
+    def _staged_status(self) -> dict[str, str]:
+        """path -> A/M/D for every staged difference from HEAD (all "A" without a HEAD)."""
         if not self.repo.head.is_valid():
-            return True
-        return bool(self.repo.index.diff("HEAD", paths=[f"{path}.cfg", f"{path}.meta.yaml"]))
+            names = self.repo.git.diff("--cached", "--name-only", "--no-renames", "-z")
+            return {name: "A" for name in names.split("\0") if name}
+        out = self.repo.git.diff("--cached", "--name-status", "--no-renames", "-z", "HEAD")
+        parts = [p for p in out.split("\0") if p]
+        return {parts[i + 1]: parts[i][:1] for i in range(0, len(parts) - 1, 2)}
 
-    def _dirty(self) -> bool:
-        if not self.repo.head.is_valid():
-            return bool(self.repo.index.entries)
-        return bool(self.repo.index.diff("HEAD"))
+    def _commit(self, message: str) -> None:
+        env = {"GIT_AUTHOR_NAME": AUTHOR.name or "netdoc",
+               "GIT_AUTHOR_EMAIL": AUTHOR.email or "netdoc@localhost",
+               "GIT_COMMITTER_NAME": AUTHOR.name or "netdoc",
+               "GIT_COMMITTER_EMAIL": AUTHOR.email or "netdoc@localhost"}
+        self.repo.git.commit("--quiet", "--no-verify", "--no-gpg-sign", "-m", message, env=env)
 
     def push(self, remote_url: str, attempts: int = PUSH_ATTEMPTS,
-             pause: float = 1.0) -> tuple[bool, str]:
-        """Push main to the client's remote; (ok, error). The local commit stays either way."""
+             pause: float = 1.0, timeout: float = PUSH_TIMEOUT) -> tuple[bool, str]:
+        """Push main to the client's remote; (ok, error). The local commit stays either way.
+
+        Each attempt is cut off after `timeout` seconds (a remote that accepts the
+        connection and then stalls must not hold the client's lock), and no message
+        shows the URL's credentials (https://user:TOKEN@host/...)."""
         if not self.repo.head.is_valid():
             return True, ""
+        shown = masked_url(remote_url)
         try:
             remote = self.repo.remote("origin") if "origin" in [r.name for r in
                                                                 self.repo.remotes] \
@@ -182,20 +220,26 @@ class ConfigRepository:
             if remote.url != remote_url:
                 remote.set_url(remote_url)
         except (git.GitError, ValueError) as exc:
-            return False, f"cannot configure remote {remote_url}: {exc}"
+            return False, f"cannot configure remote {shown}: {_scrub(str(exc), remote_url)}"
         error = ""
+        env = {"GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "true", "SSH_ASKPASS": "true",
+               "GIT_SSH_COMMAND": "ssh -o BatchMode=yes -o ConnectTimeout=15"}
         for attempt in range(1, attempts + 1):
             try:
-                self.repo.git.push("origin", f"{BRANCH}:{BRANCH}", "--porcelain")
+                self.repo.git.push("origin", f"{BRANCH}:{BRANCH}", "--porcelain", env=env,
+                                   kill_after_timeout=timeout)
                 return True, ""
             except git.GitCommandError as exc:
-                lines = str(exc.stderr or exc).strip().splitlines()
-                error = lines[-1].strip() if lines else str(exc)
-                log.info("push to %s failed (attempt %d/%d): %s", remote_url, attempt,
+                lines = str(exc.stderr or "").strip().splitlines()
+                error = lines[-1].strip() if lines else f"no answer within {timeout:g} s" \
+                    if exc.status in (-9, "-9", None) or "kill" in str(exc).lower() \
+                    else f"git exited with {exc.status}"
+                error = _scrub(error, remote_url)
+                log.info("push to %s failed (attempt %d/%d): %s", shown, attempt,
                          attempts, error)
                 if attempt < attempts:
                     time.sleep(pause * attempt)
-        return False, f"push to {remote_url} failed after {attempts} attempts: {error}"
+        return False, f"push to {shown} failed after {attempts} attempts: {error}"
 
     def log_for(self, path: str, since: str | None = None) -> list[git.Commit]:
         args: dict[str, Any] = {"paths": [f"{path}.cfg"]}
@@ -204,7 +248,8 @@ class ConfigRepository:
         return list(self.repo.iter_commits(BRANCH, **args)) if self.repo.head.is_valid() else []
 
 
-def commit_message(added: list[str], changed: list[str], failed: list[str]) -> str:
+def commit_message(added: list[str], changed: list[str], failed: list[str],
+                   recovered: list[str] | None = None) -> str:
     parts = []
     if changed:
         parts.append(f"{len(changed)} changed")
@@ -212,13 +257,48 @@ def commit_message(added: list[str], changed: list[str], failed: list[str]) -> s
         parts.append(f"{len(added)} added")
     if failed:
         parts.append(f"{len(failed)} failed")
+    if recovered:
+        parts.append(f"{len(recovered)} recovered")
     lines = [f"backup: {', '.join(parts) or 'files updated'}", ""]
-    for title, names in (("Changed", changed), ("Added", added), ("Failed (last good "
-                                                                  "backup kept)", failed)):
+    for title, names in (("Changed", changed), ("Added", added),
+                         ("Failed (last good backup kept)", failed),
+                         ("Recovered (left uncommitted by an interrupted run)", recovered or [])):
         if names:
             lines.append(f"{title}:")
-            lines.extend(f"  {name}" for name in names)
+            lines.extend(f"  {clean(name, 400)}" for name in names)
     return "\n".join(lines).rstrip() + "\n"
+
+
+def masked_url(url: str) -> str:
+    """A remote URL fit to print: the password/token of `scheme://user:TOKEN@host` (or a
+    bare `scheme://TOKEN@host`) replaced by *****."""
+    return re.sub(r"^([A-Za-z][A-Za-z0-9+.-]*://)([^/@]+)@",
+                  lambda m: m.group(1) + (m.group(2).split(":", 1)[0] + ":*****"
+                                          if ":" in m.group(2) else "*****") + "@", url)
+
+
+def _scrub(text: str, url: str) -> str:
+    """Remove the URL's credentials from a message (git quotes the URL it used)."""
+    match = re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://([^/@]+)@", url)
+    if match:
+        for secret in {match.group(1), match.group(1).split(":", 1)[-1]}:
+            if len(secret) >= 3:
+                text = text.replace(secret, "*****")
+    return redact(clean(text.replace(url, masked_url(url)), 400))
+
+
+def _device_path(path: str) -> str:
+    """'hq/sw1.cfg' and 'hq/sw1.meta.yaml' -> 'hq/sw1'."""
+    for suffix in (".meta.yaml", ".cfg"):
+        if path.endswith(suffix):
+            return path[:-len(suffix)]
+    return path
+
+
+def _git_error(exc: BaseException) -> str:
+    text = str(getattr(exc, "stderr", "") or exc).strip()
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return redact(clean(lines[-1] if lines else exc.__class__.__name__, 400))
 
 
 def _read_or_none(path: Path) -> str | None:
