@@ -359,7 +359,22 @@ def _enter_enable(conn: Any, request: FetchRequest) -> None:
 
 
 def _run(conn: Any, command: str, deadline: float, host: str) -> str:
-    """Send one command; read until the prompt returns, answering pagers with a space."""
+    """Send one command; read until the prompt returns, answering pagers with a space.
+
+    Line ends stay as the device sent them: netmiko would turn the carriage return a
+    pager erases itself with into a line break (a blank line in the config), while
+    cleaning plays carriage returns the way a terminal does. Only a device that ends
+    lines with bare carriage returns gets them turned into line breaks here."""
+    normalize = conn.disable_lf_normalization
+    conn.disable_lf_normalization = True
+    try:
+        output = _read_answer(conn, command, deadline, host)
+    finally:
+        conn.disable_lf_normalization = normalize
+    return output if "\n" in output else output.replace("\r", "\n")
+
+
+def _read_answer(conn: Any, command: str, deadline: float, host: str) -> str:
     prompt = _prompt_pattern(conn.base_prompt)
     conn.clear_buffer()
     conn.write_channel(command + conn.RETURN)
@@ -397,6 +412,12 @@ def _stalled_reason(command: str, output: str, pages: int) -> str:
 def _prompt_pattern(base_prompt: str) -> re.Pattern[str]:
     # the prompt comes back as the last line: base prompt, maybe a mode, then > # $ % ] or :
     # (a line that merely contains the hostname, like "hostname sw1", does not count)
+    base = base_prompt.strip()
+    if not base.strip(">#$%"):
+        # a prompt without a name (Cisco FTD's bare "> "): only a line that is nothing but
+        # that terminator counts, not any config line that happens to end in ":" or "#"
+        return re.compile(r"(?:^|[\r\n])(?:\x1b[\[\]()][0-9;?]*[A-Za-z]?|\x1b[=>78]|[ \t])*"
+                          + re.escape(base or ">") + r"[ \t]*$")
     return re.compile(r"(?:^|[\r\n])(?:\x1b[\[\]()][0-9;?]*[A-Za-z]?|\x1b[=>78]|\s)*[<\[(]?"
                       + re.escape(base_prompt.strip()) + r"[^\r\n]{0,60}[>#$%\]:]\s*$")
 
