@@ -117,6 +117,11 @@ def build_parser() -> argparse.ArgumentParser:
     from netdoc.backup.commands import add_backup_commands  # diff, history, hostkey
 
     add_backup_commands(command)
+    from netdoc.backup.platforms import add_platforms_command  # platforms
+    from netdoc.importers import add_import_command  # import oxidized|rancid
+
+    add_platforms_command(command)
+    add_import_command(command)
     return parser
 
 
@@ -186,6 +191,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     from netdoc.vault.audit import access_warnings
 
     warnings = list(config.warnings) + access_warnings(config, client_filter)
+    from netdoc.backup.platforms import platform_warnings
+
+    warnings += platform_warnings(config, client_filter)  # unknown platform: names
     report: dict[str, Any] = {"config": str(config.path), "credentials_checked": checked,
                               "warnings": warnings, "clients": []}
     lines = [f"configuration {config.path}: OK"]
