@@ -57,6 +57,7 @@ def atomic_write_many(files: dict[Path, str], mode: int = 0o600) -> list[Path]:
         raise StoreError(f"cannot write in {_common_parent(list(changed))}: "
                          f"{exc.strerror or exc}; the previous version is unchanged") from None
     for tmp, path in staged:
+        fault_point(f"before-rename:{path.name}")
         os.replace(tmp, path)
     return list(changed)
 

@@ -11,6 +11,7 @@ share a sysName stay two records as long as their serials or MACs differ.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 
 from netdoc.models import Device
@@ -29,8 +30,16 @@ def same_device(a: Device, b: Device) -> bool:
     left, right = identifiers(a), identifiers(b)
     for kind in ("serial", "mac", "name", "ip"):
         if left[kind] and right[kind]:
-            return left[kind] == right[kind]
+            if left[kind] != right[kind]:
+                return False
+            # A MAC is easy to clone: a MAC match with a different sysName is a
+            # conflict (two devices), never a merge that lets the clone replace the original.
+            return not (kind == "mac" and left["name"] and right["name"]
+                        and left["name"] != right["name"])
     return False
+
+
+ID_LIMIT = 80  # characters of an id (a file name): a longer value ends in a hash of the whole
 
 
 def record_id(device: Device) -> str:
@@ -43,4 +52,8 @@ def record_id(device: Device) -> str:
 
 
 def _slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-").lower() or "x"
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-").lower() or "x"
+    if len(slug) <= ID_LIMIT:
+        return slug
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return f"{slug[:ID_LIMIT - 17].rstrip('-.')}-{digest}"

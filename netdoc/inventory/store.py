@@ -22,16 +22,18 @@ from typing import Any, Iterator
 import git
 
 from netdoc.errors import StoreError
-from netdoc.fsutil import atomic_write, atomic_write_many, read_json, stable_json
+from netdoc.fsutil import (GitWriting, atomic_write, atomic_write_many, fault_point, read_json,
+                           remove_stale_temporaries, stable_json)
 from netdoc.inventory.identity import record_id, same_device
 from netdoc.models import Device, device_from_dict
+from netdoc.textsafe import clamp_device, clean
 
 log = logging.getLogger("netdoc.inventory")
 AUTHOR = git.Actor("netdoc", "netdoc@localhost")
 # Volatile or private files that live beside the tracked inventory but never in git.
 IGNORED = ("state.json", "last-changes.json", ".lock", ".run.lock", "last-run.json", "runs/",
            "snmp-credentials.json", "probe-neighbours.json", "alerts-state.json", "site/",
-           "tables/")
+           "tables/", ".*.tmp", "*.tmp")
 # ARP and MAC tables move with every conversation on the network: they are kept
 # (tables/<id>.json, for the topology) but not tracked, so git shows real changes only.
 VOLATILE_TABLES = ("arp", "fdb")
@@ -115,7 +117,12 @@ class InventoryStore:
         once polled never overwrites what SNMP told us.
         """
         stamp = (now or datetime.now(timezone.utc)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        seen = [clamp_device(device) for device in seen]  # device-supplied: bounded, clean
         with self._locked():
+            for folder in (self.root / "devices", self.root / "tables"):
+                remove_stale_temporaries(folder)  # a killed run's, never committed
+            for leftover in self.root.glob(".*.tmp"):
+                leftover.unlink(missing_ok=True)
             records = {r.id: r for r in self.records()}
             state = self.state()
             state["runs"] = int(state.get("runs", 0)) + 1
@@ -198,11 +205,17 @@ class InventoryStore:
 
     def _repo(self) -> git.Repo:
         try:
-            return git.Repo(self.root)
+            repo = git.Repo(self.root)
         except (git.InvalidGitRepositoryError, git.NoSuchPathError):
             repo = git.Repo.init(self.root)
-            atomic_write(self.root / ".gitignore", "\n".join(IGNORED) + "\n", mode=0o644)
-            return repo
+        ignore = "\n".join(IGNORED) + "\n"
+        try:
+            current = (self.root / ".gitignore").read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            current = ""
+        if current != ignore:  # older inventories lack the newer patterns (*.tmp)
+            atomic_write(self.root / ".gitignore", ignore, mode=0o644)
+        return repo
 
     def commit_files(self, names: list[str], message: str) -> str:
         """Commit files other stages keep in the inventory (e.g. the topology exports),
@@ -210,10 +223,11 @@ class InventoryStore:
         with self._locked():
             try:
                 repo = self._repo()
-                repo.git.add("--", *names)
-                if repo.head.is_valid() and not repo.index.diff("HEAD"):
-                    return ""
-                return repo.index.commit(message, author=AUTHOR, committer=AUTHOR).hexsha
+                with GitWriting(self.root):
+                    repo.git.add("--", *names)
+                    if not _staged(repo):
+                        return ""
+                    return _commit(repo, message)
             except (git.GitCommandError, OSError, ValueError) as exc:
                 raise StoreError(f"cannot commit {', '.join(names)} in {self.root}: "
                                  f"{_first_line(exc)}") from None
@@ -227,19 +241,42 @@ class InventoryStore:
 
     def _commit_unchecked(self, changes: list[InventoryChange], stamp: str) -> str:
         repo = self._repo()
-        repo.git.add("--all", ".")
-        if repo.head.is_valid() and not repo.index.diff("HEAD"):
-            return ""
+        with GitWriting(self.root):
+            fault_point("inventory-before-add")
+            repo.git.add("--all", ".")
+            if not _staged(repo):
+                return ""
+            return _commit(repo, self._message(changes, stamp))
+
+    @staticmethod
+    def _message(changes: list[InventoryChange], stamp: str) -> str:
         counts: dict[str, int] = {}
         for change in changes:
             counts[change.kind] = counts.get(change.kind, 0) + 1
         summary = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items())) or \
             "details updated"
-        body = "\n".join(f"- {c}" for c in changes)
-        message = f"Discovery {stamp}: {summary}\n\n{body}\n" if body else \
+        body = "\n".join(f"- {clean(c, 600)}" for c in changes)
+        return f"Discovery {stamp}: {summary}\n\n{body}\n" if body else \
             f"Discovery {stamp}: {summary}\n"
-        commit = repo.index.commit(message, author=AUTHOR, committer=AUTHOR)
-        return commit.hexsha
+
+
+def _staged(repo: git.Repo) -> bool:
+    """Anything staged that differs from HEAD (everything, before the first commit)."""
+    if not repo.head.is_valid():
+        return bool(repo.git.diff("--cached", "--name-only"))
+    return bool(repo.git.diff("--cached", "--name-only", "HEAD"))
+
+
+def _commit(repo: git.Repo, message: str) -> str:
+    """One commit by the git command (killed midway, git leaves a consistent repository)."""
+    env = {"GIT_AUTHOR_NAME": AUTHOR.name or "netdoc",
+           "GIT_AUTHOR_EMAIL": AUTHOR.email or "netdoc@localhost",
+           "GIT_COMMITTER_NAME": AUTHOR.name or "netdoc",
+           "GIT_COMMITTER_EMAIL": AUTHOR.email or "netdoc@localhost"}
+    fault_point("inventory-before-commit")
+    repo.git.commit("--quiet", "--no-verify", "--no-gpg-sign", "-m", message, env=env)
+    fault_point("inventory-after-commit")
+    return str(repo.head.commit.hexsha)
 
 
 def _first_line(exc: Exception) -> str:
