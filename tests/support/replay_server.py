@@ -23,6 +23,8 @@ as it would to the device. Recording keys:
                                                           # (default: nothing, just the prompt)
     commands: {"show running-config": "...output..."}    # also answered on exec requests
     exec_only: false               # true: no shell, only exec requests (pfSense/OPNsense style)
+    planted_secrets: ["s3cret"]    # secret values the recording holds: the fidelity scoreboard
+                                   # (benchmarks/backup_fidelity.py) checks none is stored masked
 
 Faults a test can switch on for one server: `stall_after` (command -> bytes of
 its output sent before the device goes silent), `endless_pager` (output pages
@@ -32,6 +34,29 @@ Run standalone (the benchmark does, to keep the server off netdoc's GIL):
     python tests/support/replay_server.py SPEC.json    # prints "READY" once listening
 SPEC.json: {"servers": [{"recording": PATH, "host": "127.0.0.1", "port": 0,
             "host_key": PATH, "latency": 0.0}]}; chosen ports are printed as JSON.
+
+Oxidized's simulation format (`MODEL#DESCRIPTION#simulation.yaml`, as in
+../shared/device-sessions and Oxidized's spec/model/data; `netdoc record` writes it
+too) is read by the same `Recording.load` (see `oxidized_recording`):
+
+    init_prompt: |-               # banner + first prompt, Ruby-style escapes (\e \r \x20)
+    command_newline: "\r\n"      # optional: what the device wants after a command
+    commands:                      # a mapping, or a list of one-key mappings (in order:
+      "show version\n": |-        #   the same key may repeat, " " answers a pager)
+        show version               # the answer as the device sent it: echo, output and
+        ...                        #   the next prompt, played back verbatim
+        sw1#
+
+A recording whose answers carry no echo was made over SSH exec requests (Junos,
+RouterOS, pfSense, OPNsense in Oxidized): it answers exec requests only. A shell
+session sends init_prompt, then for each typed line its recorded answer (a repeated
+key plays its answers in order, then repeats the last). A line the recording lacks
+(netmiko's `terminal width 511`, an empty line for the prompt) gets the echo and the
+current prompt (the last line of the latest answer), or, for the few session-set-up
+queries a netmiko driver must parse, a plausible fixed answer (`PREPARATION_ANSWERS`).
+Pipe modifiers are understood: `| no-more` is ignored, and `CMD | include/grep/exclude/
+begin RE` is answered from CMD's recorded output, filtered; a recorded `CMD | FILTER`
+answers a plain `CMD` (the device would have said more, never less config).
 """
 from __future__ import annotations
 
@@ -71,10 +96,18 @@ class Recording:
     commands: dict[str, str] = field(default_factory=dict)
     exec_only: bool = False
     source: str = ""
+    planted_secrets: list[str] = field(default_factory=list)  # secret values in the recording
+    # Oxidized simulation format (see oxidized_recording): answers played verbatim
+    verbatim: bool = False
+    init_prompt: str = ""
+    command_newline: str = "\n"
+    script: list[tuple[str, str]] = field(default_factory=list)  # (typed key, answer), in order
 
     @classmethod
     def load(cls, path: Path) -> "Recording":
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if is_oxidized_format(data, path):
+            return oxidized_recording(data, path)
         known = set(cls.__dataclass_fields__)
         unknown = set(data) - known
         if unknown:
@@ -85,12 +118,186 @@ class Recording:
         return cls(**data)
 
 
+# ------------------------------------------------------------------ Oxidized format
+
+def is_oxidized_format(data: Any, path: Path) -> bool:
+    return isinstance(data, dict) and (
+        path.name.endswith("simulation.yaml") or "init_prompt" in data
+        or isinstance(data.get("commands"), list))
+
+
+def ruby_unescape(text: str | None) -> str:
+    """A YAML block scalar of Oxidized's, read as the Ruby double-quoted string it stands for
+    (Oxidized undumps it): \\e \\r \\n \\t \\xHH \\uHHHH \\u{H..} \\NNN \\" \\\\."""
+    if not text:
+        return ""
+    out = bytearray()
+    simple = {"n": b"\n", "r": b"\r", "t": b"\t", "e": b"\x1b", "a": b"\x07", "b": b"\x08",
+              "f": b"\x0c", "v": b"\x0b", "s": b" ", '"': b'"', "\\": b"\\", "'": b"'",
+              "#": b"#"}
+    index = 0
+    while index < len(text):
+        char = text[index]
+        if char != "\\" or index + 1 >= len(text):
+            out += char.encode("utf-8")
+            index += 1
+            continue
+        code = text[index + 1]
+        index += 2
+        if code in simple:
+            out += simple[code]
+        elif code == "x":
+            digits = re.match(r"[0-9a-fA-F]{1,2}", text[index:])
+            if digits:
+                out.append(int(digits.group(0), 16))
+                index += len(digits.group(0))
+            else:
+                out += b"x"
+        elif code == "u":
+            braced = re.match(r"\{([0-9a-fA-F ]+)\}", text[index:])
+            plain = re.match(r"[0-9a-fA-F]{4}", text[index:])
+            if braced:
+                out += "".join(chr(int(h, 16)) for h in braced.group(1).split()).encode("utf-8")
+                index += len(braced.group(0))
+            elif plain:
+                out += chr(int(plain.group(0), 16)).encode("utf-8")
+                index += 4
+            else:
+                out += b"u"
+        elif code in "01234567":
+            digits = re.match(r"[0-7]{1,3}", text[index - 1:])
+            assert digits is not None
+            out.append(int(digits.group(0), 8) & 0xFF)
+            index += len(digits.group(0)) - 1
+        else:  # an unknown escape is the character itself, as in Ruby
+            out += code.encode("utf-8")
+    return out.decode("utf-8", "replace")
+
+
+def oxidized_recording(data: dict[str, Any], path: Path) -> "Recording":
+    """A Recording from Oxidized's simulation YAML (init_prompt + commands with echo/prompt)."""
+    unknown = set(data) - {"init_prompt", "commands", "command_newline"}
+    if unknown:
+        raise ValueError(f"{path}: unknown simulation keys {sorted(unknown)}")
+    raw = data.get("commands") or {}
+    pairs: list[tuple[Any, Any]] = []
+    if isinstance(raw, dict):
+        pairs = list(raw.items())
+    elif isinstance(raw, list):
+        for entry in raw:
+            if not isinstance(entry, dict):
+                raise ValueError(f"{path}: commands: expected one-key mappings, got {entry!r}")
+            pairs.extend(entry.items())
+    else:
+        raise ValueError(f"{path}: commands: expected a mapping or a list")
+    script = [(str(key), ruby_unescape(None if value is None else str(value)))
+              for key, value in pairs]
+    commands: dict[str, str] = {}
+    for key, answer in script:
+        commands.setdefault(_line_of(key), answer)
+    stem = path.name.split("#")[0].split(":")[0]
+    return Recording(platform=stem, verbatim=True, commands=commands, script=script,
+                     init_prompt=ruby_unescape(data.get("init_prompt")),
+                     command_newline=ruby_unescape(str(data.get("command_newline") or "\\n")),
+                     exec_only=not _echoes(script), source=str(path))
+
+
+def _line_of(key: str) -> str:
+    """The command a key stands for: keys end with the newline (or are a lone keypress)."""
+    return key if _is_keypress(key) else key.rstrip("\r\n").strip()
+
+
+def _is_keypress(key: str) -> bool:
+    return len(key) == 1 and key not in "\r\n"
+
+
+def _echoes(script: list[tuple[str, str]]) -> bool:
+    """Recorded over an interactive shell: answers start with the echo of the command."""
+    for key, answer in script:
+        command = _line_of(key)
+        if command and not _is_keypress(key) and command not in ("exit", "quit", "logout"):
+            first = _visible(answer.lstrip("\r\n").split("\n", 1)[0])
+            if first.strip().endswith(command):
+                return True
+    return False
+
+
+_ANSI = re.compile(r"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|[()][A-Z0-9]|[=>78DEHM])")
+# what a device prints at a page break (the last line of an answer that wants a keypress)
+_PAGER_LINE = re.compile(r"-+ ?\(?more(?: \d+%)?\)? ?-+|<--- More --->|Press any key|"
+                         r"next page: Space", re.IGNORECASE)
+_FILTERS = {"include", "inc", "i", "grep", "match", "exclude", "exc", "e", "except", "begin",
+            "b"}
+_NO_PAGING = {"no-more", "nomore", "no-paging"}
+
+
+def _visible(line: str) -> str:
+    line = _ANSI.sub("", line)
+    return line.rsplit("\r", 1)[-1] if "\r" in line.rstrip("\r") else line.rstrip("\r")
+
+
+def _pipes(command: str) -> tuple[str, tuple[str, ...]]:
+    """`show run | no-more | include x` -> ("show run", ("include x",)): the base command
+    (with pipes that change content, such as Junos `display set`) and the line filters."""
+    parts = [p.strip() for p in re.split(r"\s+\|\s*", command.strip())]
+    base = [parts[0]]
+    filters: list[str] = []
+    for part in parts[1:]:
+        word = part.split(" ", 1)[0].lower()
+        if word in _NO_PAGING:
+            continue
+        if word in _FILTERS and len(part.split(" ", 1)) == 2:
+            filters.append(part)
+        else:
+            base.append(part)
+    return " | ".join(base), tuple(filters)
+
+
+def apply_filters(text: str, filters: tuple[str, ...]) -> str:
+    """Cisco/Fortinet/Juniper-style output filters, line by line."""
+    lines = text.split("\n")
+    for spec in filters:
+        word, _, pattern = spec.partition(" ")
+        word = word.lower()
+        invert = False
+        if word == "grep":
+            while pattern.startswith("-"):  # grep -v / -i / -f (context: ignored)
+                flag, _, pattern = pattern.partition(" ")
+                invert = invert or "v" in flag
+        pattern = pattern.strip().strip('"')
+        try:
+            regex = re.compile(pattern, re.IGNORECASE if word == "grep" else 0)
+        except re.error:
+            regex = re.compile(re.escape(pattern))
+        if word in ("begin", "b"):
+            start = next((n for n, line in enumerate(lines) if regex.search(_visible(line))),
+                         len(lines))
+            lines = lines[start:]
+            continue
+        keep = word not in ("exclude", "exc", "e", "except")
+        if invert:
+            keep = not keep
+        lines = [line for line in lines if bool(regex.search(_visible(line))) == keep]
+    return "\n".join(lines)
+
+
+# Set-up queries whose answer a netmiko driver parses, for recordings made without them
+# (Oxidized does not send them). Values are what such a device plausibly prints.
+PREPARATION_ANSWERS: dict[str, str] = {
+    # FortiOS 7 (netmiko FortinetSSH reads the console output mode, then sets "standard")
+    "get system console": "baudrate            : 9600\noutput              : more\n"
+                          "login               : enable\n",
+}
+
+
 @dataclass
 class Faults:
     latency: float = 0.0
     stall_after: dict[str, int] = field(default_factory=dict)
     endless_pager: bool = False
     password: str | None = None  # overrides the recording's (a "changed password" device)
+    endless_output: bool = False  # the command's output repeats forever, no pager, no prompt
+    offered: list[tuple[str, str]] = field(default_factory=list)  # every (user, password) tried
 
 
 class _DeviceShell:
@@ -151,6 +358,8 @@ class _DeviceShell:
         await asyncio.sleep(self.faults.latency)
         output = self.rec.commands.get(command.strip())
         if output is None:
+            output = _resolve(command, self.rec)
+        if output is None:
             self.process.stderr.write(f"sh: {command.split()[0]}: not found\n")
             self.process.exit(127)
             return
@@ -191,6 +400,10 @@ class _DeviceShell:
         if self.faults.endless_pager and output:
             await self.page_forever(output)
             return False
+        if self.faults.endless_output and output:
+            while True:  # a device that streams forever (until the client hangs up)
+                self.write(output)
+                await self.process.stdout.drain()
         await self.send_paged(output)
         self.write(self.prompt)
         return True
@@ -204,6 +417,9 @@ class _DeviceShell:
                 return output
         if command in self.rec.pager_off or command in self.rec.modes:
             return ""
+        found = _resolve(command, self.rec)  # `| no-more`, `| include x` of a recorded command
+        if found is not None:
+            return found
         return self.rec.unknown.replace("{command}", command).rstrip("\n") + "\n" \
             if self.rec.unknown else ""
 
@@ -246,6 +462,161 @@ class _DeviceShell:
             self.write(self.rec.pager_erase)
 
 
+class _VerbatimShell:
+    """A session of an Oxidized-format recording: recorded answers are sent as they are."""
+
+    def __init__(self, process: asyncssh.SSHServerProcess[str], recording: Recording,
+                 faults: Faults) -> None:
+        self.process = process
+        self.rec = recording
+        self.faults = faults
+        self.played: dict[str, int] = {}  # key -> answers of it played so far
+        self.prompt = _last_line(recording.init_prompt)
+        self.newline = "\r\n" if any("\r\n" in a for _, a in recording.script) else "\n"
+        self.password_asked = False
+        self._after_cr = False
+
+    async def run(self) -> None:
+        try:
+            if self.process.command is not None:
+                await self.answer_exec(self.process.command)
+                return
+            if self.rec.exec_only:
+                self.process.stdout.write("This recording was made over exec requests "
+                                          "only; open no shell.\r\n")
+                self.process.exit(1)
+                return
+            self.process.stdout.write(self.rec.init_prompt)
+            buffer = ""
+            while True:
+                chunk = await self.process.stdin.read(1)
+                if not chunk:
+                    break
+                if not buffer and self._keypress_answer(chunk):
+                    continue
+                if chunk not in "\r\n":
+                    buffer += chunk
+                    continue
+                if chunk == "\n" and self._after_cr and not buffer:
+                    self._after_cr = False
+                    continue
+                self._after_cr = chunk == "\r"
+                line, buffer = buffer.strip(), ""
+                if DEBUG:
+                    print(f"replay {self.rec.platform}: {line!r}", file=sys.stderr, flush=True)
+                await asyncio.sleep(self.faults.latency)
+                if line in ("exit", "quit", "logout") and not self.rec.commands.get(line):
+                    break
+                self.answer(line)
+                if line in ("exit", "quit", "logout"):
+                    break
+            self.process.exit(0)
+        except (asyncssh.BreakReceived, asyncssh.TerminalSizeChanged):
+            self.process.exit(0)
+        except (BrokenPipeError, ConnectionError, asyncssh.DisconnectError):
+            pass
+
+    def _keypress_answer(self, key: str) -> bool:
+        """A recorded lone keypress (the space a pager waits for) is answered at once."""
+        if not any(k == key for k, _ in self.rec.script):
+            return False
+        self.send(self._next_answer(key))
+        return True
+
+    def _next_answer(self, key: str) -> str:
+        answers = [a for k, a in self.rec.script if _line_of(k) == key or k == key]
+        count = self.played.get(key, 0)
+        self.played[key] = count + 1
+        return answers[min(count, len(answers) - 1)]
+
+    def send(self, answer: str) -> None:
+        self.process.stdout.write(answer)
+        prompt = _last_line(answer)
+        if prompt.strip() and not _PAGER_LINE.search(prompt):
+            self.prompt = prompt
+        self.password_asked = bool(re.search(r"(?i)password: ?$", _visible(prompt)))
+
+    def answer(self, line: str) -> None:
+        if self.password_asked and line not in self.rec.commands:
+            self.password_asked = False  # a secret typed at a password prompt: no echo
+            self.send(self.newline + self.prompt)
+            return
+        if line and line in self.rec.commands:
+            self.send(self._next_answer(line))
+            return
+        body = self.body_for(line)
+        if body and not body.endswith("\n"):
+            body += "\n"
+        self.send(line + self.newline + body.replace("\r\n", "\n").replace(
+            "\n", self.newline) + self.prompt)
+
+    def body_for(self, line: str) -> str:
+        """Output for a line the recording lacks: a pipe variant of a recorded command, a
+        known set-up query, else nothing (echo and prompt only)."""
+        if not line:
+            return ""
+        found = _resolve(line, self.rec)
+        if found is not None:
+            return found
+        return PREPARATION_ANSWERS.get(line, "")
+
+    async def answer_exec(self, command: str) -> None:
+        await asyncio.sleep(self.faults.latency)
+        command = command.strip()
+        if command in self.rec.commands:
+            index = next(i for i, (k, _) in enumerate(self.rec.script)
+                         if _line_of(k) == command)
+            output = _body(self.rec, index) if not self.rec.exec_only \
+                else self.rec.script[index][1]
+        else:  # a command the recording lacks: a filtered variant, else no output
+            output = _resolve(command, self.rec) or ""
+        self.process.stdout.write(output)
+        self.process.exit(0)
+
+
+def _last_line(text: str) -> str:
+    return text.rsplit("\n", 1)[-1] if text else ""
+
+
+def _body(rec: Recording, index: int) -> str:
+    """The output of script entry `index` without echo and prompt; a paged output is
+    joined with the pages its keypress entries brought."""
+    key, answer = rec.script[index]
+    command = _line_of(key)
+    lines = answer.split("\n")
+    if rec.exec_only:
+        return answer
+    if lines and _visible(lines[0]).strip().endswith(command):
+        lines = lines[1:]
+    tail = lines.pop() if lines else ""
+    text = "\n".join(lines) + ("\n" if lines else "")
+    if _PAGER_LINE.search(_visible(tail)) and index + 1 < len(rec.script) \
+            and _is_keypress(rec.script[index + 1][0]):
+        more = _body(rec, index + 1)
+        text += re.sub(r"^\r? *\r", "", more)
+    return text
+
+
+def _resolve(line: str, rec: Recording) -> str | None:
+    """Output for `line` from a recorded command that differs only in pipes."""
+    base, filters = _pipes(line)
+    entries = rec.script if rec.verbatim else list(rec.commands.items())
+    candidates: list[tuple[int, int, tuple[str, ...]]] = []
+    for index, (key, _) in enumerate(entries):
+        if _is_keypress(key) or key.startswith("re:"):
+            continue
+        recorded_base, recorded_filters = _pipes(_line_of(key))
+        if recorded_base == base:
+            # the same filters first, then the unfiltered output, then any filtered one
+            rank = 0 if recorded_filters == filters else 1 if not recorded_filters else 2
+            candidates.append((rank, index, recorded_filters))
+    if not candidates:
+        return None
+    rank, index, recorded_filters = min(candidates)
+    text = _body(rec, index) if rec.verbatim else entries[index][1]
+    return text if rank == 0 else apply_filters(text, filters)
+
+
 class _Server(asyncssh.SSHServer):
     def __init__(self, recording: Recording, faults: Faults) -> None:
         self.recording = recording
@@ -258,6 +629,7 @@ class _Server(asyncssh.SSHServer):
         return True
 
     def validate_password(self, username: str, password: str) -> bool:
+        self.faults.offered.append((username, password))
         expected = self.faults.password if self.faults.password is not None \
             else self.recording.password
         base_user = username.split("+", 1)[0]  # MikroTik clients append "+ct511w4098h"
@@ -343,7 +715,8 @@ async def _listen(device: ServedDevice) -> None:
         device.sessions += 1
         device.peak_sessions = max(device.peak_sessions, device.sessions)
         try:
-            await _DeviceShell(process, device.recording, device.faults).run()
+            shell = _VerbatimShell if device.recording.verbatim else _DeviceShell
+            await shell(process, device.recording, device.faults).run()
         finally:
             device.sessions -= 1
 
