@@ -6,14 +6,21 @@
 
 `collect(transport)` does the reading over any SnmpTransport (a live client or
 a recorded walk), so parsing and identification are testable without a network.
-Tables are walked concurrently; a table that the agent botches (loop, garbage)
-is recorded in `warnings` and the rest of the device still comes through. A
-device that stops answering fails as a whole, so no partial record replaces
-good data from an earlier run.
+Tables are walked concurrently. A table that times out or that the agent
+botches (loop, garbage, error status) is skipped with a warning in `warnings`
+(and in the device record's `warnings`), and the device keeps everything else;
+only a device that answers nothing at all (no sysObjectID/sysDescr) fails. When a
+table times out, one GET of sysUpTime tells a slow table from a device that went
+away; after the latter the remaining tables are skipped at once.
+
+Neighbours come from every common source: LLDP-MIB (IEEE 802.1AB and the
+LLDP-V2-MIB tables, with lldpRemManAddr and the LLDP-MED inventory an endpoint
+announces), CISCO-CDP-MIB, Foundry FDP/ISDP and MikroTik MNDP.
 """
 from __future__ import annotations
 
 import asyncio
+import re
 import ipaddress
 import time
 from dataclasses import dataclass, field
@@ -21,16 +28,18 @@ from typing import Awaitable, Callable, Iterable
 
 from netdoc.config import CredentialSet, SnmpSettings
 from netdoc.errors import SnmpAuthError, SnmpError, SnmpTimeout
-from netdoc.identify import Chassis, Facts, decode_capabilities, identify, snmp_rules
+from netdoc.identify import (Chassis, EntityRow, Facts, chassis_candidates, decode_capabilities,
+                             identify, match_profile, pick_chassis, scalar_oids, snmp_rules)
 from netdoc.models import ArpEntry, Device, FdbEntry, Interface, Neighbor, normalise_mac
 from netdoc.snmp import SnmpTransport
 from netdoc.snmp.client import open_client
-from netdoc.snmp.values import (SnmpValue, VarBind, integer, octets_to_ipv4, suffix, text)
+from netdoc.snmp.values import (IPv4, SnmpValue, VarBind, integer, octets_to_ipv4, suffix,
+                                text)
 
 # ---------------------------------------------------------------- OIDs
 SYS = "1.3.6.1.2.1.1"
-SYS_DESCR, SYS_OBJECT_ID, SYS_CONTACT, SYS_NAME, SYS_LOCATION = (
-    f"{SYS}.1.0", f"{SYS}.2.0", f"{SYS}.4.0", f"{SYS}.5.0", f"{SYS}.6.0")
+SYS_DESCR, SYS_OBJECT_ID, SYS_UPTIME, SYS_CONTACT, SYS_NAME, SYS_LOCATION = (
+    f"{SYS}.1.0", f"{SYS}.2.0", f"{SYS}.3.0", f"{SYS}.4.0", f"{SYS}.5.0", f"{SYS}.6.0")
 LLDP_LOC_CAP_ENABLED = "1.0.8802.1.1.2.1.3.6.0"
 LLDP_LOC_CHASSIS_ID = "1.0.8802.1.1.2.1.3.2.0"
 
@@ -44,10 +53,10 @@ IP_AD_IFINDEX, IP_AD_MASK = "1.3.6.1.2.1.4.20.1.2", "1.3.6.1.2.1.4.20.1.3"
 IP_ADDRESS_IFINDEX, IP_ADDRESS_PREFIX = "1.3.6.1.2.1.4.34.1.3", "1.3.6.1.2.1.4.34.1.5"
 
 ENT = "1.3.6.1.2.1.47.1.1.1.1"
-ENT_CLASS = f"{ENT}.5"
+ENT_CONTAINED_IN, ENT_CLASS = f"{ENT}.4", f"{ENT}.5"
 ENT_FIELDS = {"descr": 2, "name": 7, "hardware_rev": 8, "firmware_rev": 9, "software_rev": 10,
               "serial": 11, "manufacturer": 12, "model": 13}
-CHASSIS_CLASS, STACK_CLASS = 3, 11
+GET_BATCH = 24  # varbinds per GET request: small enough for any agent's reply size
 
 LLDP_REM = "1.0.8802.1.1.2.1.4.1.1"
 LLDP_REM_COLUMNS = {"chassis_subtype": f"{LLDP_REM}.4", "chassis_id": f"{LLDP_REM}.5",
@@ -55,13 +64,35 @@ LLDP_REM_COLUMNS = {"chassis_subtype": f"{LLDP_REM}.4", "chassis_id": f"{LLDP_RE
                     "port_descr": f"{LLDP_REM}.8", "sys_name": f"{LLDP_REM}.9",
                     "sys_descr": f"{LLDP_REM}.10", "caps": f"{LLDP_REM}.12"}
 LLDP_REM_MAN_ADDR_IF_SUBTYPE = "1.0.8802.1.1.2.1.4.2.1.3"
+# LLDP-EXT-MED-MIB: what an endpoint (phone, AP, camera) says about itself
+LLDP_MED_INVENTORY = "1.0.8802.1.1.2.1.5.4795.1.3.3.1"
+LLDP_MED_INVENTORY_COLUMNS = {"hardware": 1, "firmware": 2, "software": 3, "serial": 4,
+                              "manufacturer": 5, "model": 6}
+LLDP_MED_CAPABILITIES = "1.0.8802.1.1.2.1.5.4795.1.3.1.1"
+LLDP_MED_DEVICE_CLASS = {3: 1}  # column -> lldpXMedRemDeviceClass
+MED_CLASSES = {1: "", 2: "endpoint-class-1", 3: "endpoint-class-2", 4: "endpoint-class-3",
+               5: "network-connectivity"}
+# LLDP-V2-MIB (IEEE 802.1AB-2009): indexed timeMark.ifIndex.destMacIndex.remIndex
+LLDP_V2_REM = "1.3.111.2.802.1.1.13.1.4.1.1"
+LLDP_V2_REM_COLUMNS = {"chassis_subtype": 5, "chassis_id": 6, "port_subtype": 7, "port_id": 8,
+                       "port_descr": 9, "sys_name": 10, "sys_descr": 11, "caps": 13}
+LLDP_V2_REM_MAN_ADDR = "1.3.111.2.802.1.1.13.1.4.2.1"
+# Foundry/Brocade FDP and ISDP cache (FOUNDRY-SN-SWITCH-GROUP-MIB), indexed ifIndex.deviceIndex
+FDP = "1.3.6.1.4.1.1991.1.1.3.20.1.2.1.1"
+FDP_COLUMNS = {"device_id": 3, "address_type": 4, "address": 5, "version": 6, "device_port": 7,
+               "platform": 8, "capabilities": 9}
+# MikroTik MNDP neighbours (MIKROTIK-MIB mtxrNeighborTable)
+MNDP = "1.3.6.1.4.1.14988.1.1.11.1.1"
+MNDP_COLUMNS = {"address": 2, "mac": 3, "version": 4, "platform": 5, "identity": 6,
+                "software_id": 7, "if_index": 8}
 LLDP_LOC_PORT = "1.0.8802.1.1.2.1.3.7.1"
 LLDP_LOC_COLUMNS = {"id_subtype": f"{LLDP_LOC_PORT}.2", "id": f"{LLDP_LOC_PORT}.3",
                     "descr": f"{LLDP_LOC_PORT}.4"}
 
 CDP = "1.3.6.1.4.1.9.9.23.1.2.1.1"
-CDP_COLUMNS = {"address_type": f"{CDP}.3", "address": f"{CDP}.4", "device_id": f"{CDP}.6",
-               "device_port": f"{CDP}.7", "platform": f"{CDP}.8"}
+CDP_COLUMNS = {"address_type": f"{CDP}.3", "address": f"{CDP}.4", "version": f"{CDP}.5",
+               "device_id": f"{CDP}.6", "device_port": f"{CDP}.7", "platform": f"{CDP}.8",
+               "capabilities": f"{CDP}.9"}
 
 DOT1D_BASE_PORT_IFINDEX = "1.3.6.1.2.1.17.1.4.1.2"
 DOT1D_FDB_PORT, DOT1D_FDB_STATUS = "1.3.6.1.2.1.17.4.3.1.2", "1.3.6.1.2.1.17.4.3.1.3"
@@ -97,20 +128,75 @@ class PollResult:
 # ---------------------------------------------------------------- table reading helpers
 
 class _Reader:
-    """Walks tables over one transport; a botched table becomes a warning, not a failure."""
+    """Reads tables over one transport; a table that fails becomes a warning, not a failure."""
 
     def __init__(self, transport: SnmpTransport) -> None:
         self.transport = transport
         self.warnings: list[str] = []
+        self.gone = ""  # set when the device stopped answering: the rest is skipped
+        self._checking: asyncio.Future[bool] | None = None
+
+    def warn(self, message: str) -> None:
+        if message not in self.warnings:
+            self.warnings.append(message)
 
     async def walk(self, root: str) -> list[VarBind]:
+        if self.gone:
+            return []
         try:
             return await self.transport.walk(root)
-        except SnmpTimeout:
-            raise  # the device stopped answering: the whole poll fails
+        except SnmpTimeout as exc:
+            partial = list(getattr(exc, "partial", []))
+            if await self._still_there():
+                self.warn(f"{table_name(root)}: skipped after {len(partial)} values, the "
+                          f"agent did not answer in time ({exc.reason})")
+            return partial
         except SnmpError as exc:
-            self.warnings.append(exc.reason)
+            self.warn(f"{table_name(root)}: {exc.reason}")
             return list(getattr(exc, "partial", []))
+
+    async def get(self, oids: list[str]) -> dict[str, SnmpValue]:
+        """GET in batches of GET_BATCH; a batch that fails is a warning."""
+        if self.gone or not oids:
+            return {}
+        batches = [oids[i:i + GET_BATCH] for i in range(0, len(oids), GET_BATCH)]
+        found: dict[str, SnmpValue] = {}
+        for answer in await asyncio.gather(*(self._get_batch(b) for b in batches)):
+            found.update(answer)
+        return found
+
+    async def _get_batch(self, oids: list[str]) -> dict[str, SnmpValue]:
+        try:
+            return await self.transport.get(oids)
+        except SnmpTimeout as exc:
+            if await self._still_there():
+                self.warn(f"GET {oids[0]}{' ...' if len(oids) > 1 else ''}: no answer in time "
+                          f"({exc.reason})")
+        except SnmpError as exc:
+            self.warn(f"GET {oids[0]}{' ...' if len(oids) > 1 else ''}: {exc.reason}")
+        return {}
+
+    async def _still_there(self) -> bool:
+        """After a timeout: does the agent still answer a plain GET? (asked once at a time)"""
+        if self.gone:
+            return False
+        if self._checking is None or (self._checking.done() and self._checking.result()):
+            self._checking = asyncio.ensure_future(self._ask_uptime())
+        alive = await asyncio.shield(self._checking)
+        return alive
+
+    async def _ask_uptime(self) -> bool:
+        try:
+            await self.transport.get([SYS_UPTIME])
+            return True
+        except SnmpTimeout as exc:
+            if not self.gone:
+                self.gone = (f"the device stopped answering during the poll ({exc.reason}); "
+                             f"the tables not yet read were skipped")
+                self.warn(self.gone)
+            return False
+        except SnmpError:
+            return True  # it answered, if only with an error
 
     async def column(self, root: str) -> dict[tuple[int, ...], SnmpValue]:
         return {suffix(oid, root): value for oid, value in await self.walk(root)}
@@ -119,6 +205,39 @@ class _Reader:
         names = list(roots)
         tables = await asyncio.gather(*(self.column(roots[n]) for n in names))
         return dict(zip(names, tables))
+
+    async def table(self, entry: str, columns: dict[str, int]) \
+            -> dict[str, dict[tuple[int, ...], SnmpValue]]:
+        """A whole table entry in one walk, split into the named columns: one request for a
+        table the agent does not have (LLDP-V2, FDP, MNDP ... are absent from most)."""
+        by_number = {number: name for name, number in columns.items()}
+        found: dict[str, dict[tuple[int, ...], SnmpValue]] = {name: {} for name in columns}
+        for oid, value in await self.walk(entry):
+            index = suffix(oid, entry)
+            if len(index) > 1 and index[0] in by_number:
+                found[by_number[index[0]]][index[1:]] = value
+        return found
+
+
+_TABLE_NAMES = {
+    "1.3.6.1.2.1.2.2": "IF-MIB ifTable", "1.3.6.1.2.1.31.1.1": "IF-MIB ifXTable",
+    "1.3.6.1.2.1.4.20": "IP-MIB ipAddrTable", "1.3.6.1.2.1.4.34": "IP-MIB ipAddressTable",
+    "1.3.6.1.2.1.4.35": "IP-MIB ipNetToPhysicalTable", "1.3.6.1.2.1.4.22": "IP-MIB ipNetToMediaTable",
+    "1.3.6.1.2.1.47.1.1.1": "ENTITY-MIB entPhysicalTable", "1.3.6.1.2.1.17.1.4": "BRIDGE-MIB dot1dBasePortTable",
+    "1.3.6.1.2.1.17.4.3": "BRIDGE-MIB dot1dTpFdbTable", "1.3.6.1.2.1.17.7.1": "Q-BRIDGE-MIB",
+    "1.0.8802.1.1.2.1.5.4795": "LLDP-EXT-MED-MIB", "1.0.8802.1.1.2": "LLDP-MIB",
+    "1.3.111.2.802.1.1.13": "LLDP-V2-MIB", "1.3.6.1.4.1.9.9.23": "CISCO-CDP-MIB",
+    "1.3.6.1.4.1.9.9.46": "CISCO-VTP-MIB", "1.3.6.1.4.1.1991.1.1.3.20": "FOUNDRY FDP/ISDP",
+    "1.3.6.1.4.1.14988.1.1.11": "MIKROTIK-MIB neighbours (MNDP)",
+}
+
+
+def table_name(root: str) -> str:
+    """A MIB table name for a warning a technician can act on, e.g. 'BRIDGE-MIB dot1dTpFdbTable'."""
+    for prefix in sorted(_TABLE_NAMES, key=len, reverse=True):
+        if root == prefix or root.startswith(prefix + "."):
+            return f"{_TABLE_NAMES[prefix]} ({root})"
+    return root
 
 
 def _single(index: tuple[int, ...]) -> int:
@@ -197,18 +316,22 @@ def _inet_index_ipv4(index: tuple[int, ...]) -> str:
 
 
 async def _chassis(reader: _Reader) -> Chassis:
-    classes = await reader.column(ENT_CLASS)
-    chosen = [i for i, c in sorted(classes.items()) if integer(c) == CHASSIS_CLASS] or \
-        [i for i, c in sorted(classes.items()) if integer(c) == STACK_CLASS]
-    if not chosen:
+    """The ENTITY-MIB row that stands for the device (netdoc.identify.chassis_candidates)."""
+    classes, parents = await asyncio.gather(reader.column(ENT_CLASS),
+                                            reader.column(ENT_CONTAINED_IN))
+    rows = [EntityRow(index=index[0], phys_class=integer(value),
+                      contained_in=integer(parents.get(index), -1) if parents else -1)
+            for index, value in classes.items() if len(index) == 1]
+    if not rows:  # agents without entPhysicalClass: any row that has a serial or model
+        rows = [EntityRow(index=index[0]) for index in parents if len(index) == 1]
+    candidates = chassis_candidates(rows)
+    if not candidates:
         return Chassis()
-    rows = []
-    for index in chosen[:4]:  # stacks: the first members are enough to find a serial
-        dotted = ".".join(map(str, index))
-        values = await reader.transport.get([f"{ENT}.{col}.{dotted}" for col in ENT_FIELDS.values()])
-        rows.append(Chassis(**{name: text(values.get(f"{ENT}.{col}.{dotted}"))
-                               for name, col in ENT_FIELDS.items()}))
-    return next((row for row in rows if row.serial), rows[0])
+    oids = [f"{ENT}.{col}.{index}" for index in candidates for col in ENT_FIELDS.values()]
+    values = await reader.get(oids)
+    return pick_chassis([Chassis(**{name: text(values.get(f"{ENT}.{col}.{index}"))
+                                    for name, col in ENT_FIELDS.items()})
+                         for index in candidates])
 
 
 def _port_id_text(subtype: int, raw: SnmpValue | None) -> str:
@@ -240,26 +363,79 @@ def _printable(raw: SnmpValue | None) -> str:
 
 async def _lldp(reader: _Reader, interfaces: dict[int, Interface],
                 base_ports: dict[int, int]) -> list[Neighbor]:
-    remote, local, man = await asyncio.gather(
+    """LLDP-MIB neighbours (lldpRemTable), with management addresses and LLDP-MED inventory."""
+    remote, local, man, med, med_caps = await asyncio.gather(
         reader.columns(LLDP_REM_COLUMNS), reader.columns(LLDP_LOC_COLUMNS),
-        reader.column(LLDP_REM_MAN_ADDR_IF_SUBTYPE))
+        reader.column(LLDP_REM_MAN_ADDR_IF_SUBTYPE),
+        reader.table(LLDP_MED_INVENTORY, LLDP_MED_INVENTORY_COLUMNS),
+        reader.table(LLDP_MED_CAPABILITIES, {"device_class": 3}))
     addresses: dict[tuple[int, ...], str] = {}
     for index in man:  # timeMark.localPort.remIndex.addrSubtype.addrLen.addr...
-        if len(index) >= 9 and index[3] == 1 and index[4] == 4:
-            addresses.setdefault(index[:3], ".".join(map(str, index[5:9])))
+        address = _man_address(index[3:])
+        if len(index) >= 5 and address:
+            addresses.setdefault(index[:3], address)
     neighbors = []
     rows = sorted({i[:3] for table in remote.values() for i in table if len(i) >= 3})
     for row in rows:
         get = {name: table.get(row) for name, table in remote.items()}
-        neighbors.append(Neighbor(
-            protocol="lldp", local_port=_lldp_local_port(row[1], local, interfaces, base_ports),
-            remote_name=text(get["sys_name"]),
-            remote_port=_port_id_text(integer(get["port_subtype"]), get["port_id"]) or
-            text(get["port_descr"]),
-            remote_chassis_id=_chassis_id_text(integer(get["chassis_subtype"]), get["chassis_id"]),
-            remote_mgmt_ip=addresses.get(row, ""), remote_platform=text(get["sys_descr"]),
-            remote_capabilities=decode_capabilities(get["caps"])))
+        neighbor = _lldp_neighbor(get, _lldp_local_port(row[1], local, interfaces, base_ports),
+                                  addresses.get(row, ""))
+        _add_med(neighbor, {name: table.get(row) for name, table in med.items()},
+                 med_caps["device_class"].get(row))
+        neighbors.append(neighbor)
     return neighbors
+
+
+async def _lldp_v2(reader: _Reader, interfaces: dict[int, Interface]) -> list[Neighbor]:
+    """LLDP-V2-MIB neighbours: rows indexed timeMark.ifIndex.destMacAddressIndex.remIndex."""
+    remote, man = await asyncio.gather(reader.table(LLDP_V2_REM, LLDP_V2_REM_COLUMNS),
+                                       reader.walk(LLDP_V2_REM_MAN_ADDR))
+    if not any(remote.values()):
+        return []
+    addresses: dict[tuple[int, ...], str] = {}
+    for oid, _value in man:  # column.timeMark.ifIndex.destMac.remIndex.addrSubtype.len.addr...
+        index = suffix(oid, LLDP_V2_REM_MAN_ADDR)[1:]
+        address = _man_address(index[4:])
+        if len(index) >= 6 and address:
+            addresses.setdefault(index[:4], address)
+    neighbors = []
+    for row in sorted({i[:4] for table in remote.values() for i in table if len(i) >= 4}):
+        get = {name: table.get(row) for name, table in remote.items()}
+        neighbors.append(_lldp_neighbor(get, _if_name(interfaces, row[1]),
+                                        addresses.get(row, "")))
+    return neighbors
+
+
+def _man_address(index: tuple[int, ...]) -> str:
+    """addrSubtype.addrLen.addr... (an LLDP management address index) -> IPv4 text or ''."""
+    if len(index) >= 6 and index[0] == 1 and index[1] == 4:
+        return ".".join(map(str, index[2:6]))
+    if len(index) >= 5 and index[0] == 1 and index[1] != 4:  # agents that leave out the length
+        return ".".join(map(str, index[1:5]))
+    return ""
+
+
+def _lldp_neighbor(get: dict[str, SnmpValue | None], local_port: str, address: str) -> Neighbor:
+    return Neighbor(
+        protocol="lldp", local_port=local_port, remote_name=_printable(get["sys_name"]),
+        remote_port=_port_id_text(integer(get["port_subtype"]), get["port_id"]) or
+        text(get["port_descr"]),
+        remote_port_descr=_printable(get["port_descr"]),
+        remote_chassis_id=_chassis_id_text(integer(get["chassis_subtype"]), get["chassis_id"]),
+        remote_mgmt_ip=address, remote_platform=_printable(get["sys_descr"]),
+        remote_capabilities=decode_capabilities(get["caps"]))
+
+
+def _add_med(neighbor: Neighbor, inventory: dict[str, SnmpValue | None],
+             device_class: SnmpValue | None) -> None:
+    """LLDP-MED inventory: the endpoint's own model, serial, software and maker."""
+    neighbor.remote_model = _printable(inventory.get("model"))
+    neighbor.remote_serial = _printable(inventory.get("serial"))
+    neighbor.remote_manufacturer = _printable(inventory.get("manufacturer"))
+    neighbor.remote_software = _printable(inventory.get("software")) or \
+        _printable(inventory.get("firmware"))
+    neighbor.remote_hardware = _printable(inventory.get("hardware"))
+    neighbor.remote_med_class = MED_CLASSES.get(integer(device_class), "")
 
 
 def _lldp_local_port(port: int, local: dict[str, dict[tuple[int, ...], SnmpValue]],
@@ -291,11 +467,69 @@ async def _cdp(reader: _Reader, interfaces: dict[int, Interface]) -> list[Neighb
         address = cols["address"].get(index)
         neighbors.append(Neighbor(
             protocol="cdp", local_port=_if_name(interfaces, if_index),
-            remote_name=text(cols["device_id"].get(index)),
-            remote_port=text(cols["device_port"].get(index)),
+            remote_name=_printable(cols["device_id"].get(index)),
+            remote_port=_printable(cols["device_port"].get(index)),
             remote_mgmt_ip=octets_to_ipv4(address) if integer(cols["address_type"].get(index),
                                                               1) == 1 else "",
-            remote_platform=text(cols["platform"].get(index))))
+            remote_platform=_printable(cols["platform"].get(index)),
+            remote_software=_printable(cols["version"].get(index)),
+            remote_capabilities=_cdp_capabilities(cols["capabilities"].get(index))))
+    return neighbors
+
+
+# CISCO-CDP-MIB cdpCacheCapabilities bits (a 32-bit number, sent as 4 octets)
+_CDP_CAPABILITIES = ((0x01, "router"), (0x02, "bridge"), (0x04, "bridge"), (0x08, "bridge"),
+                     (0x10, "station"), (0x20, "other"), (0x40, "repeater"), (0x80, "telephone"),
+                     (0x200, "wlan-ap"))
+
+
+def _cdp_capabilities(raw: SnmpValue | None) -> list[str]:
+    if isinstance(raw, bytes) and len(raw) == 4:
+        bits = int.from_bytes(raw, "big")
+    elif isinstance(raw, int):
+        bits = raw
+    else:
+        return []
+    return list(dict.fromkeys(name for bit, name in _CDP_CAPABILITIES if bits & bit))
+
+
+async def _fdp(reader: _Reader, interfaces: dict[int, Interface]) -> list[Neighbor]:
+    """Foundry/Brocade FDP and ISDP neighbours (snFdpCacheTable, indexed ifIndex.deviceIndex)."""
+    cols = await reader.table(FDP, FDP_COLUMNS)
+    neighbors = []
+    for index in sorted({i for table in cols.values() for i in table if len(i) == 2}):
+        get = {name: table.get(index) for name, table in cols.items()}
+        address = get["address"]
+        neighbors.append(Neighbor(
+            protocol="fdp", local_port=_if_name(interfaces, index[0]),
+            remote_name=_printable(get["device_id"]), remote_port=_printable(get["device_port"]),
+            remote_mgmt_ip=octets_to_ipv4(address) if integer(get["address_type"], 1) == 1 else "",
+            remote_platform=_printable(get["platform"]), remote_software=_printable(get["version"]),
+            remote_capabilities=_words_to_capabilities(_printable(get["capabilities"]))))
+    return neighbors
+
+
+def _words_to_capabilities(value: str) -> list[str]:
+    """'Router Switch' (FDP/ISDP capability words) -> netdoc capability names."""
+    words = {"router": "router", "switch": "bridge", "bridge": "bridge", "host": "station",
+             "phone": "telephone", "repeater": "repeater"}
+    return list(dict.fromkeys(words[w] for w in re.findall(r"[a-z]+", value.lower()) if w in words))
+
+
+async def _mndp(reader: _Reader, interfaces: dict[int, Interface]) -> list[Neighbor]:
+    """MikroTik MNDP neighbours (MIKROTIK-MIB mtxrNeighborTable)."""
+    cols = await reader.table(MNDP, MNDP_COLUMNS)
+    neighbors = []
+    for index in sorted({i for table in cols.values() for i in table}):
+        get = {name: table.get(index) for name, table in cols.items()}
+        address = get["address"]
+        neighbors.append(Neighbor(
+            protocol="mndp", local_port=_if_name(interfaces, integer(get["if_index"])),
+            remote_name=_printable(get["identity"]),
+            remote_chassis_id=_mac(get["mac"]),
+            remote_mgmt_ip=str(address) if isinstance(address, IPv4) else octets_to_ipv4(address),
+            remote_platform=_printable(get["platform"]),
+            remote_software=_printable(get["version"])))
     return neighbors
 
 
@@ -393,20 +627,23 @@ async def read_system(transport: SnmpTransport) -> dict[str, SnmpValue]:
 
 async def collect(transport: SnmpTransport, host: str = "", site: str = "",
                   system: dict[str, SnmpValue] | None = None) -> tuple[Device, list[str]]:
-    """Read and identify one device over `transport`. Returns (device, warnings)."""
+    """Read and identify one device over `transport`. Returns (device, warnings).
+
+    Raises SnmpError only when the agent has no system group at all; every table after
+    that is read on its own, and one that fails is a warning (also in device.warnings).
+    """
     if system is None:
         system = await read_system(transport)
     reader = _Reader(transport)
     facts = Facts(sys_object_id=str(system.get(SYS_OBJECT_ID, "")),
                   sys_descr=text(system.get(SYS_DESCR)), sys_name=text(system.get(SYS_NAME)),
                   lldp_capabilities=decode_capabilities(system.get(LLDP_LOC_CAP_ENABLED)))
-    from netdoc.identify import match_profile  # the profile decides which extra scalars to read
-
+    # the profile and the device's enterprise decide which identification scalars to read
     profile = match_profile(facts.sys_object_id, facts.sys_descr)
     rules = snmp_rules(profile.name) if profile else None
     interfaces, addresses, chassis, base_ports, scalars = await asyncio.gather(
         _interfaces(reader), _addresses(reader), _chassis(reader), _base_ports(reader),
-        transport.get(rules.oids()) if rules and rules.oids() else _empty())
+        reader.get(scalar_oids(profile, facts.sys_object_id)))
     facts.chassis, facts.scalars = chassis, scalars
     for if_index, cidrs in addresses.items():
         if if_index in interfaces:
@@ -414,9 +651,8 @@ async def collect(transport: SnmpTransport, host: str = "", site: str = "",
     fdb_task: Awaitable[list[FdbEntry]] = (
         _fdb_per_vlan(reader, interfaces) if rules and rules.fdb_per_vlan
         else _fdb_dot1q(reader, interfaces, base_ports))
-    lldp, cdp, fdb, arp = await asyncio.gather(
-        _lldp(reader, interfaces, base_ports), _cdp(reader, interfaces), fdb_task,
-        _arp(reader, interfaces))
+    neighbors, fdb, arp = await asyncio.gather(
+        _neighbors(reader, interfaces, base_ports), fdb_task, _arp(reader, interfaces))
     if not fdb and rules and rules.fdb_per_vlan:  # no VTP VLANs (or a recording of one view)
         fdb = await _fdb_dot1q(reader, interfaces, base_ports)
     if not fdb:
@@ -429,10 +665,27 @@ async def collect(transport: SnmpTransport, host: str = "", site: str = "",
         version=ident.version, model=ident.model, serial=ident.serial, role=ident.role,
         platform=ident.platform, site=site, base_mac=_base_mac(interfaces),
         interfaces=[interfaces[i] for i in sorted(interfaces)],
-        neighbors=sorted(lldp + cdp, key=lambda n: (n.local_port, n.protocol, n.remote_name)),
+        neighbors=sorted(neighbors, key=lambda n: (n.local_port, n.protocol, n.remote_name,
+                                                   n.remote_port)),
         arp=sorted(arp, key=lambda a: (ipaddress.IPv4Address(a.ip), a.interface)),
-        fdb=sorted(_unique(fdb), key=lambda f: (f.vlan, f.mac, f.port)))
+        fdb=sorted(_unique(fdb), key=lambda f: (f.vlan, f.mac, f.port)),
+        warnings=list(reader.warnings))
     return device, reader.warnings
+
+
+async def _neighbors(reader: _Reader, interfaces: dict[int, Interface],
+                     base_ports: dict[int, int]) -> list[Neighbor]:
+    """Every neighbour table the agent has: LLDP (v1 and v2 MIBs), CDP, FDP/ISDP, MNDP."""
+    lldp, lldp_v2, cdp, fdp, mndp = await asyncio.gather(
+        _lldp(reader, interfaces, base_ports), _lldp_v2(reader, interfaces),
+        _cdp(reader, interfaces), _fdp(reader, interfaces), _mndp(reader, interfaces))
+    return lldp + _not_already(lldp_v2, lldp) + cdp + fdp + mndp
+
+
+def _not_already(found: list[Neighbor], known: list[Neighbor]) -> list[Neighbor]:
+    """Neighbours an agent lists in both LLDP MIBs count once."""
+    seen = {(n.local_port, n.remote_chassis_id, n.remote_port) for n in known}
+    return [n for n in found if (n.local_port, n.remote_chassis_id, n.remote_port) not in seen]
 
 
 async def _empty() -> dict[str, SnmpValue]:
@@ -512,11 +765,7 @@ async def _poll(host: str, port: int, credential_sets: list[CredentialSet],
                     break
                 continue
             result.credential = credential.name
-            try:
-                result.device, result.warnings = await collect(transport, host, site, system)
-            except SnmpTimeout as exc:
-                raise SnmpTimeout(host, f"stopped answering during the poll (credential "
-                                        f"{credential.name}): {exc.reason}") from None
+            result.device, result.warnings = await collect(transport, host, site, system)
             return
         finally:
             await transport.close()

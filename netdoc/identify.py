@@ -1,18 +1,47 @@
 """Identification: what a device is, from what SNMP says about itself.
 
 Inputs are plain facts (sysObjectID, sysDescr, the ENTITY-MIB chassis row, the
-LLDP capabilities it advertises, and vendor scalars its profile asks for);
-the output is vendor, os, version, model, serial, role and the netdoc platform
-(profile name). All vendor knowledge lives in netdoc/profiles/*.yaml; this
-module only applies it:
+LLDP capabilities it advertises, and the vendor scalars the poller read); the
+output is vendor, os, version, model, serial, role and the netdoc platform
+(profile name). Vendor knowledge is data: netdoc/profiles/*.yaml (one file per
+platform) and the generic chain's tables in netdoc/data/ (identify.yaml: vendor
+MIB scalars and sysDescr patterns; enterprises.tsv.gz + vendors.yaml: the IANA
+enterprise registry and one spelling per vendor). This module only applies it:
 
 1. the profile: the best-scoring one whose `match` rules hit (see `score`);
-2. each field: the profile's `snmp.get` rules (vendor MIB scalars or ENTITY-MIB
-   chassis fields, optionally through a regex), then its `extract` regex on
-   sysDescr, then the ENTITY-MIB chassis row, then the profile's vendor/os;
-   the first non-empty value wins (placeholders like "<private>" do not count);
-3. the role: the profile's `roles` regexes on sysDescr, then the profile's
-   role, then the LLDP capabilities the device advertises, else "unknown".
+2. version, model, serial: the first usable value of
+   a. the profile's `snmp.get` rules (vendor MIB scalars or ENTITY-MIB chassis
+      fields, optionally through a regex),
+   b. the profile's `extract` regex on sysDescr,
+   c. the profile's `snmp.models` table (exact sysObjectID -> model name; model only),
+   d. the generic chain, used when the profile says nothing (or no profile matched):
+      ENTITY-MIB's chassis row (ModelName, SerialNum, SoftwareRev/FirmwareRev; for the
+      model also entPhysicalName/Descr when they read like a model number), then the
+      vendor MIB scalars of netdoc/data/identify.yaml, then its sysDescr patterns;
+   "Usable" excludes placeholders ("<private>", "unknown", "0", "FFFFFFFF", ...);
+3. vendor: the profile's vendor, else the IANA enterprise of sysObjectID, else
+   ENTITY-MIB's MfgName, all in canonical spelling (netdoc.vendors). A generic
+   profile (match.priority <= 5: linux, printer, windows ...) describes an OS, not a
+   maker, so for it the enterprise number's vendor comes first when it names one;
+4. os: the profile's os (the `snmp.get`/`extract` os rules first);
+5. role: the profile's `roles` regexes on sysDescr, then the profile's role, then
+   the LLDP capabilities the device advertises, else "unknown".
+
+Profile keys read here (the `snmp:` section; the loader in netdoc/profiles validates
+it through `parse_snmp_section`):
+
+    snmp:
+      get:                 # field -> OID | [OID | {oid:, regex:} | {entity:, regex:}, ...]
+        model: [{oid: '1.3.6.1.4.1.2636.3.1.2.0', regex: '^Juniper (.+)'}, {entity: model}]
+        serial: '1.3.6.1.4.1.14988.1.1.7.3.0'
+        version: {entity: software_rev, regex: '^V(\\S+)'}   # entity fields: the Chassis
+                           # dataclass below (descr, name, model, serial, software_rev, ...)
+      models:              # exact sysObjectID -> model, for agents whose only model
+        '1.3.6.1.4.1.9.1.359': WS-C2950T-24     # statement is the sysObjectID itself
+      fdb_per_vlan: true   # read BRIDGE-MIB per VLAN (Cisco community@vlan / v3 context)
+
+Every OID a profile names in `snmp.get` is read in the poller's one GET batch, with
+the generic scalars of the device's enterprise.
 """
 from __future__ import annotations
 
@@ -27,10 +56,18 @@ import yaml
 from netdoc.profiles import (PROFILE_DIR, Profile, ProfileError, load_profiles,
                              register_section)
 from netdoc.snmp.values import SnmpValue, text
+from netdoc.vendors import canonical_vendor, enterprise_number, vendor_from_sys_object_id
 
 FIELDS = ("vendor", "os", "version", "model", "serial")
-PLACEHOLDER_VALUES = {"", "<private>", "unknown", "n/a", "none", "not available", "0",
-                      "ffffffffffff", "123456789", "default string", "to be filled by o.e.m."}
+PLACEHOLDER_VALUES = {"", "<private>", "unknown", "n/a", "na", "none", "null", "not available",
+                      "not specified", "not set", "0", "-", ".", "ffffffffffff", "123456789",
+                      "1234567890", "default string", "to be filled by o.e.m.",
+                      "system serial number", "serial number", "system product name",
+                      "sample description", "device-description", "unspecified", "undefined",
+                      "no such object", "nosuchobject", "nosuchinstance"}
+_REPEATED = re.compile(r"^(.)\1{3,}$")  # 0000000, FFFFFFFF, xxxxxx: filler, not data
+GENERIC_PRIORITY = 5  # a profile at or below this priority describes an OS, not a maker
+GENERIC_DATA = Path(__file__).resolve().parent / "data" / "identify.yaml"
 
 # LLDP system capability bits (IEEE 802.1AB lldpSysCapEnabled), most telling first
 LLDP_CAPABILITY_BITS = {0: "other", 1: "repeater", 2: "bridge", 3: "wlan-ap", 4: "router",
@@ -41,7 +78,7 @@ _ROLE_BY_CAPABILITY = (("router", "router"), ("wlan-ap", "wireless"), ("telephon
 
 @dataclass
 class Chassis:
-    """The ENTITY-MIB entPhysicalTable row of the chassis (class 3)."""
+    """The ENTITY-MIB entPhysicalTable row that stands for the device (see choose_chassis)."""
 
     descr: str = ""
     name: str = ""
@@ -54,13 +91,52 @@ class Chassis:
 
 
 @dataclass
+class EntityRow:
+    """What the poller knows of one entPhysicalTable row when choosing the chassis."""
+
+    index: int
+    phys_class: int = 0
+    contained_in: int = -1  # -1: not read
+
+
+CHASSIS_CLASS, STACK_CLASS = 3, 11
+
+
+def chassis_candidates(rows: list[EntityRow], limit: int = 4) -> list[int]:
+    """entPhysicalIndexes worth reading for the chassis, best first.
+
+    A chassis(3) or stack(11) row at the top (entPhysicalContainedIn 0) first, then the
+    other chassis rows, lowest index first; an agent without any chassis row gets its
+    lowest-index rows (the first with a serial or model will stand for the device).
+    """
+    tops = [r for r in rows if r.phys_class in (CHASSIS_CLASS, STACK_CLASS) and
+            r.contained_in in (0, -1)]
+    # a stack's members are chassis rows inside it: their serials are the real ones
+    tops.sort(key=lambda r: (r.phys_class == STACK_CLASS, r.index))
+    others = sorted((r for r in rows if r.phys_class in (CHASSIS_CLASS, STACK_CLASS) and
+                     r not in tops), key=lambda r: r.index)
+    chosen = [r.index for r in tops + others]
+    if not chosen:
+        chosen = sorted(r.index for r in rows)
+    return chosen[:limit]
+
+
+def pick_chassis(candidates: list[Chassis]) -> Chassis:
+    """The first candidate row with a usable serial or model, else the first row."""
+    for row in candidates:
+        if usable(row.serial) or usable(row.model):
+            return row
+    return candidates[0] if candidates else Chassis()
+
+
+@dataclass
 class Facts:
     sys_object_id: str = ""
     sys_descr: str = ""
     sys_name: str = ""
     chassis: Chassis = field(default_factory=Chassis)
     lldp_capabilities: list[str] = field(default_factory=list)
-    scalars: dict[str, SnmpValue] = field(default_factory=dict)  # the profile's snmp.get OIDs
+    scalars: dict[str, SnmpValue] = field(default_factory=dict)  # profile + generic scalars
 
 
 @dataclass
@@ -83,14 +159,16 @@ class ScalarRule:
     oid: str = ""
     entity: str = ""  # a Chassis field name, e.g. software_rev
     regex: re.Pattern[str] | None = None
+    requires: str = ""  # generic table only: an OID that must have answered
 
 
 @dataclass(frozen=True)
 class SnmpRules:
-    """A profile's `snmp:` section (documented in netdoc/profiles/__init__.py)."""
+    """A profile's `snmp:` section (documented in this module's docstring)."""
 
     get: dict[str, tuple[ScalarRule, ...]] = field(default_factory=dict)
     fdb_per_vlan: bool = False
+    models: dict[str, str] = field(default_factory=dict)
 
     def oids(self) -> list[str]:
         return sorted({rule.oid for rules in self.get.values() for rule in rules if rule.oid})
@@ -106,16 +184,31 @@ def _scalar_rules(value: Any, where: str) -> tuple[ScalarRule, ...]:
         if not isinstance(item, dict) or not ("oid" in item) ^ ("entity" in item):
             raise ProfileError(f"{where}: expected an OID, {{oid:, regex:}} or "
                                f"{{entity:, regex:}}, got {item!r}")
+        unknown = set(item) - {"oid", "entity", "regex"}
+        if unknown:
+            raise ProfileError(f"{where}: unknown keys {sorted(unknown)} (expected oid or "
+                               f"entity, and regex)")
         if "entity" in item and item["entity"] not in Chassis.__dataclass_fields__:
             raise ProfileError(f"{where}: entity field must be one of "
                                f"{sorted(Chassis.__dataclass_fields__)}, not {item['entity']!r}")
-        try:
-            regex = re.compile(item["regex"]) if item.get("regex") else None
-        except re.error as exc:
-            raise ProfileError(f"{where}: invalid regex {item['regex']!r}: {exc}") from None
+        if "oid" in item and not _OID.fullmatch(str(item["oid"]).strip(".")):
+            raise ProfileError(f"{where}: {item['oid']!r} is not a numeric OID")
         rules.append(ScalarRule(oid=str(item.get("oid", "")).strip("."),
-                                entity=str(item.get("entity", "")), regex=regex))
+                                entity=str(item.get("entity", "")),
+                                regex=_compile(item.get("regex"), where)))
     return tuple(rules)
+
+
+_OID = re.compile(r"[0-9]+(\.[0-9]+)+")
+
+
+def _compile(pattern: Any, where: str) -> re.Pattern[str] | None:
+    if not pattern:
+        return None
+    try:
+        return re.compile(str(pattern))
+    except re.error as exc:
+        raise ProfileError(f"{where}: invalid regex {pattern!r}: {exc}") from None
 
 
 def snmp_rules(profile_name: str) -> SnmpRules:
@@ -129,18 +222,81 @@ def parse_snmp_section(section: Any, where: str) -> SnmpRules:
     section = section or {}
     if not isinstance(section, dict):
         raise ProfileError(f"{where}: expected a mapping, got {section!r}")
-    unknown = set(section) - {"get", "fdb_per_vlan"}
+    unknown = set(section) - {"get", "fdb_per_vlan", "models"}
     if unknown:
-        raise ProfileError(f"{where}: unknown keys {sorted(unknown)}")
+        raise ProfileError(f"{where}: unknown keys {sorted(unknown)} (known: fdb_per_vlan, "
+                           f"get, models)")
     get = {str(name): _scalar_rules(value, f"{where}.get.{name}")
            for name, value in (section.get("get") or {}).items()}
     bad = set(get) - set(FIELDS)
     if bad:
         raise ProfileError(f"{where}.get: fields must be among {FIELDS}, not {sorted(bad)}")
-    return SnmpRules(get=get, fdb_per_vlan=bool(section.get("fdb_per_vlan", False)))
+    models = section.get("models") or {}
+    if not isinstance(models, dict):
+        raise ProfileError(f"{where}.models: expected a mapping sysObjectID -> model")
+    for oid, model in models.items():
+        if not _OID.fullmatch(str(oid).strip(".")) or not isinstance(model, (str, int, float)):
+            raise ProfileError(f"{where}.models: {oid!r}: expected 'sysObjectID: model name'")
+    return SnmpRules(get=get, fdb_per_vlan=bool(section.get("fdb_per_vlan", False)),
+                     models={str(k).strip("."): str(v) for k, v in models.items()})
 
 
 register_section("snmp", parse_snmp_section)  # the profile loader validates snmp: at load
+
+
+# ---------------------------------------------------------------- the generic chain's data
+
+@dataclass(frozen=True)
+class GenericRules:
+    """netdoc/data/identify.yaml: vendor MIB scalars and sysDescr patterns."""
+
+    scalars: dict[str, tuple[tuple[int | None, ScalarRule], ...]]  # field -> (enterprise, rule)
+    sys_descr: dict[str, tuple[re.Pattern[str], ...]]
+    sys_descr_ignore: tuple[re.Pattern[str], ...] = ()
+
+    def descr_for_patterns(self, sys_descr: str) -> str:
+        for pattern in self.sys_descr_ignore:
+            sys_descr = pattern.sub(" ", sys_descr)
+        return sys_descr
+
+    def oids(self, sys_object_id: str) -> list[str]:
+        """The scalars worth asking this device for: standard MIBs and its enterprise's."""
+        number = enterprise_number(sys_object_id)
+        wanted = {rule.oid for rules in self.scalars.values() for enterprise, rule in rules
+                  if enterprise is None or enterprise == number}
+        wanted |= {rule.requires for rules in self.scalars.values() for _e, rule in rules
+                   if rule.requires}
+        return sorted(wanted)
+
+
+@lru_cache(maxsize=1)
+def generic_rules() -> GenericRules:
+    where = f"{GENERIC_DATA.name}"
+    data = yaml.safe_load(GENERIC_DATA.read_text(encoding="utf-8")) or {}
+    scalars: dict[str, list[tuple[int | None, ScalarRule]]] = {}
+    for number, entry in enumerate(data.get("scalars") or []):
+        at = f"{where}: scalars[{number}]"
+        if entry.get("field") not in ("model", "serial", "version") or \
+                not _OID.fullmatch(str(entry.get("oid", "")).strip(".")):
+            raise ProfileError(f"{at}: needs field (model/serial/version) and a numeric oid")
+        enterprise = entry.get("enterprise")
+        rule = ScalarRule(oid=str(entry["oid"]).strip("."), regex=_compile(entry.get("regex"), at),
+                          requires=str(entry.get("requires") or "").strip("."))
+        scalars.setdefault(entry["field"], []).append(
+            (int(enterprise) if enterprise is not None else None, rule))
+    patterns = {str(name): tuple(re.compile(p) for p in values or [])
+                for name, values in (data.get("sys_descr") or {}).items()}
+    return GenericRules(scalars={k: tuple(v) for k, v in scalars.items()}, sys_descr=patterns,
+                        sys_descr_ignore=tuple(re.compile(p) for p in
+                                               data.get("sys_descr_ignore") or []))
+
+
+def scalar_oids(profile: Profile | None, sys_object_id: str) -> list[str]:
+    """Every scalar identification may use for this device: one GET batch for the poller."""
+    wanted = set(generic_rules().oids(sys_object_id))
+    if profile is not None:
+        wanted |= set(snmp_rules(profile.name).oids())
+    return sorted(wanted)
 
 
 # ---------------------------------------------------------------- matching
@@ -185,9 +341,16 @@ def match_profile(sys_object_id: str, sys_descr: str) -> Profile | None:
 
 # ---------------------------------------------------------------- fields
 
-def _usable(value: str) -> str:
-    value = " ".join(value.split())
-    return "" if value.lower() in PLACEHOLDER_VALUES else value
+def usable(value: str) -> str:
+    """The value with spaces tidied, or '' when it is a placeholder rather than data."""
+    value = " ".join(value.split()).strip()
+    lowered = value.lower()
+    if lowered in PLACEHOLDER_VALUES or _REPEATED.match(lowered.replace(" ", "")):
+        return ""
+    return value
+
+
+_usable = usable  # the name older callers know
 
 
 def _groups(pattern: re.Pattern[str], value: str) -> str:
@@ -196,15 +359,20 @@ def _groups(pattern: re.Pattern[str], value: str) -> str:
     if not found:
         return ""
     if not found.groups():
-        return _usable(found.group(0))
-    return _usable(" ".join(g for g in found.groups() if g))
+        return usable(found.group(0))
+    return usable(" ".join(g for g in found.groups() if g))
+
+
+def _rule_value(rule: ScalarRule, facts: Facts) -> str:
+    if rule.requires and rule.requires not in facts.scalars:
+        return ""
+    raw = getattr(facts.chassis, rule.entity) if rule.entity else text(facts.scalars.get(rule.oid))
+    return _groups(rule.regex, raw) if rule.regex is not None else usable(raw)
 
 
 def _from_rules(rules: tuple[ScalarRule, ...], facts: Facts) -> str:
     for rule in rules:
-        raw = getattr(facts.chassis, rule.entity) if rule.entity else \
-            text(facts.scalars.get(rule.oid))
-        value = _groups(rule.regex, raw) if rule.regex is not None else _usable(raw)
+        value = _rule_value(rule, facts)
         if value:
             return value
     return ""
@@ -215,14 +383,48 @@ def _from_sys_descr(profile: Profile, name: str, sys_descr: str) -> str:
     return _groups(pattern, sys_descr) if pattern is not None else ""
 
 
+_MODEL_LIKE = re.compile(r"^(?=.*[0-9])(?=.*[A-Za-z])[\w][\w\-+/.() ]{1,38}$")
+_NOT_A_MODEL = re.compile(r"(?i)\b(chassis|system|unit|slot|module|board|port|stack|cpu|"
+                          r"processor|fan|power|supply|container|backplane|sensor)\b")
+
+
+def looks_like_model(value: str) -> str:
+    """entPhysicalName/Descr as a model: short, letters and digits, at most 4 words, not a
+    description of a part ("Chassis", "Slot 1", "Fan Tray")."""
+    value = usable(value)
+    if not value or len(value.split()) > 4 or not _MODEL_LIKE.match(value):
+        return ""
+    return "" if _NOT_A_MODEL.search(value) else value
+
+
 def _from_chassis(name: str, chassis: Chassis) -> str:
     if name == "model":
-        return _usable(chassis.model)
+        return usable(chassis.model)
     if name == "serial":
-        return _usable(chassis.serial)
+        return usable(chassis.serial)
     if name == "version":
-        return _usable(chassis.software_rev) or _usable(chassis.firmware_rev)
+        return usable(chassis.software_rev) or usable(chassis.firmware_rev)
     return ""
+
+
+def _generic(name: str, facts: Facts) -> str:
+    """The generic chain for one field: ENTITY-MIB, vendor MIB scalars, sysDescr patterns."""
+    rules = generic_rules()
+    value = _from_chassis(name, facts.chassis)
+    number = enterprise_number(facts.sys_object_id)
+    for enterprise, rule in rules.scalars.get(name, ()):
+        if value:
+            break
+        if enterprise is None or enterprise == number:
+            value = _rule_value(rule, facts)
+    if not value and name == "model":
+        value = looks_like_model(facts.chassis.name) or looks_like_model(facts.chassis.descr)
+    descr = rules.descr_for_patterns(facts.sys_descr) if not value else ""
+    for pattern in rules.sys_descr.get(name, ()):
+        if value:
+            break
+        value = _groups(pattern, descr)
+    return value
 
 
 def decode_capabilities(bits: SnmpValue | None) -> list[str]:
@@ -233,6 +435,13 @@ def decode_capabilities(bits: SnmpValue | None) -> list[str]:
     return [name for bit, name in LLDP_CAPABILITY_BITS.items() if first & (0x80 >> bit)]
 
 
+def role_from_capabilities(capabilities: list[str]) -> str:
+    for capability, role in _ROLE_BY_CAPABILITY:
+        if capability in capabilities:
+            return role
+    return "unknown"
+
+
 def _role(profile: Profile | None, facts: Facts) -> str:
     if profile is not None:
         for pattern, role in profile.roles:
@@ -240,27 +449,38 @@ def _role(profile: Profile | None, facts: Facts) -> str:
                 return role
         if profile.role and profile.role != "unknown":
             return profile.role
-    for capability, role in _ROLE_BY_CAPABILITY:
-        if capability in facts.lldp_capabilities:
-            return role
-    return "unknown"
+    return role_from_capabilities(facts.lldp_capabilities)
+
+
+def _vendor(profile: Profile | None, rules: SnmpRules, facts: Facts) -> str:
+    from_profile = _from_rules(rules.get.get("vendor", ()), facts)
+    if not from_profile and profile is not None:
+        from_profile = _from_sys_descr(profile, "vendor", facts.sys_descr) or profile.vendor
+    from_enterprise = vendor_from_sys_object_id(facts.sys_object_id)
+    generic = profile is None or profile.match.priority <= GENERIC_PRIORITY
+    order = (from_enterprise, from_profile) if generic else (from_profile, from_enterprise)
+    for candidate in (*order, usable(facts.chassis.manufacturer)):
+        if usable(candidate):
+            return canonical_vendor(usable(candidate))
+    return ""
 
 
 def identify(facts: Facts) -> Identification:
     profile = match_profile(facts.sys_object_id, facts.sys_descr)
     found = Identification(role=_role(profile, facts))
     rules = snmp_rules(profile.name) if profile else SnmpRules()
-    for name in FIELDS:
+    for name in ("version", "model", "serial", "os"):
         value = _from_rules(rules.get.get(name, ()), facts)
         if not value and profile is not None:
             value = _from_sys_descr(profile, name, facts.sys_descr)
-        if not value:
-            value = _from_chassis(name, facts.chassis)
-        if not value and profile is not None and name in ("vendor", "os"):
-            value = getattr(profile, name)
+        if not value and name == "model":
+            value = rules.models.get(facts.sys_object_id.strip("."), "")
+        if not value and name == "os":
+            value = profile.os if profile is not None else ""
+        elif not value:
+            value = _generic(name, facts)
         setattr(found, name, value)
-    if not found.vendor:
-        found.vendor = _usable(facts.chassis.manufacturer)
+    found.vendor = _vendor(profile, rules, facts)
     found.platform = profile.name if profile else ""
     return found
 

@@ -33,14 +33,22 @@ class Interface:
 
 @dataclass
 class Neighbor:
-    protocol: str  # "lldp" | "cdp"
+    protocol: str  # "lldp" | "cdp" | "fdp" (Foundry FDP/ISDP) | "mndp" (MikroTik)
     local_port: str
     remote_name: str = ""
     remote_port: str = ""
     remote_chassis_id: str = ""
     remote_mgmt_ip: str = ""
-    remote_platform: str = ""
-    remote_capabilities: list[str] = field(default_factory=list)
+    remote_platform: str = ""  # CDP/FDP platform, LLDP system description
+    remote_capabilities: list[str] = field(default_factory=list)  # LLDP names: bridge, router ...
+    remote_port_descr: str = ""  # LLDP port description
+    remote_software: str = ""    # CDP/FDP version, MNDP version, LLDP-MED software revision
+    # what an endpoint announces about itself in LLDP-MED (its inventory without SNMP)
+    remote_manufacturer: str = ""
+    remote_model: str = ""
+    remote_serial: str = ""
+    remote_hardware: str = ""    # LLDP-MED hardware revision
+    remote_med_class: str = ""   # endpoint-class-1/2/3, network-connectivity
 
 
 @dataclass
@@ -80,6 +88,7 @@ class Device:
     neighbors: list[Neighbor] = field(default_factory=list)
     arp: list[ArpEntry] = field(default_factory=list)
     fdb: list[FdbEntry] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # tables skipped (timeout, agent errors)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -51,13 +51,57 @@ _STATUS = {1: "tooBig", 2: "noSuchName", 3: "badValue", 4: "readOnly", 5: "genEr
                               "(check the agent's access/view settings)"}
 
 
-def _follows(oid: str, previous: str) -> bool:
-    """True when `oid` comes after `previous` in OID order (a walk must always advance)."""
-    head, _, last = oid.rpartition(".")
-    previous_head, _, previous_last = previous.rpartition(".")
-    if head == previous_head:  # the next row of the same column: compare the last number
-        return int(last) > int(previous_last)
-    return oid_key(oid) > oid_key(previous)
+MAX_OUT_OF_ORDER = 10_000  # non-increasing OIDs stepped over in one walk before it is cut
+
+
+class WalkGuard:
+    """How a walk steps over OIDs that do not increase, the way net-snmp's `snmpwalk -Cc` does.
+
+    Some agents return a table out of order (ipAddrTable in hash order is the classic):
+    a strict walk would stop at the first OID lower than the one before and lose the
+    rest. The walk goes on from whatever OID the agent returned instead, with a loop
+    guard: an OID seen before in this walk (the agent went round in a circle) or more
+    than MAX_OUT_OF_ORDER non-increasing steps ends the walk, and `stopped` says why.
+    Both the live client and the recorded transport walk through this one class.
+    """
+
+    def __init__(self, root: str) -> None:
+        self.root = root
+        self.rows: list[VarBind] = []
+        self.seen: set[str] = set()
+        self.out_of_order = 0
+        self.stopped = ""  # why the walk was cut short ("" when it ended normally)
+        self._last: tuple[int, ...] = ()
+
+    def take(self, oid: str, value: SnmpValue | None) -> bool:
+        """Record one varbind; False when the walk must not ask for more."""
+        if oid in self.seen:
+            self.stopped = (f"walk of {self.root}: agent returned {oid} again, a loop "
+                            f"(OIDs not increasing; walk stopped after {len(self.rows)} values)")
+            return False
+        key = oid_key(oid)
+        if self._last and key <= self._last:
+            self.out_of_order += 1
+            if self.out_of_order > MAX_OUT_OF_ORDER:
+                self.stopped = (f"walk of {self.root}: more than {MAX_OUT_OF_ORDER} OIDs out "
+                                f"of order (OIDs not increasing; walk stopped after "
+                                f"{len(self.rows)} values)")
+                return False
+        self.seen.add(oid)
+        self._last = key
+        if value is not None:
+            self.rows.append((oid, value))
+        if len(self.rows) > MAX_WALK_VALUES:
+            self.stopped = (f"walk of {self.root} passed {MAX_WALK_VALUES} values without "
+                            f"ending; stopped")
+            return False
+        return True
+
+    def result(self) -> list[VarBind]:
+        """The rows in OID order (an out-of-order agent's rows sorted, as a table is)."""
+        if self.out_of_order:
+            self.rows.sort(key=lambda row: oid_key(row[0]))
+        return self.rows
 
 
 def _status_name(status: int) -> str:
@@ -73,6 +117,15 @@ class _Pdu:
 
 class SnmpWalkError(SnmpError):
     """A walk stopped early (loop, bad data, budget); `partial` holds what was read."""
+
+    def __init__(self, host: str, message: str, partial: list[VarBind]) -> None:
+        super().__init__(host, message)
+        self.partial = partial
+
+
+class SnmpWalkTimeout(SnmpTimeout):
+    """The agent fell silent (or the budget ran out) during a walk; `partial` holds what
+    was read before."""
 
     def __init__(self, host: str, message: str, partial: list[VarBind]) -> None:
         super().__init__(host, message)
@@ -458,9 +511,14 @@ class SnmpClient:
         return found
 
     async def walk(self, root: str) -> list[VarBind]:
-        """Every value under `root`, in order. Stops (SnmpWalkError) on loops or garbage."""
+        """Every value under `root`, in OID order.
+
+        OIDs that do not increase are stepped over (WalkGuard, like `snmpwalk -Cc`); a
+        loop, garbage or an error status ends the walk with SnmpWalkError holding what was
+        read (`partial`); silence mid-table raises SnmpWalkTimeout, with `partial` too.
+        """
         root = root.strip(".")
-        rows: list[VarBind] = []
+        guard = WalkGuard(root)
         current = root
         repetitions = self.max_repetitions
         while True:
@@ -469,34 +527,28 @@ class SnmpClient:
                     pdu = await self._call("next", [current])
                 else:
                     pdu = await self._call("bulk", [current], repetitions)
-            except SnmpTimeout:
-                raise  # silence or budget: the device is gone, not this table
+            except SnmpTimeout as exc:
+                raise SnmpWalkTimeout(self.host, exc.reason, guard.result()) from None
             except SnmpError as exc:
-                if rows:
-                    raise SnmpWalkError(self.host, f"walk of {root} stopped after {len(rows)} "
-                                                   f"values: {exc.reason}", rows) from None
+                if guard.rows:
+                    raise SnmpWalkError(self.host, f"walk of {root} stopped after "
+                                                   f"{len(guard.rows)} values: {exc.reason}",
+                                        guard.result()) from None
                 raise
             if pdu.error_status == TOO_BIG and repetitions > 1:
                 repetitions = max(1, repetitions // 2)
                 continue
             if pdu.error_status == NO_SUCH_NAME or not pdu.varbinds:
-                return rows  # SNMPv1 end of MIB
+                return guard.result()  # SNMPv1 end of MIB
             if pdu.error_status:
                 raise SnmpWalkError(self.host, f"walk of {root}: agent answered with "
-                                               f"{_status_name(pdu.error_status)}", rows)
+                                               f"{_status_name(pdu.error_status)}", guard.result())
             for oid, tag, value in pdu.varbinds:
                 if tag == ber.END_OF_MIB_VIEW or not is_under(oid, root):
-                    return rows
-                if not _follows(oid, current):
-                    raise SnmpWalkError(self.host, f"walk of {root}: agent returned {oid} after "
-                                                   f"{current}, OIDs not increasing; walk stopped "
-                                                   f"after {len(rows)} values", rows)
+                    return guard.result()
+                if not guard.take(oid, value):
+                    raise SnmpWalkError(self.host, guard.stopped, guard.result())
                 current = oid
-                if value is not None:
-                    rows.append((oid, value))
-            if len(rows) > MAX_WALK_VALUES:
-                raise SnmpWalkError(self.host, f"walk of {root} passed {MAX_WALK_VALUES} values "
-                                               f"without ending; stopped", rows)
 
     def for_vlan(self, vlan: int) -> SnmpClient:
         """A view of the same device that reads VLAN `vlan`'s bridge tables."""

@@ -5,6 +5,14 @@ the BER tag number (2 Integer, 4 OctetString, 5 Null, 6 OID, 64 IpAddress,
 65 Counter32, 66 Gauge32, 67 TimeTicks, 68 Opaque, 70 Counter64) with an `x`
 suffix when VALUE is hex-encoded. Per-VLAN views follow snmpsim's convention
 for Cisco community indexing: VLAN n of `NAME.snmprec` is `NAME@n.snmprec`.
+
+A walk is answered the way an agent answers GETNEXT/GETBULK: with the
+lexicographically next OID the recording holds (`order="lexicographic"`, the
+default: a correct agent, whatever order the file lists its lines in; an OID
+recorded twice keeps its first value). `order="recorded"` replays a buggy agent
+instead: GETNEXT answers with the line that follows in the file, so a walk meets
+the file's out-of-order OIDs and steps over them like the live client does
+(netdoc.snmp.client.WalkGuard, net-snmp's `-Cc`).
 """
 from __future__ import annotations
 
@@ -13,6 +21,7 @@ from pathlib import Path
 from typing import Sequence
 
 from netdoc.errors import SnmpError
+from netdoc.snmp.client import SnmpWalkError, WalkGuard
 from netdoc.snmp.values import IPv4, Oid, SnmpValue, VarBind, is_under, oid_key
 
 _INTEGER_TAGS = {2, 65, 66, 67, 70}
@@ -40,10 +49,11 @@ def parse_value(tag: str, raw: str, where: str) -> SnmpValue | None:
     raise SnmpError("recording", f"{where}: unknown snmprec type {tag!r}")
 
 
-def load_snmprec(path: Path, problems: list[str] | None = None) \
+def load_snmprec(path: Path, problems: list[str] | None = None, *, sort: bool = True) \
         -> list[tuple[tuple[int, ...], str, SnmpValue]]:
-    """Parse an snmprec file. Lines that do not parse are skipped, like an agent
-    that lacks them, and described in `problems` (real recordings have a few)."""
+    """Parse an snmprec file (sorted by OID unless `sort` is False: then in file order).
+    Lines that do not parse are skipped, like an agent that lacks them, and described
+    in `problems` (real recordings have a few)."""
     rows = []
     text = path.read_text(encoding="utf-8", errors="replace")
     for number, line in enumerate(text.splitlines(), start=1):
@@ -63,39 +73,70 @@ def load_snmprec(path: Path, problems: list[str] | None = None) \
             continue
         if value is not None:
             rows.append((key, oid, value))
-    rows.sort(key=lambda row: row[0])
+    if sort:
+        rows.sort(key=lambda row: row[0])
     return rows
 
 
 class RecordedTransport:
     """Serves one snmprec file as if it were the agent at `host`."""
 
-    def __init__(self, path: str | Path, host: str = "recorded") -> None:
+    def __init__(self, path: str | Path, host: str = "recorded", order: str = "lexicographic") \
+            -> None:
+        if order not in ("lexicographic", "recorded"):
+            raise ValueError(f"order must be 'lexicographic' or 'recorded', not {order!r}")
         self.path = Path(path)
         self.host = host
+        self.order = order
         self.problems: list[str] = []  # lines of the recording that were skipped
-        if not self.path.is_file():
-            self._rows: list[tuple[tuple[int, ...], str, SnmpValue]] = []
-        else:
-            self._rows = load_snmprec(self.path, self.problems)
-        self._keys = [row[0] for row in self._rows]
-        self._by_oid = {row[1]: row[2] for row in self._rows}
+        in_file = load_snmprec(self.path, self.problems, sort=False) if self.path.is_file() else []
+        self._by_oid: dict[str, SnmpValue] = {}
+        self._file: list[tuple[str, SnmpValue]] = []  # file order, first occurrence of each OID
+        self._position: dict[str, int] = {}
+        for _key, oid, value in in_file:
+            if oid not in self._by_oid:
+                self._by_oid[oid] = value
+                self._position[oid] = len(self._file)
+                self._file.append((oid, value))
+        ordered = sorted(self._file, key=lambda row: oid_key(row[0]))
+        self._rows = ordered
+        self._keys = [oid_key(oid) for oid, _value in ordered]
 
     async def get(self, oids: Sequence[str]) -> dict[str, SnmpValue]:
         return {oid: self._by_oid[oid.strip(".")] for oid in oids if oid.strip(".") in self._by_oid}
 
+    def next_after(self, oid: str) -> tuple[str, SnmpValue] | None:
+        """What the agent answers to GETNEXT `oid` (None: end of MIB view)."""
+        oid = oid.strip(".")
+        if self.order == "recorded" and oid in self._position:
+            following = self._position[oid] + 1
+            return self._file[following] if following < len(self._file) else None
+        start = bisect.bisect_right(self._keys, oid_key(oid))
+        return self._rows[start] if start < len(self._rows) else None
+
     async def walk(self, root: str) -> list[VarBind]:
         root = root.strip(".")
-        start = bisect.bisect_right(self._keys, oid_key(root))
-        found: list[VarBind] = []
-        for _key, oid, value in self._rows[start:]:
-            if not is_under(oid, root):
-                break
-            found.append((oid, value))
-        return found
+        if self.order == "lexicographic":  # a correct agent: the sorted slice, GETNEXT by GETNEXT
+            start = bisect.bisect_right(self._keys, oid_key(root))
+            found: list[VarBind] = []
+            for oid, value in self._rows[start:]:
+                if not is_under(oid, root):
+                    break
+                found.append((oid, value))
+            return found
+        guard = WalkGuard(root)
+        current = root
+        while True:
+            answer = self.next_after(current)
+            if answer is None or not is_under(answer[0], root):
+                return guard.result()
+            if not guard.take(*answer):
+                raise SnmpWalkError(self.host, guard.stopped, guard.result())
+            current = answer[0]
 
     def for_vlan(self, vlan: int) -> RecordedTransport:
-        return RecordedTransport(self.path.with_name(f"{self.path.stem}@{vlan}.snmprec"), self.host)
+        return RecordedTransport(self.path.with_name(f"{self.path.stem}@{vlan}.snmprec"), self.host,
+                                 self.order)
 
     async def close(self) -> None:
         return None

@@ -79,13 +79,13 @@ CASES = [
      "(Build 19045 Multiprocessor Free)", "windows_workstation", "Microsoft", "Windows", "6.3",
      "endpoint"),
     ("1.3.6.1.4.1.11.2.3.9.1", "HP ETHERNET MULTI-ENVIRONMENT,SN:VNB3K12345,FN:1K91CXP,"
-     "SVCID:27123,PID:HP LaserJet MFP M428fdw", "hp_printer", "HP", "JetDirect", "1K91CXP",
+     "SVCID:27123,PID:HP LaserJet MFP M428fdw", "hp_printer", "HPE", "JetDirect", "1K91CXP",
      "printer"),
     ("1.3.6.1.4.1.2435.2.3.9.1", "Brother NC-8300h, Firmware Ver.1.08  (20.08.19),MID 8C5-J06",
-     "printer", "Brother", "", "", "printer"),
+     "brother_printer", "Brother", "Brother firmware", "1.08", "printer"),
     ("1.3.6.1.4.1.318.1.3.27", "APC Web/SNMP Management Card (MB:v4.3.3 PF:v2.2.0.3 PN:apc_hw21_"
      "aos_2.2.0.3.bin AF1:v2.2.0.3 AN1:apc_hw21_su_2.2.0.3.bin MN:AP9641 HR:06 SN: 5A2027E12345 "
-     "MD:07/02/2020)", "apc_ups", "APC", "AOS", "v2.2.0.3 v2.2.0.3", "ups"),
+     "MD:07/02/2020)", "apc_ups", "APC", "AOS", "v2.2.0.3", "ups"),
     ("1.3.6.1.4.1.534.1", "Eaton 5PX 1500", "eaton_ups", "Eaton", "Eaton NMC", "", "ups"),
 ]
 

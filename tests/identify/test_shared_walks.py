@@ -34,6 +34,8 @@ PLATFORM_OF = {  # LibreNMS os -> netdoc profile
 # sysObjectID MIB symbols, or fields of other MIBs netdoc does not read; and walks whose
 # anonymisation left placeholders. Each entry says why it is not counted against netdoc.
 NOT_IN_WALK = {
+    ("apc", "model"): "Web/SNMP Management Card: LibreNMS names the network card; netdoc "
+                      "reports the device behind it (upsBasicIdentModel NBRK0200)",
     ("edgeos", "model"): "EdgeRouter Pro 8-Port: the name of sysObjectID 41112.1.5 in UBNT-MIB",
     ("iosxe", "model"): "ciscoASR1002F: the CISCO-PRODUCTS-MIB name of the sysObjectID",
     ("linux", "model"): "Generic x86 64-bit: LibreNMS's wording for the x86_64 in sysDescr",

@@ -37,11 +37,12 @@ def test_a_slow_agent_within_the_timeout_is_read_completely() -> None:
     assert result.device is not None and len(result.device.interfaces) == 3
 
 
-def test_an_agent_too_slow_for_the_budget_fails_when_the_budget_is_spent() -> None:
+def test_an_agent_too_slow_for_the_budget_keeps_what_was_read_when_the_budget_is_spent() -> None:
     with HostileAgent("slow", delay=0.25) as agent:
         result, seconds = poll(agent, SnmpSettings(timeout=1.0, retries=0, device_budget=1.5))
-    assert result.device is None
-    assert "time budget of 1.5 s used up" in result.error
+    assert result.device is not None and result.device.hostname == "hostile"
+    assert any("time budget of 1.5 s used up" in w for w in result.warnings)
+    assert result.device.warnings == result.warnings
     assert seconds < 1.5 + 1.0
 
 
@@ -61,10 +62,17 @@ def test_malformed_values_end_the_walk_and_the_device_is_still_reported() -> Non
     assert seconds < SETTINGS.device_budget + 1
 
 
-def test_a_device_that_disappears_mid_walk_fails_with_a_reason_not_a_partial_record() -> None:
+def test_a_device_that_disappears_mid_walk_keeps_what_it_said_with_a_warning() -> None:
     with HostileAgent("vanish", answers=3) as agent:
         result, seconds = poll(agent)
-    assert result.device is None  # never overwrite good data with a half-read device
-    assert "stopped answering during the poll" in result.error
-    assert "no answer from 127.0.0.1" in result.error
+    assert result.device is not None and result.device.hostname == "hostile"
+    assert result.error == ""
+    gone = [w for w in result.warnings if "stopped answering during the poll" in w]
+    assert len(gone) == 1 and "no answer from 127.0.0.1" in gone[0]
     assert seconds < SETTINGS.device_budget + 1
+
+
+def test_an_agent_that_answers_nothing_fails() -> None:
+    with HostileAgent("vanish", answers=0) as agent:
+        result, _ = poll(agent)
+    assert result.device is None and result.no_answer

@@ -134,8 +134,10 @@ def test_poll_of_a_host_without_snmp_says_no_answer() -> None:
     assert "no SNMP agent" in result.error
 
 
-def test_a_device_that_disappears_after_answering_fails_with_a_reason(fresh_snmpd: Agent) -> None:
-    """The agent answers the credential check, then is killed before the tables are read."""
+def test_a_device_that_disappears_after_answering_keeps_its_identity_with_a_warning(
+        fresh_snmpd: Agent) -> None:
+    """The agent answers the credential check, then is killed before the tables are read:
+    the record keeps who the device is, and says that the rest could not be read."""
     async def open_then_kill(host: str, port: int, credential: SnmpCredential,
                              settings: SnmpSettings, deadline: float) -> object:
         client = await open_client(host, port, credential, settings, deadline=deadline)
@@ -155,6 +157,7 @@ def test_a_device_that_disappears_after_answering_fails_with_a_reason(fresh_snmp
     result = asyncio.run(poll_device("127.0.0.1", fresh_snmpd.port,
                                      [CredentialSet("v2", snmp=v2c())], FAST,
                                      opener=open_then_kill))  # type: ignore[arg-type]
-    assert result.device is None
-    assert "stopped answering during the poll" in result.error
+    assert result.device is not None and result.device.hostname
+    assert result.error == ""
+    assert any("stopped answering during the poll" in w for w in result.device.warnings)
     assert time.monotonic() - started < FAST.device_budget
