@@ -20,7 +20,8 @@ enterprise registry and one spelling per vendor). This module only applies it:
       vendor MIB scalars of netdoc/data/identify.yaml, then its sysDescr patterns;
    "Usable" excludes placeholders ("<private>", "unknown", "0", "FFFFFFFF", ...);
 3. vendor: the profile's vendor, else the IANA enterprise of sysObjectID, else
-   ENTITY-MIB's MfgName, all in canonical spelling (netdoc.vendors). A generic
+   ENTITY-MIB's MfgName, else a vendor of the alias table named in sysDescr, all in
+   canonical spelling (netdoc.vendors). A generic
    profile (match.priority <= 5: linux, printer, windows ...) describes an OS, not a
    maker, so for it the enterprise number's vendor comes first when it names one;
 4. os: the profile's os (the `snmp.get`/`extract` os rules first);
@@ -56,7 +57,8 @@ import yaml
 from netdoc.profiles import (PROFILE_DIR, Profile, ProfileError, load_profiles,
                              register_section)
 from netdoc.snmp.values import SnmpValue, text
-from netdoc.vendors import canonical_vendor, enterprise_number, vendor_from_sys_object_id
+from netdoc.vendors import (canonical_vendor, enterprise_number, vendor_from_sys_object_id,
+                            vendor_named_in)
 
 FIELDS = ("vendor", "os", "version", "model", "serial")
 PLACEHOLDER_VALUES = {"", "<private>", "unknown", "n/a", "na", "none", "null", "not available",
@@ -462,7 +464,7 @@ def _vendor(profile: Profile | None, rules: SnmpRules, facts: Facts) -> str:
     for candidate in (*order, usable(facts.chassis.manufacturer)):
         if usable(candidate):
             return canonical_vendor(usable(candidate))
-    return ""
+    return vendor_named_in(facts.sys_descr)
 
 
 def identify(facts: Facts) -> Identification:

@@ -110,6 +110,27 @@ def vendor_of_enterprise(number: int) -> str:
     return canonical_vendor(enterprise_name(number))
 
 
+@lru_cache(maxsize=1)
+def _named_pattern() -> tuple[re.Pattern[str], dict[str, str]]:
+    data = yaml.safe_load(VENDORS.read_text(encoding="utf-8")) or {}
+    spellings: dict[str, str] = {}
+    for canonical, names in (data.get("aliases") or {}).items():
+        for name in [canonical, *(names or [])]:
+            cleaned = clean_name(str(name))
+            if len(_key(cleaned)) >= 3:
+                spellings.setdefault(cleaned.lower(), str(canonical))
+    alternatives = "|".join(re.escape(s) for s in sorted(spellings, key=len, reverse=True))
+    return re.compile(rf"(?<![a-z0-9])(?:{alternatives})(?![a-z0-9])", re.IGNORECASE), spellings
+
+
+def vendor_named_in(text: str) -> str:
+    """The canonical vendor whose name (or an alias of it) appears in `text` as a word,
+    e.g. a sysDescr "Raritan Dominion PX" -> "Raritan"; '' when none does."""
+    pattern, spellings = _named_pattern()
+    found = pattern.search(text or "")
+    return spellings.get(found.group(0).lower(), "") if found else ""
+
+
 def vendor_from_sys_object_id(sys_object_id: str) -> str:
     number = enterprise_number(sys_object_id)
     return vendor_of_enterprise(number) if number is not None else ""
