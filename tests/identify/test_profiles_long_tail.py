@@ -14,6 +14,7 @@ import pytest
 from netdoc.identify import Facts, identify, match_profile
 from netdoc.models import ROLES
 from netdoc.profiles import load_profiles
+from netdoc.snmp.values import SnmpValue
 from netdoc.vendors import canonical_vendor
 
 
@@ -221,8 +222,8 @@ CASES = [
 
 @pytest.mark.parametrize("case", CASES, ids=str)
 def test_long_tail_device_is_identified(case: Case) -> None:
-    scalars = {oid: value.encode() if isinstance(value, str) else value
-               for oid, value in case.scalars.items()}
+    scalars: dict[str, SnmpValue] = {oid: value.encode() if isinstance(value, str) else value
+                                     for oid, value in case.scalars.items()}
     found = identify(Facts(sys_object_id=case.oid, sys_descr=case.descr, scalars=scalars))
     assert found.platform == case.platform
     assert canonical_vendor(found.vendor) == canonical_vendor(case.vendor)
