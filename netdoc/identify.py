@@ -23,7 +23,7 @@ enterprise registry and one spelling per vendor). This module only applies it:
    ENTITY-MIB's MfgName, else a vendor of the alias table named in sysDescr, all in
    canonical spelling (netdoc.vendors). A generic
    profile (match.priority <= 5: linux, printer, windows ...) describes an OS, not a
-   maker, so for it the enterprise number's vendor comes first when it names one;
+   maker, so for it the enterprise number's vendor and then MfgName come first;
 4. os: the profile's os (the `snmp.get`/`extract` os rules first);
 5. role: the profile's `roles` regexes on sysDescr, then the profile's role, then
    the LLDP capabilities the device advertises, else "unknown".
@@ -459,9 +459,11 @@ def _vendor(profile: Profile | None, rules: SnmpRules, facts: Facts) -> str:
     if not from_profile and profile is not None:
         from_profile = _from_sys_descr(profile, "vendor", facts.sys_descr) or profile.vendor
     from_enterprise = vendor_from_sys_object_id(facts.sys_object_id)
+    from_entity = usable(facts.chassis.manufacturer)
     generic = profile is None or profile.match.priority <= GENERIC_PRIORITY
-    order = (from_enterprise, from_profile) if generic else (from_profile, from_enterprise)
-    for candidate in (*order, usable(facts.chassis.manufacturer)):
+    order = (from_enterprise, from_entity, from_profile) if generic else \
+        (from_profile, from_enterprise, from_entity)
+    for candidate in order:
         if usable(candidate):
             return canonical_vendor(usable(candidate))
     return vendor_named_in(facts.sys_descr)

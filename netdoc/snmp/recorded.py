@@ -10,9 +10,10 @@ A walk is answered the way an agent answers GETNEXT/GETBULK: with the
 lexicographically next OID the recording holds (`order="lexicographic"`, the
 default: a correct agent, whatever order the file lists its lines in; an OID
 recorded twice keeps its first value). `order="recorded"` replays a buggy agent
-instead: GETNEXT answers with the line that follows in the file, so a walk meets
-the file's out-of-order OIDs and steps over them like the live client does
-(netdoc.snmp.client.WalkGuard, net-snmp's `-Cc`).
+instead: GETNEXT of a recorded OID answers with the line that follows it in the
+file (of any other OID, such as a table's root, with the lexicographically next
+one), so a walk meets the file's out-of-order OIDs and steps over them like the
+live client does (netdoc.snmp.client.WalkGuard, net-snmp's `-Cc`).
 """
 from __future__ import annotations
 
@@ -109,7 +110,7 @@ class RecordedTransport:
         """What the agent answers to GETNEXT `oid` (None: end of MIB view)."""
         oid = oid.strip(".")
         if self.order == "recorded" and oid in self._position:
-            following = self._position[oid] + 1
+            following = self._position[oid] + 1  # the agent's own successor: the next line
             return self._file[following] if following < len(self._file) else None
         start = bisect.bisect_right(self._keys, oid_key(oid))
         return self._rows[start] if start < len(self._rows) else None

@@ -1,0 +1,208 @@
+"""The generic identification chain: what netdoc knows of a device no profile describes.
+
+Vendor from the IANA enterprise number (one spelling per vendor), the ENTITY-MIB row that
+stands for the device, the common vendor MIB scalars and sysDescr patterns; profiles
+override all of it where they know better.
+"""
+from __future__ import annotations
+
+import asyncio
+import gzip
+from pathlib import Path
+
+import pytest
+
+from collectors.snmp import collect
+from netdoc.identify import (Chassis, EntityRow, Facts, chassis_candidates, generic_rules,
+                             identify, looks_like_model, parse_snmp_section, pick_chassis,
+                             scalar_oids, usable)
+from netdoc.profiles import ProfileError, load_profiles
+from netdoc.snmp.recorded import RecordedTransport
+from netdoc.vendors import (ENTERPRISES, canonical_vendor, enterprise_name, enterprise_number,
+                            vendor_from_sys_object_id, vendor_named_in)
+
+WALKS = Path(__file__).resolve().parents[1] / "fixtures" / "walks"
+NO_PROFILE_OID = "1.3.6.1.4.1.37954.5.1"  # Kentix: in the IANA registry, in no profile
+
+
+# ---------------------------------------------------------------- vendors
+
+@pytest.mark.parametrize("spelling, canonical", [
+    ("Hewlett Packard Enterprise", "HPE"), ("HPE", "HPE"), ("Hewlett-Packard", "HPE"), ("HP", "HPE"),
+    ("ciscoSystems", "Cisco"), ("Cisco Systems, Inc.", "Cisco"),
+    ("Ubiquiti Networks, Inc.", "Ubiquiti"), ("ZyXEL Communications Corp.", "Zyxel"),
+    ("American Power Conversion Corp.", "APC"), ("Moxa Technologies Co., Ltd.", "Moxa"),
+    ("Nokia\t# formerly 'Alcatel-Lucent'", "Nokia"), ("Check Point Software Technologies Ltd",
+                                                       "Check Point"),
+])
+def test_every_spelling_of_a_vendor_is_one_vendor(spelling: str, canonical: str) -> None:
+    assert canonical_vendor(spelling) == canonical
+
+
+def test_a_vendor_outside_the_alias_table_keeps_its_name_without_the_legal_suffix() -> None:
+    assert canonical_vendor("Kentix GmbH") == "Kentix"
+    assert canonical_vendor("Janitza electronics GmbH") == "Janitza electronics"
+
+
+def test_the_registry_ships_with_the_package_and_says_where_it_came_from() -> None:
+    with gzip.open(ENTERPRISES, "rt", encoding="utf-8") as lines:
+        header = [next(lines) for _ in range(4)]
+    assert any(line.startswith("# source: ") for line in header)
+    assert any(line.startswith("# generated: ") for line in header)
+    assert enterprise_name(9) == "ciscoSystems" and enterprise_name(41112).startswith("Ubiquiti")
+
+
+def test_the_vendor_of_an_enterprise_number_is_canonical_and_generic_agents_name_none() -> None:
+    assert enterprise_number(".1.3.6.1.4.1.2636.1.1.1.2.29") == 2636
+    assert enterprise_number("1.3.6.1.2.1.1") is None
+    assert vendor_from_sys_object_id("1.3.6.1.4.1.30065.1.3011.7050") == "Arista"
+    assert vendor_from_sys_object_id("1.3.6.1.4.1.8072.3.2.10") == ""  # net-snmp: any Linux
+    assert vendor_from_sys_object_id("1.3.6.1.4.1.10002.1") == "Ubiquiti"  # borrowed number
+
+
+def test_a_vendor_named_in_a_description_is_found_as_a_word() -> None:
+    assert vendor_named_in("Raritan Dominion PX - Firmware Version 010507") == "Raritan"
+    assert vendor_named_in("Switch with Ciscoish firmware") == ""
+
+
+# ---------------------------------------------------------------- the vendor chain
+
+def test_an_unknown_device_gets_its_vendor_from_the_enterprise_number() -> None:
+    found = identify(Facts(sys_object_id=NO_PROFILE_OID, sys_descr="KentixONE hub"))
+    assert (found.platform, found.vendor) == ("", "Kentix")
+
+
+def test_entity_mib_names_the_maker_when_the_enterprise_says_nothing() -> None:
+    found = identify(Facts(sys_object_id="1.3.6.1.4.1.8072.3.2.10", sys_descr="appliance",
+                           chassis=Chassis(manufacturer="Hewlett-Packard")))
+    assert found.vendor == "HPE"
+
+
+def test_a_generic_profile_does_not_hide_the_maker_named_by_the_enterprise() -> None:
+    linux = load_profiles()["linux"]
+    assert linux.match.priority <= 5
+    found = identify(Facts(sys_object_id="1.3.6.1.4.1.25049.16", sys_descr="Linux cm7116 "
+                           "3.10.0-uc0 #1 Mon Nov 14 2022 armv5tel"))
+    if found.platform == "linux":  # unless a profile of the maker's own matched first
+        assert found.vendor == "Opengear"
+
+
+def test_profile_vendors_are_canonical_too() -> None:
+    found = identify(Facts(sys_object_id="1.3.6.1.4.1.11.2.3.9.1", sys_descr="HP ETHERNET "
+                           "MULTI-ENVIRONMENT,SN:VNB3K12345,FN:1K91CXP"))
+    assert found.vendor == "HPE"
+
+
+# ---------------------------------------------------------------- ENTITY-MIB
+
+def test_the_chassis_at_the_top_is_preferred_then_other_chassis_then_the_lowest_rows() -> None:
+    rows = [EntityRow(1, phys_class=9, contained_in=0), EntityRow(7, phys_class=3, contained_in=5),
+            EntityRow(5, phys_class=11, contained_in=0), EntityRow(3, phys_class=3, contained_in=0)]
+    assert chassis_candidates(rows) == [3, 5, 7]
+    assert chassis_candidates([EntityRow(9, 9), EntityRow(4, 10), EntityRow(6, 5)]) == [4, 6, 9]
+    assert chassis_candidates([]) == []
+
+
+def test_the_first_candidate_with_a_serial_or_model_stands_for_the_device() -> None:
+    stack = Chassis(descr="Stack", serial="", model="")
+    member = Chassis(descr="Member 1", serial="FOC1234X5YZ", model="C9300-48P")
+    assert pick_chassis([stack, member]) is member
+    assert pick_chassis([stack]) is stack and pick_chassis([]) == Chassis()
+
+
+@pytest.mark.parametrize("value, model", [
+    ("FSP150CC-GE112", "FSP150CC-GE112"), ("EX2300-24P", "EX2300-24P"), ("Chassis", ""),
+    ("Slot 1", ""), ("Fan Tray 2", ""), ("Cisco Systems Catalyst 9300 48-port PoE+ switch, "
+                                         "with lots of words", ""), ("<private>", ""),
+])
+def test_entity_name_or_description_counts_as_a_model_only_when_it_reads_like_one(
+        value: str, model: str) -> None:
+    assert looks_like_model(value) == model
+
+
+def test_entity_name_fills_the_model_when_model_name_is_empty() -> None:
+    found = identify(Facts(sys_object_id=NO_PROFILE_OID, sys_descr="hub",
+                           chassis=Chassis(name="KMS-LAN-2", descr="Main board")))
+    assert found.model == "KMS-LAN-2"
+
+
+# ---------------------------------------------------------------- vendor MIB scalars
+
+def test_the_poller_asks_for_the_scalars_of_the_devices_enterprise_and_standard_mibs() -> None:
+    juniper = scalar_oids(None, "1.3.6.1.4.1.2636.1.1.1.2.29")
+    assert "1.3.6.1.4.1.2636.3.1.3.0" in juniper  # jnxBoxSerialNo
+    assert "1.3.6.1.2.1.33.1.1.2.0" in juniper  # UPS-MIB upsIdentModel: asked of everyone
+    assert "1.3.6.1.4.1.9.3.6.3.0" not in juniper  # Cisco's chassisId: not a Juniper's
+    assert len(juniper) < 30  # one GET batch, not a crawl
+
+
+def test_vendor_scalars_fill_model_serial_and_version() -> None:
+    found = identify(Facts(sys_object_id="1.3.6.1.4.1.6574.1", sys_descr="Linux nas 4.4.302+",
+                           scalars={"1.3.6.1.4.1.6574.1.5.1.0": b"DS920+",
+                                    "1.3.6.1.4.1.6574.1.5.2.0": b"2040RQR012345",
+                                    "1.3.6.1.4.1.6574.1.5.3.0": b"DSM 7.2-64570"}))
+    assert (found.model, found.serial) == ("DS920+", "2040RQR012345")
+
+
+def test_a_printers_host_resources_description_is_its_model_only_on_a_printer() -> None:
+    printer = {"1.3.6.1.2.1.43.5.1.1.17.1": b"CNB1234567",
+               "1.3.6.1.2.1.25.3.2.1.3.1": b"Acme LaserWriter 4000"}
+    found = identify(Facts(sys_object_id=NO_PROFILE_OID, sys_descr="print server",
+                           scalars=printer))
+    assert (found.model, found.serial) == ("Acme LaserWriter 4000", "CNB1234567")
+    server = identify(Facts(sys_object_id=NO_PROFILE_OID, sys_descr="server",
+                            scalars={"1.3.6.1.2.1.25.3.2.1.3.1": b"GenuineIntel: Intel Xeon"}))
+    assert server.model == ""
+
+
+# ---------------------------------------------------------------- sysDescr patterns
+
+@pytest.mark.parametrize("descr, version", [
+    ("IPS-3110 Version 1.00.0P", "1.00.0P"),
+    ("Acme Switch, SW version: 4.2.1 build 7", "4.2.1"),
+    ("Widget firmware V2.3.17", "2.3.17"),
+    ("Router R1 3.14.159-rc2", "3.14.159-rc2"),
+    ("Gateway appliance, Linux 5.10.0-21-amd64 #1 SMP", ""),  # the kernel is not the firmware
+    ("Acme PDU SN 34260505 HW REV.0404 - SW V7.17.30_1", "7.17.30_1"),
+])
+def test_sys_descr_versions_without_a_profile(descr: str, version: str) -> None:
+    assert identify(Facts(sys_object_id=NO_PROFILE_OID, sys_descr=descr)).version == version
+
+
+def test_sys_descr_serial_and_model_without_a_profile() -> None:
+    found = identify(Facts(sys_object_id=NO_PROFILE_OID,
+                           sys_descr="Sensor hub Model: KMS-LAN S/N: KX22070042"))
+    assert (found.model, found.serial) == ("KMS-LAN", "KX22070042")
+
+
+@pytest.mark.parametrize("value", ["<private>", "FFFFFFFFFFFF", "0000000000", "To Be Filled By "
+                                   "O.E.M.", "N/A", "xxxxxxxx"])
+def test_placeholders_are_no_identity(value: str) -> None:
+    assert usable(value) == ""
+
+
+def test_the_generic_tables_load_and_every_scalar_is_numeric() -> None:
+    rules = generic_rules()
+    assert {"model", "serial", "version"} <= set(rules.scalars)
+    assert all(rule.oid.replace(".", "").isdigit() for entries in rules.scalars.values()
+               for _e, rule in entries)
+
+
+# ---------------------------------------------------------------- profile keys
+
+def test_a_profile_can_name_models_by_sys_object_id() -> None:
+    rules = parse_snmp_section({"models": {"1.3.6.1.4.1.9.1.359": "WS-C2950T-24"}}, "x.yaml: snmp")
+    assert rules.models == {"1.3.6.1.4.1.9.1.359": "WS-C2950T-24"}
+    with pytest.raises(ProfileError, match="models"):
+        parse_snmp_section({"models": {"not an oid": "X"}}, "x.yaml: snmp")
+    with pytest.raises(ProfileError, match="unknown keys"):
+        parse_snmp_section({"modles": {}}, "x.yaml: snmp")
+
+
+# ---------------------------------------------------------------- a whole walk
+
+def test_a_device_no_profile_knows_is_identified_from_its_walk() -> None:
+    device, warnings = asyncio.run(collect(RecordedTransport(WALKS / "unknown_vendor.snmprec")))
+    assert warnings == [] and device.platform == ""
+    assert (device.vendor, device.model, device.serial, device.version) == \
+        ("Kentix", "KMS-LAN", "KX-2207-0042", "7.2.4")
