@@ -6,7 +6,9 @@ Three steps, each a pure function of text so it can be tested alone:
                      carriage-return overwrites applied, pager prompts removed,
                      the echoed command and the trailing prompt dropped
     apply_recipe()   the platform's rules: header before `strip_until` dropped,
-                     volatile lines (timestamps, uptime, byte counts) dropped,
+                     volatile lines (timestamps, uptime, byte counts) dropped (a
+                     volatile regex that spans lines, i.e. holds `\n`, drops every
+                     block it matches, such as pfSense's <revision> element),
                      blank noise at both ends removed
     check_complete() refuse output that is empty, lacks the end marker, still
                      contains a pager prompt, or shrank too much (truncated)
@@ -95,12 +97,23 @@ def apply_recipe(text: str, recipe: BackupRecipe) -> str:
             if recipe.strip_until.search(line):
                 lines = lines[index:]
                 break
-    lines = [line for line in lines if not any(v.search(line) for v in recipe.volatile)]
+    blocks = [v for v in recipe.volatile if _spans_lines(v)]
+    if blocks:
+        text = "\n".join(lines) + "\n"
+        for pattern in blocks:
+            text = pattern.sub("", text)
+        lines = text.split("\n")
+    single = [v for v in recipe.volatile if not _spans_lines(v)]
+    lines = [line for line in lines if not any(v.search(line) for v in single)]
     while lines and not lines[0].strip():
         lines.pop(0)
     while lines and not lines[-1].strip():
         lines.pop()
     return "\n".join(lines) + "\n" if lines else ""
+
+
+def _spans_lines(pattern: re.Pattern[str]) -> bool:
+    return "\\n" in pattern.pattern or "\n" in pattern.pattern
 
 
 def check_complete(text: str, recipe: BackupRecipe, last_good: str | None,

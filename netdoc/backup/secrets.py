@@ -10,6 +10,20 @@ belongs to the client. So:
   - two clients' placeholders cannot be correlated (different keys).
 The key lives in the client's state folder (never in a git repository), 0600.
 Private keys and other multi-line secrets (`secret_blocks`) are masked as one.
+
+Two layers, so masking fails safe:
+  1. the platform's own `secrets:` / `secret_blocks:` rules (netdoc/profiles/*.yaml);
+  2. under them, for EVERY platform, the generic rules below (GENERIC_RULES,
+     GENERIC_BLOCKS): the value after password/secret/key/psk/passphrase/community/
+     auth/priv/ENC/hash keywords in the common syntaxes (`password 7 X`, `key "x"`,
+     `community 'x'`, `name=X`, `<password>x</password>`, `"password": "x"`), the
+     community of SNMP trap hosts, SNMPv3 keys, crypt hashes, credentials inside URLs,
+     PEM private keys and certificates, Cisco certificate hex blocks.
+A value the generic layer finds is masked unless it is plainly not a secret: a word
+that is part of the syntax (`key chain NAME`, `crypto key generate`, `password
+encryption aes`), a BGP community (`set community 65000:100`), a public key, a key
+number (`key 1`), a value the device itself printed as `*****`, or prose after
+`description`/`remark`.
 """
 from __future__ import annotations
 
@@ -18,15 +32,13 @@ import hmac
 import os
 import re
 import secrets as pysecrets
+from dataclasses import dataclass
 from pathlib import Path
 
 from netdoc.errors import StoreError
 from netdoc.fsutil import atomic_write
 from netdoc.profiles import BackupRecipe
 
-# Every platform: PEM private keys are never stored in clear.
-PEM_PRIVATE_KEY = (re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----"),
-                   re.compile(r"-----END [A-Z0-9 ]*PRIVATE KEY-----"))
 PLACEHOLDER = "<masked:{}>"
 KEY_FILE = "mask.key"
 
@@ -54,24 +66,57 @@ def placeholder(secret: str, key: bytes) -> str:
 
 
 def mask_secrets(text: str, recipe: BackupRecipe, key: bytes) -> str:
+    """`text` with every secret the platform rules or the generic rules find masked."""
     lines = _mask_blocks(text.split("\n"), recipe, key)
     return "\n".join(_mask_line(line, recipe, key) for line in lines)
 
 
 def _mask_line(line: str, recipe: BackupRecipe, key: bytes) -> str:
-    for pattern in recipe.secrets:
-        spans = [m.span("secret") for m in pattern.finditer(line)
-                 if m.group("secret") is not None]
-        for start, end in reversed(spans):  # right to left keeps earlier spans valid
-            value = line[start:end]
-            if not value.startswith("<masked:"):
-                line = line[:start] + placeholder(value, key) + line[end:]
+    spans: list[tuple[int, int]] = []
+    for pattern in recipe.secrets:  # the platform's rules: trusted as they are
+        spans += [m.span("secret") for m in pattern.finditer(line)
+                  if m.group("secret")]
+    for start, end in secret_spans(line):
+        if not any(s < end and start < e for s, e in spans):
+            spans.append((start, end))
+    for start, end in sorted(set(spans), reverse=True):  # right to left keeps spans valid
+        value = line[start:end]
+        if value and not value.startswith("<masked:") and "<masked:" not in value:
+            line = line[:start] + placeholder(value, key) + line[end:]
     return line
+
+
+def secret_spans(line: str) -> list[tuple[int, int]]:
+    """Where the generic rules see secrets in one line: (start, end) of each value."""
+    prose = _PROSE.search(line) or _REMOVAL.match(line)
+    spans: list[tuple[int, int]] = []
+    for rule in GENERIC_RULES:
+        for match in rule.pattern.finditer(line):
+            start, end = match.span("secret")
+            if start < 0 or start == end:
+                continue
+            if rule.prose_sensitive and prose is not None and prose.start() < start:
+                continue
+            if not _is_secret_value(match.group("secret"), rule):
+                continue
+            spans.append((start, end))
+    return spans
+
+
+def _is_secret_value(value: str, rule: "SecretRule") -> bool:
+    word = value.strip("\"'").lower()
+    if not word or word.startswith("<masked:") or set(word) <= {"*"}:
+        return False  # empty, already masked, or hidden by the device itself
+    if rule.checked and (word in _NOT_SECRETS or _NOT_SECRET_VALUE.fullmatch(word)):
+        return False
+    if rule.name == "community" and _BGP_COMMUNITY.fullmatch(word):
+        return False
+    return True
 
 
 def _mask_blocks(lines: list[str], recipe: BackupRecipe, key: bytes) -> list[str]:
     out: list[str] = []
-    blocks = (PEM_PRIVATE_KEY, *recipe.secret_blocks)
+    blocks = (*recipe.secret_blocks, *GENERIC_BLOCKS)
     index = 0
     while index < len(lines):
         line = lines[index]
@@ -90,3 +135,122 @@ def _mask_blocks(lines: list[str], recipe: BackupRecipe, key: bytes) -> list[str
         indent = re.match(r"\s*", body[0]).group(0) if body else ""  # type: ignore[union-attr]
         out.append(indent + placeholder("\n".join(body), key))
     return out
+
+
+# ------------------------------------------------------------------ the generic layer
+
+@dataclass(frozen=True)
+class SecretRule:
+    """One generic pattern: the regex group named `secret` is the value to mask."""
+
+    name: str
+    pattern: re.Pattern[str]
+    checked: bool = True          # drop values that are syntax words, key numbers, ...
+    prose_sensitive: bool = True  # not after `description`/`remark` on the same line
+
+
+# Words that say how the value that follows is written (`password 7 X`, `key ciphertext
+# X`, `set password ENC X`, `pre-shared-key ascii-text "X"`): skipped to reach the value.
+_TYPE = (r"(?:(?:\d{1,2}|cipher|simple|plain|plaintext|plain-text|clear|cleartext|hash|"
+         r"encrypted|ciphertext|unencrypted|irreversible-cipher|ascii|ascii-text|hex|"
+         r"hexadecimal|sha512|sha256|scrypt|ENC|level \d+)\s+)*")
+# The value: "quoted", 'quoted' (the quotes stay) or one word.
+_VALUE = r"""(?P<quote>["'])?(?P<secret>(?(quote)[^"'\n]++|[^\s"';{}]++))(?(quote)(?P=quote))"""
+# Keywords whose next value is a secret: the word alone or as the last part of a
+# hyphenated word (authentication-key, wpa-passphrase, ldap-login-password, set-key);
+# pwd/pw/string only hyphenated (auth-pwd, radius-common-pw, key-string).
+_KEYWORD = (r"(?<![\w.-])(?!(?:ssh-)?public-|pub-|host-|send-|no-)"
+            r"(?!psk\s+\S+\s+(?:secret|id|local-id|remote-id)\b)"  # VyOS: psk NAME secret X
+            r"(?:(?:[a-z0-9]+-)*(?:password|passwd|passphrase|passcode|secret|psksecret|psk|"
+            r"key|md5|password-encrypt)|(?:[a-z0-9]+-)+(?:pwd|pw|string))(?![\w-])")
+
+_GENERIC = [
+    # password 0 X / secret 5 $1$.. / key 7 X / key "x" / set psksecret ENC X /
+    # authentication-key X / md5 X / wpa-passphrase X / psk set-key ascii 0 X
+    ("keyword", _KEYWORD + r"(?=\s+" + _TYPE + _VALUE
+     # `users passwd "admin" encrypted X`: the first value names a user, X is the secret
+     + r"(?!\s+(?:encrypted|cipher|hash|sha1|md5)\s+\S))", True, True),
+    # name=X, password="a b" (RouterOS, ini files, URLs' query strings)
+    ("key=value", r"(?<![\w.-])(?!public-|pub-)(?:[a-z0-9]+[-_])*(?:password|passwd|passphrase|"
+     r"secret|psk|key|pre-shared-key|community|pwd|pass|token)="
+     r"(?P<secret>\"(?:[^\"\\]|\\.)*\"|[^\s\"]+)", True, True),
+    # snmp-server community X / community 'x' / trap version v2c community X /
+    # Junos `community public {`; never BGP communities (set/match community 65000:1,
+    # community-list, send-community, Junos `community NAME members ...`)
+    ("community", r"(?<![\w-])(?<!set )(?<!match )(?<!from )(?<!then )(?<!add )"
+     r"(?<!delete )(?<!bgp )community(?![\w-])(?=\s+(?:(?:read|write|ro|rw|read-only|"
+     r"read-write|view \S+|string|name|community-name)\s+)?(?:(?:cipher|simple|plain|\d)\s+)?"
+     + _VALUE + r"(?!\s+members\b))", True, True),
+    # snmp-server host H [vrf V] [traps|informs] [version 1|2c|3 auth|noauth|priv] COMMUNITY
+    ("snmp trap host", r"^\s*snmp-server host \S+(?:\s+vrf \S+)?(?:\s+(?:traps|informs))?"
+     r"(?:\s+version\s+(?:1|2c|3(?:\s+(?:auth|noauth|priv))?))?\s+"
+     r"(?!(?:vrf|version|traps|informs|community|use-vrf|filter-vrf|source-interface|"
+     r"udp-port|port|trap|inform|poll|trap-level)\b)(?![0-9.]+\s|[0-9.]+$)"
+     r"(?![0-9a-f]*:[0-9a-f:]*(?:\s|$))(?P<secret>[^\s\"]+)", True, False),
+    # snmp-agent target-host ... params securityname X (Comware, VRP)
+    ("snmp securityname", r"\bsecurityname\s+(?:(?:cipher|simple)\s+)?(?P<secret>\S+)",
+     True, False),
+    # SNMPv3 keys: auth sha X priv aes 128 Y, authentication-mode sha X privacy-mode aes128 Y
+    ("snmpv3 key", r"(?<![\w-])(?:auth|priv|authentication-mode|privacy-mode)\s+"
+     r"(?:md5|sha\S*|des\S*|3des|aes\S*|hmac\S*)\s+(?:\d{2,3}\s+)?"
+     r"(?:(?:cipher|simple|ciphertext|encrypted|localizedkey|auth-pass|priv-pass)\s+)*"
+     r"(?P<secret>[^\s\"]+)", True, True),
+    # FortiOS/FortiManager: set anything ENC <blob>
+    ("ENC blob", r"(?<![\w-])ENC\s+(?P<secret>[^\s\"]+)", False, False),
+    # credentials inside URLs, anywhere (also quoted and in comments)
+    ("url password", r"(?i)\b[a-z][a-z0-9+.-]*://[^\s:/@'\"]*:(?P<secret>[^\s@/'\"]+)@",
+     False, False),
+    # crypt(3), Cisco type 8/9, Junos $9$, Comware $h$, ASA $sha512$ hashes, wherever they are
+    ("crypt hash", r"(?<![\w$])(?P<secret>\$(?:1|2[abxy]?|5|6|7|8|9|y|h|sha512|pbkdf2[\w-]*|md5)"
+     r"\$[^\s\"';]+)", False, False),
+    # Junos marks its own: "..."; ## SECRET-DATA
+    ("junos secret-data", r"\"(?P<secret>[^\"]+)\";?\s*## SECRET-DATA", False, False),
+    # XML (pfSense, OPNsense, PAN-OS): <password>x</password>, <rocommunity>, <prv>, <tls>...
+    ("xml element", r"(?i)<(?P<tag>(?![\w.:-]*(?:pub|authorized))[\w.:-]*?(?:password|passwd|"
+     r"passphrase|passwordagain|secret|psk|pre-shared-key|key|hash|community|prv|privkey|"
+     r"bindpw|_pw|token|seed|tls))(?:\s[^>]*)?>(?P<secret>[^<]+)</(?P=tag)>", True, False),
+    # JSON-ish: "password": "x"
+    ("json member", r"(?i)\"(?![\w-]*pub)[\w-]*(?:password|passwd|passphrase|secret|psk|key|"
+     r"token|community)\"\s*:\s*\"(?P<secret>[^\"]+)\"", True, False),
+]
+GENERIC_RULES: tuple[SecretRule, ...] = tuple(
+    SecretRule(name, re.compile(pattern, re.IGNORECASE if name in (
+        "keyword", "key=value", "community") else 0), checked, prose)
+    for name, pattern, checked, prose in _GENERIC)
+
+# Multi-line secrets, (begin, end): the lines between are masked as one placeholder.
+GENERIC_BLOCKS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
+    # PEM private keys (also ENCRYPTED, RSA, EC, OPENSSH) and certificates, quoted or not
+    (re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----"),
+     re.compile(r"-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----")),
+    (re.compile(r"-----BEGIN [A-Z0-9 ]*CERTIFICATE-----"),
+     re.compile(r"-----END [A-Z0-9 ]*CERTIFICATE-----")),
+    # Cisco IOS/ASA: certificate [self-signed|ca] SERIAL, hex lines, quit
+    (re.compile(r"^\s*certificate (?:self-signed |ca |rollover )?[0-9A-Fa-f]+\s*$"),
+     re.compile(r"^\s*quit\s*$")),
+)
+
+# Values at a secret position that are syntax, not secrets.
+_NOT_SECRETS = frozenset("""
+    chain generate zeroize import export encryption encrypt encrypted required none prompt
+    recovery policy config configuration authentication auth priv noauth set-key enable
+    disable enabled disabled history expired expiration aging lifetime length type mode
+    change complexity min-length max-length minimum-length retry retries local default
+    add delete set list members invert-match read write ro rw read-only read-write string
+    name view cipher simple plain hash ascii hex md5 sha sha1 sha256 sha512 des 3des aes
+    aes128 aes256 password secret key psk community keystring key-string storage timeout
+    on off yes no true false null nil unset inherit auto manual dynamic static ssh-rsa
+    rsa dsa ecdsa ed25519 pubkey-chain config-key password-encrypt algorithm allow clear
+    drop acct accounting authorization manager operator port-access vlan user user-name
+    control create accessmode ipaddr ipv6addr status community-name security-name
+""".split())
+_NOT_SECRET_VALUE = re.compile(r"\d{1,3}|.*(?:pubkey|chain)|[<{(\[].*|-.*", re.IGNORECASE)
+_BGP_COMMUNITY = re.compile(r"\d+:\d+(?::\d+)?|no-export|no-advertise|local-as|internet|"
+                            r"additive|gshut|graceful-shutdown|accept-own|blackhole|"
+                            r"llgr-stale|no-llgr|no-peer|(?:target|origin|large):\S+",
+                            re.IGNORECASE)
+# A line that removes or unsets something names it; it sets no secret.
+_REMOVAL = re.compile(r"\s*(?:no|delete|unset|undo)\s")
+# Words after which the rest of the line is prose (a keyword there is not a secret's).
+_PROSE = re.compile(r"(?i)(?<![\w-])(?:description|remark|comments?|banner|motd|alias|"
+                    r"title|contact|location)(?:\s|=)")

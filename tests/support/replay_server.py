@@ -25,6 +25,9 @@ as it would to the device. Recording keys:
     exec_only: false               # true: no shell, only exec requests (pfSense/OPNsense style)
     planted_secrets: ["s3cret"]    # secret values the recording holds: the fidelity scoreboard
                                    # (benchmarks/backup_fidelity.py) checks none is stored masked
+    auth_none: true                # SSH accepts the "none" method and the device asks for
+                                   # "User Name:"/"Password:" in the session (old PowerConnect);
+                                   # play that dialogue with `prompt` and `modes`
 
 Faults a test can switch on for one server: `stall_after` (command -> bytes of
 its output sent before the device goes silent), `endless_pager` (output pages
@@ -97,6 +100,7 @@ class Recording:
     exec_only: bool = False
     source: str = ""
     planted_secrets: list[str] = field(default_factory=list)  # secret values in the recording
+    auth_none: bool = False  # SSH lets anyone in ("none" auth); the login is in-band
     # Oxidized simulation format (see oxidized_recording): answers played verbatim
     verbatim: bool = False
     init_prompt: str = ""
@@ -287,6 +291,12 @@ PREPARATION_ANSWERS: dict[str, str] = {
     # FortiOS 7 (netmiko FortinetSSH reads the console output mode, then sets "standard")
     "get system console": "baudrate            : 9600\noutput              : more\n"
                           "login               : enable\n",
+    # Arista EOS and Juniper Junos (netmiko waits for these confirmations)
+    "terminal width 511": "Width set to 511 columns.\n",
+    "terminal length 0": "Pagination disabled.\n",
+    "set cli screen-width 511": "Screen width set to 511\n",
+    "set cli screen-length 0": "Screen length set to 0\n",
+    "set cli complete-on-space off": "Disabling complete-on-space\n",
 }
 
 
@@ -623,7 +633,8 @@ class _Server(asyncssh.SSHServer):
         self.faults = faults
 
     def begin_auth(self, username: str) -> bool:
-        return True
+        # False: no SSH authentication needed (a device that asks "User Name:" in-band)
+        return not self.recording.auth_none
 
     def password_auth_supported(self) -> bool:
         return True
