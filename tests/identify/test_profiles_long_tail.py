@@ -238,7 +238,8 @@ def test_every_profile_loads_with_a_known_role_and_a_vendor_or_generic_priority(
         assert profile.role in ROLES, f"{profile.name}: role {profile.role!r}"
         for _pattern, role in profile.roles:
             assert role in ROLES, f"{profile.name}: roles -> {role!r}"
-        assert profile.vendor or profile.match.priority <= 5, profile.name
+        assert profile.vendor or "vendor" in profile.extract or profile.match.priority <= 5, \
+            profile.name
 
 
 @pytest.mark.parametrize("oid, descr, not_platform", [
