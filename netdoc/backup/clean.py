@@ -17,6 +17,7 @@ Secrets are masked separately (netdoc.backup.secrets).
 """
 from __future__ import annotations
 
+import json
 import re
 
 from netdoc.profiles import BackupRecipe
@@ -90,7 +91,10 @@ def _is_prompt(line: str, prompt: str) -> bool:
 
 
 def apply_recipe(text: str, recipe: BackupRecipe) -> str:
-    """Platform rules: header before `strip_until`, volatile lines, blank noise."""
+    """Platform rules: JSON re-indented, header before `strip_until`, volatile lines,
+    blank noise."""
+    if recipe.reformat == "json":
+        text = reindent_json(text)
     lines = text.split("\n")
     if recipe.strip_until is not None:
         for index, line in enumerate(lines):
@@ -114,6 +118,41 @@ def apply_recipe(text: str, recipe: BackupRecipe) -> str:
 
 def _spans_lines(pattern: re.Pattern[str]) -> bool:
     return "\\n" in pattern.pattern or "\n" in pattern.pattern
+
+
+def reindent_json(text: str) -> str:
+    """A JSON document printed on one line (after any header lines), re-indented with the
+    device's key order kept: one member per line, and an object or list holding only plain
+    values on one line (`"password": {"plaintext": null, "cyphered": "..."}`), so line
+    rules see a setting with its context. Text that is not one whole JSON document stays
+    as it is, so the completeness check refuses it (a cut-off export)."""
+    start = min((i for i in (text.find("{"), text.find("[")) if i >= 0), default=-1)
+    if start < 0:
+        return text
+    try:
+        document = json.loads(text[start:])
+    except ValueError:
+        return text
+    return _json_lines(document, "") + "\n"
+
+
+def _json_lines(value: object, indent: str) -> str:
+    def inline(item: object) -> str:
+        return json.dumps(item, ensure_ascii=False, separators=(", ", ": "))
+
+    if isinstance(value, dict):
+        items = [(json.dumps(str(k), ensure_ascii=False) + ": ", v) for k, v in value.items()]
+        opening, closing = "{", "}"
+    elif isinstance(value, list):
+        items = [("", v) for v in value]
+        opening, closing = "[", "]"
+    else:
+        return inline(value)
+    if not items or all(not isinstance(v, (dict, list)) for _, v in items):
+        return inline(value)
+    inner = indent + "  "
+    body = ",\n".join(inner + label + _json_lines(v, inner) for label, v in items)
+    return f"{opening}\n{body}\n{indent}{closing}"
 
 
 def check_complete(text: str, recipe: BackupRecipe, last_good: str | None,
