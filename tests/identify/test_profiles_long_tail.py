@@ -213,6 +213,22 @@ CASES = [
                   "1.3.6.1.4.1.12356.113.1.2.0": "FAC3HF0000000001"}),
     Case("juniper_mss", "1.3.6.1.4.1.14525.3.3.1", "Juniper Networks, Inc WLC2800 9.6.2.5 REL",
          "Juniper", "wireless", model="WLC2800", version="9.6.2.5"),
+    # Linux-based appliances: their own enterprise OID beats the generic net-snmp Linux profile
+    Case("fireeye", "1.3.6.1.4.1.25597.1",
+         "Linux nx01 4.19.71 #1 SMP PREEMPT Fri Jun 10 12:11:13 PDT 2022 x86_64", "FireEye",
+         "firewall", model="FireEyeNX2500", version="9.1.5",
+         scalars={"1.3.6.1.4.1.25597.11.1.1.2.0": "FireEyeNX2500",
+                  "1.3.6.1.4.1.25597.11.5.1.2.0": "9.1.5"}),
+    Case("silverpeak_vxoa", "1.3.6.1.4.1.23867.1.2.40",
+         "Silver Peak Systems, Inc. EC-S\r\nLinux sdwan01 4.9.0 #1 VXOA 9.1.4.2_90112 SMP",
+         "Silver Peak", "router", model="EC-S", version="9.1.4.2_90112",
+         scalars={"1.3.6.1.4.1.23867.3.1.1.1.2.0": "EC-S"}),
+    Case("docsis_cm", "1.3.6.1.4.1.4115.1.3.4",
+         "ARRIS DOCSIS 3.0 Touchstone Cable Modem <<HW_REV: 2; VENDOR: ARRIS Group, Inc.; "
+         "BOOTR: 1.2.1.62; SW_REV: 9.1.103AA72; MODEL: CM820A>>", "ARRIS", "router",
+         model="CM820A", version="9.1.103AA72"),
+    Case("keenetic", "1.3.6.1.4.1", "Keenetic Giga (KeeneticOS 4.1.7): KN-1011", "Keenetic",
+         "router", model="KN-1011", version="4.1.7"),
     Case("opengear", "1.3.6.1.4.1.25049.1.11",
          "Opengear CM7148-2-DAC, Linux 5.17.0-ac0 armv7l, OpenGear/CM71xx Version 5.2.4 "
          "0a1b2c3d -- Mon Jan 15 10:00:00 UTC 2024", "Opengear", "server",
