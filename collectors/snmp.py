@@ -416,8 +416,11 @@ def _man_address(index: tuple[int, ...]) -> str:
 
 
 def _lldp_neighbor(get: dict[str, SnmpValue | None], local_port: str, address: str) -> Neighbor:
+    name = _printable(get["sys_name"])
+    if not name:  # a neighbour without a system name goes by its description, as in LibreNMS
+        name = next(iter(_printable(get["sys_descr"]).splitlines()), "")
     return Neighbor(
-        protocol="lldp", local_port=local_port, remote_name=_printable(get["sys_name"]),
+        protocol="lldp", local_port=local_port, remote_name=name,
         remote_port=_port_id_text(integer(get["port_subtype"]), get["port_id"]) or
         text(get["port_descr"]),
         remote_port_descr=_printable(get["port_descr"]),

@@ -332,13 +332,25 @@ def score(profile: Profile, sys_object_id: str, sys_descr: str) -> int:
     return (100 if descr_hit else 0) + oid_hit + 1000 * rules.priority + 1
 
 
+_MATCHED: dict[tuple[str, str], str] = {}  # (sysObjectID, sysDescr) -> profile name
+_MATCHED_FROM: list[dict[str, Profile]] = []  # the profile set those answers came from
+
+
 def match_profile(sys_object_id: str, sys_descr: str) -> Profile | None:
-    best: tuple[int, str] = (0, "")
-    for name, profile in load_profiles().items():
-        points = score(profile, sys_object_id, sys_descr)
-        if points > best[0] or (points == best[0] and points and name < best[1]):
-            best = (points, name)
-    return load_profiles()[best[1]] if best[0] else None
+    profiles = load_profiles()
+    if not _MATCHED_FROM or _MATCHED_FROM[0] is not profiles or len(_MATCHED) > 4096:
+        _MATCHED.clear()
+        _MATCHED_FROM[:] = [profiles]
+    key = (sys_object_id, sys_descr)
+    if key not in _MATCHED:
+        best: tuple[int, str] = (0, "")
+        for name, profile in profiles.items():
+            points = score(profile, sys_object_id, sys_descr)
+            if points > best[0] or (points == best[0] and points and name < best[1]):
+                best = (points, name)
+        _MATCHED[key] = best[1] if best[0] else ""
+    name = _MATCHED[key]
+    return profiles[name] if name else None
 
 
 # ---------------------------------------------------------------- fields

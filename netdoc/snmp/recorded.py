@@ -94,14 +94,16 @@ class RecordedTransport:
         self._by_oid: dict[str, SnmpValue] = {}
         self._file: list[tuple[str, SnmpValue]] = []  # file order, first occurrence of each OID
         self._position: dict[str, int] = {}
-        for _key, oid, value in in_file:
+        keyed: list[tuple[tuple[int, ...], str, SnmpValue]] = []
+        for key, oid, value in in_file:
             if oid not in self._by_oid:
                 self._by_oid[oid] = value
                 self._position[oid] = len(self._file)
                 self._file.append((oid, value))
-        ordered = sorted(self._file, key=lambda row: oid_key(row[0]))
-        self._rows = ordered
-        self._keys = [oid_key(oid) for oid, _value in ordered]
+                keyed.append((key, oid, value))
+        keyed.sort(key=lambda row: row[0])
+        self._rows = [(oid, value) for _key, oid, value in keyed]
+        self._keys = [key for key, _oid, _value in keyed]
 
     async def get(self, oids: Sequence[str]) -> dict[str, SnmpValue]:
         return {oid: self._by_oid[oid.strip(".")] for oid in oids if oid.strip(".") in self._by_oid}
