@@ -152,7 +152,7 @@ def _fetch(job: DeviceJob, plan: Plan, credentials: list[tuple[str, Any]],
             username=ssh.username, password=_reveal(ssh.password, target.host, name),
             enable_secret=_reveal(ssh.enable, target.host, name),
             key_file=ssh.key_file, commands=recipe.facts_commands + recipe.commands,
-            enable=recipe.enable, transport=recipe.transport,
+            enable=recipe.enable, transport=recipe.transport, login=recipe.login,
             known_key=job.host_keys.known(target.host, target.port))
         try:
             raw = job.source.fetch(request, deadline)

@@ -67,6 +67,8 @@ class FetchRequest:
     enable: bool = False          # enter privileged mode (only with an enable_secret)
     transport: str = "cli"        # "cli" or "exec"
     known_key: HostKey | None = None
+    # questions asked between SSH login and the prompt (regex, answer): profile `login:`
+    login: tuple[tuple[re.Pattern[str], str], ...] = ()
 
 
 @dataclass
@@ -135,7 +137,10 @@ class NetmikoSource:
         self._register(request, transport)
         polite = False
         try:
-            if not conn.base_prompt:
+            if request.login:
+                _answer_login(conn, request, deadline)
+                conn.base_prompt = _found_prompt(conn, request.host)
+            elif not conn.base_prompt:
                 conn.base_prompt = _found_prompt(conn, request.host)
             result = RawFetch(prompt=conn.base_prompt, host_key=_host_key_of(transport))
             if request.enable and request.enable_secret:
@@ -334,6 +339,45 @@ def _close(conn: Any, polite: bool) -> None:
             conn.paramiko_cleanup()
     except Exception:  # noqa: BLE001 - the session is over either way
         pass
+
+
+LOGIN_WAIT = 30.0  # seconds a device may take to get from SSH login to its prompt
+# the last line looks like a prompt (a menu question ending in ":" or "?" does not)
+_LOGIN_PROMPT = re.compile(r"[^\r\n]*[>#$%\]]\s*$")
+
+
+def _answer_login(conn: Any, request: FetchRequest, deadline: float) -> None:
+    """Answer what the device asks after SSH login (the profile's `login:` list, in any
+    order: a menu choice, a policy banner to accept, a second username/password) until
+    a prompt shows. A device that shows nothing is nudged with a newline."""
+    seen = ""
+    answered: list[str] = []
+    last_data = time.monotonic()
+    nudges = 0
+    limit = min(deadline, time.monotonic() + LOGIN_WAIT)
+    while time.monotonic() < limit:
+        chunk = conn.read_channel()
+        now = time.monotonic()
+        if chunk:
+            seen, last_data = (seen + chunk)[-2000:], now
+            for question, answer in request.login:
+                if question.search(seen):
+                    conn.write_channel(answer.replace("{username}", request.username)
+                                       .replace("{password}", request.password) + conn.RETURN)
+                    answered.append(question.pattern)
+                    seen = ""
+                    break
+            continue
+        if seen and now - last_data > 0.3 and _LOGIN_PROMPT.search(seen):
+            return
+        if now - last_data > 1.5 and nudges < 3:  # nothing (more) came: ask for the prompt
+            conn.write_channel(conn.RETURN)
+            nudges, last_data = nudges + 1, now
+        time.sleep(READ_PAUSE)
+    shown = ", ".join(repr(a) for a in answered) or "nothing"
+    raise BackupError(request.host, f"logged in, but no prompt came after answering the "
+                                    f"login questions ({shown} answered); is the platform "
+                                    f"right?")
 
 
 def _found_prompt(conn: Any, host: str) -> str:

@@ -62,6 +62,10 @@ Schema (every key but `name` optional):
       transport: cli             # cli (interactive shell via netmiko, the default) or
                                  # exec (one SSH exec request per command: pfSense, OPNsense)
       pager: ['--More--']        # regexes: seen in the cleaned output = truncated, refused
+      login:                     # questions some devices ask between SSH login and their
+        - {expect: 'Select Menu Number', send: '4'}   # prompt (menu, policy banner, second
+                                 # login): answered in any order until a prompt shows;
+                                 # send may use {username} and {password}
       facts:                     # context stored in the metadata file, not in the config
         commands: ["show version"]
         version: 'Version ([^ ,]+)'   # regexes on the facts output, first group is the value
@@ -110,6 +114,7 @@ class BackupRecipe:
     secret_blocks: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = ()
     transport: str = "cli"
     pager: tuple[re.Pattern[str], ...] = ()
+    login: tuple[tuple[re.Pattern[str], str], ...] = ()   # (question, answer) after login
     facts_commands: tuple[str, ...] = ()
     facts: dict[str, re.Pattern[str]] = field(default_factory=dict)
     variants: dict[str, "BackupRecipe"] = field(default_factory=dict)
@@ -366,6 +371,8 @@ _RECIPE_FIELDS: dict[str, Kind] = {
                                     label="a mapping {begin: REGEX, end: REGEX}")),
     "transport": Choice("cli", "exec"),
     "pager": ListOf(REGEX),
+    "login": ListOf(Section({"expect": REGEX, "send": STR}, required=("expect", "send"),
+                            label="a mapping {expect: REGEX, send: TEXT}")),
     # `commands` plus any fact name (version, model, serial, ...) -> regex
     "facts": Section({"commands": ListOf(STR)}, rest=REGEX),
 }
@@ -404,6 +411,7 @@ def _recipe(body: dict[str, Any], base: dict[str, Any] | None = None) -> BackupR
         secret_blocks=tuple((b["begin"], b["end"]) for b in data.get("secret_blocks", ())),
         transport=data.get("transport", "cli"),
         pager=data.get("pager", ()),
+        login=tuple((step["expect"], step["send"]) for step in data.get("login", ())),
         facts_commands=facts.pop("commands", ()),
         facts=facts,
         # a variant is the base recipe with some keys replaced
