@@ -61,11 +61,15 @@ Schema (every key but `name` optional):
                                  # one matching end, the lines between are masked as one
       transport: cli             # cli (interactive shell via netmiko, the default) or
                                  # exec (one SSH exec request per command: pfSense, OPNsense)
+                                 # or scp (commands are files copied off: APC config.ini)
       pager: ['--More--']        # regexes: seen in the cleaned output = truncated, refused
       login:                     # questions some devices ask between SSH login and their
         - {expect: 'Select Menu Number', send: '4'}   # prompt (menu, policy banner, second
                                  # login): answered in any order until a prompt shows;
                                  # send may use {username} and {password}
+      reformat: json             # the device prints JSON on one line: re-indent it (key order
+                                 # kept) before cleaning, so volatile/secret rules see one
+                                 # member per line (Eaton Network-M2/M3 save_configuration)
       facts:                     # context stored in the metadata file, not in the config
         commands: ["show version"]
         version: 'Version ([^ ,]+)'   # regexes on the facts output, first group is the value
@@ -115,6 +119,7 @@ class BackupRecipe:
     transport: str = "cli"
     pager: tuple[re.Pattern[str], ...] = ()
     login: tuple[tuple[re.Pattern[str], str], ...] = ()   # (question, answer) after login
+    reformat: str = ""            # "" (as printed) or "json" (re-indented before cleaning)
     facts_commands: tuple[str, ...] = ()
     facts: dict[str, re.Pattern[str]] = field(default_factory=dict)
     variants: dict[str, "BackupRecipe"] = field(default_factory=dict)
@@ -369,10 +374,11 @@ _RECIPE_FIELDS: dict[str, Kind] = {
     "secrets": ListOf(Regex(group="secret")),
     "secret_blocks": ListOf(Section({"begin": REGEX, "end": REGEX}, required=("begin", "end"),
                                     label="a mapping {begin: REGEX, end: REGEX}")),
-    "transport": Choice("cli", "exec"),
+    "transport": Choice("cli", "exec", "scp"),
     "pager": ListOf(REGEX),
     "login": ListOf(Section({"expect": REGEX, "send": STR}, required=("expect", "send"),
                             label="a mapping {expect: REGEX, send: TEXT}")),
+    "reformat": Choice("json"),
     # `commands` plus any fact name (version, model, serial, ...) -> regex
     "facts": Section({"commands": ListOf(STR)}, rest=REGEX),
 }
@@ -412,6 +418,7 @@ def _recipe(body: dict[str, Any], base: dict[str, Any] | None = None) -> BackupR
         transport=data.get("transport", "cli"),
         pager=data.get("pager", ()),
         login=tuple((step["expect"], step["send"]) for step in data.get("login", ())),
+        reformat=data.get("reformat", ""),
         facts_commands=facts.pop("commands", ()),
         facts=facts,
         # a variant is the base recipe with some keys replaced

@@ -22,6 +22,7 @@ as it would to the device. Recording keys:
     unknown: "% Invalid input detected at '^' marker."   # reply to unrecorded commands
                                                           # (default: nothing, just the prompt)
     commands: {"show running-config": "...output..."}    # also answered on exec requests
+                                                          # (and `scp -f NAME` sends entry NAME as a file)
     exec_only: false               # true: no shell, only exec requests (pfSense/OPNsense style)
     planted_secrets: ["s3cret"]    # secret values the recording holds: the fidelity scoreboard
                                    # (benchmarks/backup_fidelity.py) checks none is stored masked
@@ -366,6 +367,9 @@ class _DeviceShell:
 
     async def answer_exec(self, command: str) -> None:
         await asyncio.sleep(self.faults.latency)
+        if command.startswith("scp -f "):  # a file copied off the device (APC config.ini)
+            await self.send_file(command[len("scp -f "):].strip())
+            return
         output = self.rec.commands.get(command.strip())
         if output is None:
             output = _resolve(command, self.rec)
@@ -374,6 +378,21 @@ class _DeviceShell:
             self.process.exit(127)
             return
         self.process.stdout.write(output)
+        self.process.exit(0)
+
+    async def send_file(self, name: str) -> None:
+        """The source side of the SCP protocol for one recorded file: wait for the
+        client's go-ahead, announce name and size, send the bytes, wait for its ack."""
+        content = self.rec.commands.get(name)
+        await self.process.stdin.read(1)
+        if content is None:
+            self.process.stdout.write(f"\x01scp: {name}: No such file or directory\n")
+            self.process.exit(1)
+            return
+        self.process.stdout.write(f"C0644 {len(content.encode('utf-8'))} {name}\n")
+        await self.process.stdin.read(1)
+        self.process.stdout.write(content + "\0")
+        await self.process.stdin.read(1)
         self.process.exit(0)
 
     async def answer(self, command: str) -> bool:
