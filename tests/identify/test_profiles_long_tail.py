@@ -235,13 +235,7 @@ CASES = [
     Case("ricoh_printer", "1.3.6.1.4.1.367.1.1",
          "RICOH IM C4500 1.11 / RICOH Network Printer C model / RICOH Network Scanner C model",
          "Ricoh", "printer", model="IM C4500", version="1.11"),
-    # Linux distributions: named by the kernel build string, the version is the kernel's
-    Case("linux_ubuntu", "1.3.6.1.4.1.8072.3.2.10",
-         "Linux app01 6.8.0-45-generic #45-Ubuntu SMP PREEMPT_DYNAMIC Fri Aug 30 12:02:04 UTC "
-         "2024 x86_64", "Linux", "server", version="6.8.0-45-generic"),
-    Case("linux_rhel", "1.3.6.1.4.1.8072.3.2.10",
-         "Linux db01 5.14.0-362.8.1.el9_3.x86_64 #1 SMP PREEMPT_DYNAMIC Tue Oct 3 11:12:36 EDT "
-         "2023 x86_64", "Linux", "server", version="5.14.0-362.8.1.el9_3.x86_64"),
+    # Proxmox VE: its kernel build string names it; it is no plain Linux host
     Case("proxmox_ve", "1.3.6.1.4.1.8072.3.2.10",
          "Linux pve01 6.8.12-2-pve #1 SMP PREEMPT_DYNAMIC PMX 6.8.12-2 x86_64", "Proxmox",
          "server", version="6.8.12-2-pve"),
