@@ -130,6 +130,7 @@ class BackupSettings:
     timeout: float = 120.0
     shrink_limit: float = 0.5  # new config smaller than this fraction of the last = truncated
     max_age_hours: float = 48.0
+    max_config_bytes: int = 32 * 1024 * 1024  # a device sending more is cut off and failed
 
 
 @dataclass(frozen=True)
@@ -626,7 +627,8 @@ class _Validator:
 
     def backup(self, value: Any) -> BackupSettings:
         at = ("backup",)
-        body = self.mapping(value, at, ("concurrency", "timeout", "shrink_limit", "max_age_hours"))
+        body = self.mapping(value, at, ("concurrency", "timeout", "shrink_limit", "max_age_hours",
+                                        "max_config_bytes"))
         defaults = BackupSettings()
         return BackupSettings(
             concurrency=self.number(body.get("concurrency", defaults.concurrency),
@@ -635,7 +637,10 @@ class _Validator:
             shrink_limit=self.number(body.get("shrink_limit", defaults.shrink_limit),
                                      at + ("shrink_limit",), 0, 1),
             max_age_hours=self.number(body.get("max_age_hours", defaults.max_age_hours),
-                                      at + ("max_age_hours",), 1, 24 * 365))
+                                      at + ("max_age_hours",), 1, 24 * 365),
+            max_config_bytes=self.number(body.get("max_config_bytes",
+                                                  defaults.max_config_bytes),
+                                         at + ("max_config_bytes",), 1024, 1024 ** 3, int))
 
     def run(self, value: Any) -> RunSettings:
         at = ("run",)

@@ -34,6 +34,7 @@ class DeviceJob:
     detected_platform: str = ""       # remembered from an earlier autodetection
     default_variants: dict[str, str] = field(default_factory=dict)
     credential: str = ""              # the credential set that worked last time
+    max_bytes: int = 32 * 1024 * 1024  # backup.max_config_bytes
     hold: str = ""                    # why nothing may be sent (identity conflict)
 
     @property
@@ -151,9 +152,11 @@ def _fetch(job: DeviceJob, plan: Plan, credentials: list[tuple[str, Any]],
             host=target.host, port=target.port, device_type=plan.driver,
             username=ssh.username, password=_reveal(ssh.password, target.host, name),
             enable_secret=_reveal(ssh.enable, target.host, name),
-            key_file=ssh.key_file, commands=recipe.facts_commands + recipe.commands,
+            key_file=ssh.key_file,
+            # a command that gives both facts and config runs once
+            commands=tuple(dict.fromkeys(recipe.facts_commands + recipe.commands)),
             enable=recipe.enable, transport=recipe.transport, login=recipe.login,
-            known_key=job.host_keys.known(target.host, target.port))
+            known_key=job.host_keys.known(target.host, target.port), max_bytes=job.max_bytes)
         try:
             raw = job.source.fetch(request, deadline)
         except LoginFailed:
@@ -187,7 +190,8 @@ def _metadata(target: BackupTarget, plan: Plan, raw: RawFetch, credential: str,
     meta: dict[str, Any] = {
         "name": target.name, "site": target.site, "host": target.host,
         "platform": plan.platform, "vendor": plan.profile.vendor, "os": plan.profile.os,
-        "driver": plan.driver if plan.recipe.transport == "cli" else "ssh exec",
+        "driver": {"cli": plan.driver, "scp": "scp"}.get(plan.recipe.transport,
+                                                                  "ssh exec"),
         "commands": list(plan.recipe.commands),
         "credential_set": credential,
     }

@@ -58,7 +58,8 @@ def run_backup(config: Config, client: Client, source: ConfigSource,
         last_good=repository.read(target.path),
         detected_platform=_remembered_detection(states, target), default_variants=variants,
         credential=_remembered_credential(states, target),
-        hold=_identity_hold(host_keys, target))
+        hold=_identity_hold(host_keys, target),
+        max_bytes=getattr(config.backup, "max_config_bytes", 32 * 1024 * 1024))
         for target in targets]
     results = _run_pool(jobs, config.backup.concurrency, config.backup.timeout, source)
     outcome = _store(config, client, repository, folder, results, clock())

@@ -37,11 +37,14 @@ log = logging.getLogger("netdoc.backup.transport")
 # What a device prints at a page break; we answer it with a space so paging a
 # platform cannot disable still yields the whole config (and cleaning removes it).
 PAGER_PROMPTS = re.compile(
-    r"(?:-+ ?\(?more(?: \d+%)?\)? ?-+|<--- More --->|-- MORE --, next page: Space, next line: "
-    r"Enter, quit: Control-C|Press any key to continue(?: \(Q to quit\))?)\s*$",
+    r"(?:-+ ?\(?more(?: \d+%)?\)? ?-+|<--- More --->|-- ?MORE ?--, next page: Space, next line: "
+    r"(?:Enter|Return key), quit: Control-C|Press any key to continue(?: \(Q to quit\))?)\s*$",
     re.IGNORECASE)
 READ_PAUSE = 0.02  # seconds between channel polls: short, so latency is the device's
 MAX_PAGES = 5000   # a pager that never ends is cut off here, or at the deadline
+PROMPT_ESCAPES = re.compile(r"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|[()][A-Z0-9]|[=>78DEHM])")
+READ_CHUNK = 65536  # bytes per channel read
+DEFAULT_MAX_BYTES = 32 * 1024 * 1024  # backup.max_config_bytes: output beyond it is refused
 
 
 @dataclass(frozen=True)
@@ -65,10 +68,11 @@ class FetchRequest:
     key_file: str = ""
     commands: tuple[str, ...] = ()
     enable: bool = False          # enter privileged mode (only with an enable_secret)
-    transport: str = "cli"        # "cli" or "exec"
+    transport: str = "cli"        # "cli", "exec" or "scp" (commands are file names)
     known_key: HostKey | None = None
     # questions asked between SSH login and the prompt (regex, answer): profile `login:`
     login: tuple[tuple[re.Pattern[str], str], ...] = ()
+    max_bytes: int = DEFAULT_MAX_BYTES  # output of all commands together, at most
 
 
 @dataclass
@@ -80,6 +84,10 @@ class RawFetch:
 
 class LoginFailed(BackupError):
     """The device refused the username/password or key: the next credential set may work."""
+
+
+class OutputTooLarge(BackupError):
+    """The device sent more than backup.max_config_bytes: the session is dropped."""
 
 
 class ConfigSource(Protocol):
@@ -100,7 +108,7 @@ class NetmikoSource:
         self._lock = threading.Lock()
 
     def fetch(self, request: FetchRequest, deadline: float) -> RawFetch:
-        if request.transport == "exec":
+        if request.transport in ("exec", "scp"):
             return self._fetch_exec(request, deadline)
         return self._fetch_cli(request, deadline)
 
@@ -142,11 +150,17 @@ class NetmikoSource:
                 conn.base_prompt = _found_prompt(conn, request.host)
             elif not conn.base_prompt:
                 conn.base_prompt = _found_prompt(conn, request.host)
+            # drivers that switch ANSI stripping on after finding the prompt (Zyxel) keep
+            # the escapes in it, while every later read comes without them
+            conn.base_prompt = PROMPT_ESCAPES.sub("", conn.base_prompt)
             result = RawFetch(prompt=conn.base_prompt, host_key=_host_key_of(transport))
             if request.enable and request.enable_secret:
                 _enter_enable(conn, request)
+            budget = request.max_bytes
             for command in request.commands:
-                result.outputs[command] = _run(conn, command, deadline, request.host)
+                result.outputs[command] = _run(conn, command, deadline, request.host, budget,
+                                               request.max_bytes)
+                budget -= len(result.outputs[command])
             polite = True
             return result
         except (OSError, EOFError, paramiko.SSHException) as exc:
@@ -180,8 +194,11 @@ class NetmikoSource:
         self._register(request, transport)
         try:
             result = RawFetch(host_key=_host_key_of(transport))
+            budget = request.max_bytes
+            read = _scp_get if request.transport == "scp" else _exec
             for command in request.commands:
-                result.outputs[command] = _exec(client, command, deadline, request.host)
+                result.outputs[command] = read(client, command, deadline, request.host, budget)
+                budget -= len(result.outputs[command])
             return result
         except (OSError, EOFError, paramiko.SSHException) as exc:
             raise BackupError(request.host, _cut_off_reason(deadline, exc)) from None
@@ -402,7 +419,8 @@ def _enter_enable(conn: Any, request: FetchRequest) -> None:
                                         "secret in the credential set?")
 
 
-def _run(conn: Any, command: str, deadline: float, host: str) -> str:
+def _run(conn: Any, command: str, deadline: float, host: str,
+         max_bytes: int = DEFAULT_MAX_BYTES, limit: int = 0) -> str:
     """Send one command; read until the prompt returns, answering pagers with a space.
 
     Line ends stay as the device sent them: netmiko would turn the carriage return a
@@ -412,25 +430,39 @@ def _run(conn: Any, command: str, deadline: float, host: str) -> str:
     normalize = conn.disable_lf_normalization
     conn.disable_lf_normalization = True
     try:
-        output = _read_answer(conn, command, deadline, host)
+        output = _read_answer(conn, command, deadline, host, max_bytes, limit)
     finally:
         conn.disable_lf_normalization = normalize
     return output if "\n" in output else output.replace("\r", "\n")
 
 
-def _read_answer(conn: Any, command: str, deadline: float, host: str) -> str:
+def _read_answer(conn: Any, command: str, deadline: float, host: str,
+                 max_bytes: int = DEFAULT_MAX_BYTES, limit: int = 0) -> str:
+    """Reads the SSH channel directly, one bounded chunk at a time: netmiko's own
+    read_channel() drains a channel until it is momentarily empty (a device that
+    streams without pause never lets it return) and logs all it read at debug level.
+    More than `max_bytes` of output, or the deadline, ends the session."""
     prompt = _prompt_pattern(conn.base_prompt)
     conn.clear_buffer()
     conn.write_channel(command + conn.RETURN)
-    output = ""
+    reader = _ChannelReader(conn)
+    chunks: list[str] = []
+    size = 0
+    tail = ""
     pages = 0
     while True:
-        chunk = conn.read_channel()
+        if time.monotonic() >= deadline:
+            raise BackupError(host, _stalled_reason(command, "".join(chunks), pages))
+        chunk = reader.read()
         if chunk:
-            output += chunk
-            tail = output[-300:]
-            if prompt.search(tail) and not output.rstrip().endswith(command.strip()):
-                return output
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > max_bytes:
+                raise OutputTooLarge(host, _too_large(command, limit or max_bytes))
+            tail = (tail + chunk)[-300:]
+            if prompt.search(tail) and not "".join(chunks[-2:]).rstrip().endswith(
+                    command.strip()):
+                return "".join(chunks)
             if PAGER_PROMPTS.search(tail):
                 pages += 1
                 if pages > MAX_PAGES:
@@ -438,9 +470,51 @@ def _read_answer(conn: Any, command: str, deadline: float, host: str) -> str:
                                             f"({MAX_PAGES} pages); output refused")
                 conn.write_channel(" ")
             continue
-        if time.monotonic() >= deadline:
-            raise BackupError(host, _stalled_reason(command, output, pages))
         time.sleep(READ_PAUSE)
+
+
+class _ChannelReader:
+    """Bounded reads from a netmiko connection's paramiko channel, with netmiko's line-feed
+    normalisation (a trailing CR waits briefly for its LF) and ANSI stripping when the
+    driver asks for it."""
+
+    def __init__(self, conn: Any) -> None:
+        import codecs
+
+        self.conn = conn
+        self.channel = conn.remote_conn
+        self.decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        self.carry = ""
+        self.quiet_since = time.monotonic()
+
+    def read(self) -> str:
+        text = ""
+        if self.channel.recv_ready():
+            data = self.channel.recv(READ_CHUNK)
+            if not data:
+                raise EOFError("the device closed the session")
+            text = self.decoder.decode(data)
+            self.quiet_since = time.monotonic()
+        elif self.channel.closed or self.channel.exit_status_ready() and \
+                not self.channel.recv_ready():
+            raise EOFError("the device closed the session")
+        text = self.carry + text
+        self.carry = ""
+        if text.endswith("\r") and time.monotonic() - self.quiet_since < 0.5:
+            stripped = text.rstrip("\r")
+            self.carry, text = text[len(stripped):], stripped
+        if not text:
+            return ""
+        if self.conn.disable_lf_normalization is False:
+            text = self.conn.normalize_linefeeds(text)
+        if getattr(self.conn, "ansi_escape_codes", False):
+            text = self.conn.strip_ansi_escape_codes(text)
+        return text
+
+
+def _too_large(command: str, limit: int) -> str:
+    return (f"{command!r}: the device sent more than backup.max_config_bytes ({limit:,} bytes) "
+            f"in all; session dropped, output refused")
 
 
 def _stalled_reason(command: str, output: str, pages: int) -> str:
@@ -466,23 +540,80 @@ def _prompt_pattern(base_prompt: str) -> re.Pattern[str]:
                       + re.escape(base_prompt.strip()) + r"[^\r\n]{0,60}[>#$%\]:]\s*$")
 
 
-def _exec(client: paramiko.SSHClient, command: str, deadline: float, host: str) -> str:
+def _scp_get(client: paramiko.SSHClient, path: str, deadline: float, host: str,
+             max_bytes: int = DEFAULT_MAX_BYTES) -> str:
+    """One file copied off the device with SCP (we are the sink of `scp -f PATH`): APC
+    network cards keep their whole configuration in config.ini, readable only this way."""
+    transport = client.get_transport()
+    if transport is None:
+        raise EOFError("the SSH connection is gone")
+    channel = transport.open_session(timeout=_left(deadline, 15))
+    try:
+        channel.settimeout(_left(deadline, 3600))
+        channel.exec_command(f"scp -f {path}")
+        channel.sendall(b"\0")
+        header = _scp_header(channel, host, path)
+        try:
+            size = int(header.split(" ")[1])
+        except (IndexError, ValueError):
+            raise BackupError(host, f"scp {path!r}: unexpected answer {header[:60]!r}") from None
+        if size > max_bytes:
+            raise OutputTooLarge(host, f"scp {path!r}: {size:,} bytes, more than "
+                                       f"backup.max_config_bytes ({max_bytes:,}); refused")
+        channel.sendall(b"\0")
+        data = bytearray()
+        while len(data) < size + 1:  # the file, then the sender's status byte
+            chunk = channel.recv(min(READ_CHUNK, size + 1 - len(data)))
+            if not chunk:
+                raise BackupError(host, f"scp {path!r}: the device stopped after "
+                                        f"{len(data):,} of {size:,} bytes; output refused")
+            data += chunk
+        channel.sendall(b"\0")
+        return bytes(data[:size]).decode("utf-8", "replace")
+    except socket.timeout:
+        raise BackupError(host, f"scp {path!r}: the device stopped answering before the "
+                                f"time limit; output refused") from None
+    finally:
+        channel.close()
+
+
+def _scp_header(channel: Any, host: str, path: str) -> str:
+    """The sender's "C<mode> <size> <name>" line, or its error message as a BackupError."""
+    line = bytearray()
+    while not line.endswith(b"\n") and len(line) < 4096:
+        byte = channel.recv(1)
+        if not byte:
+            break
+        line += byte
+    text = line.decode("utf-8", "replace").strip()
+    if not text.startswith("C"):
+        message = text.lstrip("\x01\x02").strip() or "no answer"
+        raise BackupError(host, f"scp {path!r} failed: {message}")
+    return text
+
+
+def _exec(client: paramiko.SSHClient, command: str, deadline: float, host: str,
+          max_bytes: int = DEFAULT_MAX_BYTES, limit: int = 0) -> str:
     stdin, stdout, stderr = client.exec_command(command, timeout=_left(deadline, 3600))
     channel = stdout.channel
     chunks: list[bytes] = []
+    size = 0
     while True:
-        if channel.recv_ready():
-            chunks.append(channel.recv(65536))
-            continue
-        if channel.exit_status_ready() and not channel.recv_ready():
-            break
         if time.monotonic() >= deadline:
             raise BackupError(host, _stalled_reason(command, b"".join(chunks).decode(
                 "utf-8", "replace"), 0))
+        if channel.recv_ready():
+            chunks.append(channel.recv(READ_CHUNK))
+            size += len(chunks[-1])
+            if size > max_bytes:
+                raise OutputTooLarge(host, _too_large(command, limit or max_bytes))
+            continue
+        if channel.exit_status_ready() and not channel.recv_ready():
+            break
         time.sleep(READ_PAUSE)
     status = channel.recv_exit_status()
     if status != 0:
-        error = stderr.read().decode("utf-8", "replace").strip()
+        error = stderr.read(4096).decode("utf-8", "replace").strip()
         raise BackupError(host, f"{command!r} failed with exit status {status}: "
                                 f"{_first_line(error) or 'no message'}")
     return b"".join(chunks).decode("utf-8", "replace")
