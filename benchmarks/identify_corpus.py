@@ -18,7 +18,8 @@ The result is compared with LibreNMS's expected discovery in `NAME.expected.json
              header); both sides go through netdoc's canonical vendor spelling first.
   version    os.discovery.devices[0].version   } scored only over walks whose expected
   model      os.discovery.devices[0].hardware  } value is present and not a placeholder
-  serial     os.discovery.devices[0].serial    } ("<private>", "", null)
+  serial     os.discovery.devices[0].serial    } ("<private>", "", null, FFFFFFFFFFFF,
+                                                 } 0000000, "SERIALNUMBER": usable() says)
   interfaces recall of `ports` (by ifIndex): expected ports netdoc found / expected ports
   links      recall of `discovery-protocols` links: an expected link is found when netdoc
              has a neighbour on the same local interface (ifName or ifDescr) whose remote
@@ -30,7 +31,11 @@ but letters and digits; they match when equal, or when one contains the other an
 contained one has at least 2 characters ("JL635A" ~ "Aruba JL635A", "V5.2" ~ "5.2.0"
 does not hold: "v52" is not in "520").
 
-A walk whose poll raises is counted as lost: all its fields miss. Family = LibreNMS's
+`--udp` serves copies of the walks with snmpsim on 127.0.0.1 instead and polls each with
+`poll_device` and the default SNMP settings, as `netdoc identify 127.0.0.1 --community
+NAME` would: slower (minutes), but it proves the live client on the wire.
+
+A walk whose poll raises (or, over UDP, fails) is counted as lost: all its fields miss. Family = LibreNMS's
 `os` of the walk (its file-name prefix). Totals are printed as
 `field: hits/scored (percent)` lines the README can quote.
 """
@@ -42,7 +47,11 @@ import json
 import multiprocessing
 import os
 import re
+import shutil
+import socket
+import subprocess
 import sys
+import tempfile
 import time
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
@@ -52,6 +61,7 @@ from typing import Any, Iterable
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from netdoc.identify import usable  # noqa: E402
 from netdoc.vendors import canonical_vendor  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
@@ -79,8 +89,10 @@ def same(ours: object, theirs: object) -> bool:
 
 
 def _present(value: object) -> str:
+    """The expected value, or '' for an anonymised placeholder (`<private>`, FFFFFFFFFFFF,
+    000000000, ...): such a walk holds no value to find (netdoc.identify.usable decides)."""
     text = str(value).strip() if value is not None else ""
-    return "" if text.lower() in PLACEHOLDERS else text
+    return "" if text.lower() in PLACEHOLDERS else usable(text)
 
 
 def load_vendor_table(path: Path = VENDOR_TABLE) -> dict[str, str]:
@@ -127,10 +139,9 @@ def _link_found(link: dict[str, Any], neighbors: list[Any]) -> bool:
     return False
 
 
-def score_walk(path_text: str, vendors: dict[str, str], order: str = "lexicographic") -> WalkScore:
-    from collectors.snmp import collect
-    from netdoc.snmp.recorded import RecordedTransport
-
+def score_walk(path_text: str, vendors: dict[str, str], order: str = "lexicographic",
+               agent_port: int = 0) -> WalkScore:
+    """Read one walk (in process, or from the snmpsim agent on `agent_port`) and score it."""
     path = Path(path_text)
     expected = json.loads(path.with_suffix(".expected.json").read_text(encoding="utf-8"))
     os_info = (expected.get("os", {}).get("discovery", {}).get("devices") or [{}])[0]
@@ -141,8 +152,8 @@ def score_walk(path_text: str, vendors: dict[str, str], order: str = "lexicograp
     started = time.perf_counter()
     device = None
     try:
-        device, warnings = asyncio.run(collect(RecordedTransport(path, order=order)))
-        result.warnings = list(warnings)
+        device, result.warnings, result.error = (
+            _over_udp(path.stem, agent_port) if agent_port else _in_process(path, order))
     except Exception as exc:  # a lost device is a result here, not a crash of the scoreboard
         result.error = f"{type(exc).__name__}: {exc}"
     result.seconds = round(time.perf_counter() - started, 4)
@@ -185,6 +196,26 @@ def score_walk(path_text: str, vendors: dict[str, str], order: str = "lexicograp
     return result
 
 
+def _in_process(path: Path, order: str) -> tuple[Any, list[str], str]:
+    from collectors.snmp import collect
+    from netdoc.snmp.recorded import RecordedTransport
+
+    device, warnings = asyncio.run(collect(RecordedTransport(path, order=order)))
+    return device, list(warnings), ""
+
+
+def _over_udp(community: str, port: int) -> tuple[Any, list[str], str]:
+    """What `netdoc identify 127.0.0.1 --community NAME` gets from snmpsim, default settings."""
+    from collectors.snmp import poll_device
+    from netdoc.config import CredentialSet, SnmpCredential, SnmpSettings
+    from netdoc.secrets import Secret
+
+    credential = CredentialSet("corpus", snmp=SnmpCredential(version="2c",
+                                                             community=Secret(community)))
+    result = asyncio.run(poll_device("127.0.0.1", port, [credential], SnmpSettings()))
+    return result.device, list(result.warnings), result.error
+
+
 def _section(expected: dict[str, Any], module: str, key: str) -> list[dict[str, Any]]:
     """LibreNMS's expected rows of one module: its discovery part, else its poller part
     (some files keep `"discovery": []`, PHP's empty array, and list the rows under poller)."""
@@ -198,7 +229,7 @@ def _section(expected: dict[str, Any], module: str, key: str) -> list[dict[str, 
     return []
 
 
-def _score_star(args: tuple[str, dict[str, str], str]) -> WalkScore:
+def _score_star(args: tuple[str, dict[str, str], str, int]) -> WalkScore:
     return score_walk(*args)
 
 
@@ -218,13 +249,52 @@ def find_walks(corpora: Iterable[Path], family: str = "") -> list[Path]:
     return walks
 
 
-def run(walks: list[Path], jobs: int, order: str = "lexicographic") -> list[WalkScore]:
+def run(walks: list[Path], jobs: int, order: str = "lexicographic",
+        agent_port: int = 0) -> list[WalkScore]:
     vendors = load_vendor_table()
-    work = [(str(p), vendors, order) for p in walks]
+    work = [(str(p), vendors, order, agent_port) for p in walks]
     if jobs <= 1 or len(work) < 8:
         return [_score_star(item) for item in work]
     with multiprocessing.get_context("fork").Pool(jobs) as pool:
         return list(pool.imap(_score_star, work, chunksize=4))
+
+
+class Snmpsim:
+    """snmpsim serving copies of the walks (its community = the file name) on 127.0.0.1,
+    for --udp; stopped by its own PID."""
+
+    def __init__(self, walks: list[Path]) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="netdoc-corpus-"))
+        for path in walks:  # copies: snmpsim names a symlinked file by its target's folder
+            shutil.copyfile(path, self.folder / path.name)
+        exe = Path(sys.executable).parent / "snmpsim-command-responder"
+        if not exe.exists():
+            raise SystemExit("identify_corpus: --udp needs snmpsim in this environment "
+                             "(pip install -e '.[test]')")
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.log = (self.folder / "snmpsim.log").open("wb")
+        self.process = subprocess.Popen(
+            [str(exe), f"--data-dir={self.folder}", f"--agent-udpv4-endpoint=127.0.0.1:{self.port}",
+             f"--cache-dir={self.folder / 'cache'}"], stdout=self.log, stderr=subprocess.STDOUT,
+            env={**os.environ, "SNMPSIM_ALLOW_ROOT": "true"})
+        started = time.monotonic()
+        while b"Listening at UDP" not in (self.folder / "snmpsim.log").read_bytes():
+            if self.process.poll() is not None or time.monotonic() - started > 900:
+                self.stop()
+                raise SystemExit(f"identify_corpus: snmpsim did not start (log {self.log.name})")
+            time.sleep(0.5)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        self.log.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def totals(scores: list[WalkScore]) -> dict[str, dict[str, float]]:
@@ -301,6 +371,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--families", action="store_true", help="print the per-family table")
     parser.add_argument("--json", action="store_true", help="totals, families and walks as JSON")
     parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1))
+    parser.add_argument("--udp", action="store_true",
+                        help="poll the walks over UDP from snmpsim on 127.0.0.1 with the default "
+                             "SNMP settings, as `netdoc identify` would (minutes, not seconds)")
     parser.add_argument("--order", choices=("lexicographic", "recorded"), default="lexicographic",
                         help="how the replay answers GETNEXT: lexicographic (a correct agent, "
                              "the default) or recorded (the file's own order, as the agent that "
@@ -312,8 +385,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"identify_corpus: no walks found in {', '.join(map(str, corpora))}"
               f"{' for family ' + args.family if args.family else ''}", file=sys.stderr)
         return 2
+    agent = Snmpsim(walks) if args.udp else None
     started = time.perf_counter()
-    scores = run(walks, args.jobs, args.order)
+    try:
+        scores = run(walks, args.jobs, args.order, agent.port if agent else 0)
+    finally:
+        if agent is not None:
+            agent.stop()
     seconds = time.perf_counter() - started
     if args.json:
         json.dump({"walks": len(scores), "seconds": round(seconds, 2),

@@ -130,13 +130,15 @@ class PollResult:
 class _Reader:
     """Reads tables over one transport; a table that fails becomes a warning, not a failure."""
 
-    def __init__(self, transport: SnmpTransport) -> None:
+    def __init__(self, transport: SnmpTransport, view: str = "") -> None:
         self.transport = transport
+        self.view = view  # "VLAN 10": a per-VLAN view, named in its warnings
         self.warnings: list[str] = []
         self.gone = ""  # set when the device stopped answering: the rest is skipped
         self._checking: asyncio.Future[bool] | None = None
 
     def warn(self, message: str) -> None:
+        message = f"{self.view}: {message}" if self.view else message
         if message not in self.warnings:
             self.warnings.append(message)
 
@@ -585,15 +587,31 @@ async def _fdb_dot1q(reader: _Reader, interfaces: dict[int, Interface],
 
 
 async def _fdb_per_vlan(reader: _Reader, interfaces: dict[int, Interface]) -> list[FdbEntry]:
-    """Cisco: each VLAN's bridge table is only visible through community@vlan / context."""
+    """Cisco: each VLAN's bridge table is only visible through community@vlan / context.
+
+    The first VLAN's view is asked once before the others: an agent that does not
+    index communities by VLAN (or a replay of one view) stays silent to it, and then
+    no VLAN view is tried; the caller falls back to the plain bridge tables.
+    """
     states = await reader.column(VTP_VLAN_STATE)
     vlans = sorted({index[-1] for index, state in states.items()
                     if integer(state) == VTP_OPERATIONAL and index[-1] not in CISCO_RESERVED_VLANS})
-    readers = [_Reader(reader.transport.for_vlan(vlan)) for vlan in vlans]
+    if not vlans or reader.gone:
+        return []
+    views = {vlan: reader.transport.for_vlan(vlan) for vlan in vlans}
+    try:
+        await views[vlans[0]].get([SYS_UPTIME])
+    except SnmpError as exc:
+        reader.warn(f"per-VLAN bridge tables skipped: the VLAN {vlans[0]} view "
+                    f"(community@{vlans[0]} / SNMPv3 context vlan-{vlans[0]}) did not answer "
+                    f"({exc.reason}); the bridge table is read without VLANs")
+        return []
+    readers = [_Reader(views[vlan], view=f"VLAN {vlan}") for vlan in vlans]
     tables = await asyncio.gather(*(_fdb_dot1d(r, interfaces, vlan)
                                     for r, vlan in zip(readers, vlans)))
     for vlan_reader in readers:
-        reader.warnings.extend(vlan_reader.warnings)
+        for warning in vlan_reader.warnings:
+            reader.warn(warning)
     return [entry for table in tables for entry in table]
 
 

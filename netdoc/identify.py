@@ -64,7 +64,8 @@ FIELDS = ("vendor", "os", "version", "model", "serial")
 PLACEHOLDER_VALUES = {"", "<private>", "unknown", "n/a", "na", "none", "null", "not available",
                       "not specified", "not set", "0", "-", ".", "ffffffffffff", "123456789",
                       "1234567890", "default string", "to be filled by o.e.m.",
-                      "system serial number", "serial number", "system product name",
+                      "system serial number", "serial number", "serialnumber",
+                      "system product name", "1234567", "12345678", "123456",
                       "sample description", "device-description", "unspecified", "undefined",
                       "no such object", "nosuchobject", "nosuchinstance"}
 _REPEATED = re.compile(r"^(.)\1{3,}$")  # 0000000, FFFFFFFF, xxxxxx: filler, not data
