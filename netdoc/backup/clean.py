@@ -87,7 +87,7 @@ def _pager_free(line: str) -> str | None:
 def _is_prompt(line: str, prompt: str) -> bool:
     line, base = line.strip(), prompt.strip()
     return bool(base) and (line == base or bool(
-        re.match(r"[<\[(]?" + re.escape(base) + r".{0,60}[>#$%\]:]$", line)))
+        re.match(r"(?:\* )?[<\[(]?" + re.escape(base) + r".{0,60}[>#$%\]:]$", line)))
 
 
 def apply_recipe(text: str, recipe: BackupRecipe) -> str:
