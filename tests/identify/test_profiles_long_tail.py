@@ -270,21 +270,23 @@ def test_every_profile_loads_with_a_known_role_and_a_vendor_or_generic_priority(
 
 @pytest.mark.parametrize("oid, descr, not_platform", [
     # HPE's G2 PDUs run Panduit-built firmware and say "PN:Device Model:" too
-    ("1.3.6.1.4.1.232.165.11", "Outlet Metered SN:P9S18A PN:Device Model:230V, 32A", "panduit_pdu"),
+    ("1.3.6.1.4.1.232.165.11", "Outlet Metered SN:P9Q42A PN:Device Model:208V, 24A, 8.6kVA",
+     "panduit_pdu"),
     # DCN's OEMs (SNR, QTECH ...) keep DCN's "<model> Device, Compiled" sysDescr
-    ("1.3.6.1.4.1.40418.7.53", "SNR-S2990X-24FQ Device, Compiled Jan 01 2020", "dcn_dcnos"),
+    ("1.3.6.1.4.1.40418.7.60", "SNR-S2985G-24T Device, Compiled Mar 15 09:12:44 2021",
+     "dcn_dcnos"),
     # a Cisco IOS-XE Catalyst 9300 is not a Meraki-managed one
     ("1.3.6.1.4.1.9.1.2494", "Cisco IOS Software [Amsterdam], Catalyst L3 Switch Software "
      "(CAT9K_IOSXE), Version 17.3.4", "cisco_meraki"),
     # ATEN's own PDUs share enterprise 21317 with the Supermicro BMCs built on ATEN firmware
     ("1.3.6.1.4.1.21317", "Aten PE8216", "supermicro_bmc"),
     # Dell W-series mobility controllers are ArubaOS, not PowerConnect switches
-    ("1.3.6.1.4.1.674.10895.5027", "ArubaOS (MODEL: Dell PowerConnect W-7210 Controller), "
-     "Version 6.4.4.8", "dell_powerconnect"),
+    ("1.3.6.1.4.1.674.10895.5030", "ArubaOS (MODEL: Dell PowerConnect W-3600), Version 6.2.1.3",
+     "dell_powerconnect"),
     # every Dell sysObjectID starts with the PowerVault arrays' bare 674
-    ("1.3.6.1.4.1.674.10895.3024", "Powerconnect 8024F, 5.1.8.2, VxWorks 6.6", "dell_powervault"),
-    # a console server called "TS-LAB-1" is not a QNAP TS-series NAS
-    ("1.3.6.1.4.1.25049.1.81", "Linux TS-LAB-1 3.10.0-uc0 #1 Mon Nov 14 2016 armv4tl", "qnap_nas"),
+    ("1.3.6.1.4.1.674.10895.3040", "PowerConnect 6248, 3.3.9.1, VxWorks 6.5", "dell_powervault"),
+    # a console server whose host name starts with "TS-" is not a QNAP TS-series NAS
+    ("1.3.6.1.4.1.25049.1.61", "Linux TS-ROOM4 4.4.0-uc0 #1 Tue Mar 2 2021 armv5tel", "qnap_nas"),
     # a plain Linux server is not a Teltonika router
     ("1.3.6.1.4.1.8072.3.2.10", "Linux web01 5.15.0-91-generic #101-Ubuntu SMP x86_64",
      "teltonika_rutos"),
