@@ -19,6 +19,9 @@ from netdoc.secrets import Secret
 
 SEARCH_PATH = (Path("netdoc.yaml"), Path("/etc/netdoc/netdoc.yaml"))
 LARGEST_SUBNET_PREFIX = 16  # anything larger needs allow_large: true
+NAME_LIMIT = 64  # characters of a client, site, device or credential name
+# what netdoc writes beside the clients' folders (inventory/index.html, assets/, ...)
+RESERVED_CLIENT_NAMES = ("index.html", "assets")
 
 
 # ---------------------------------------------------------------- the model
@@ -377,9 +380,21 @@ class _Validator:
         return value
 
     def name(self, value: Any, at: tuple[str, ...], what: str) -> str:
+        """Names become folder and file names, page titles and commit lines: no path
+        characters, no control characters, not too long; client names must not collide
+        with what netdoc writes beside the clients' folders (index.html, assets)."""
         text = self.string(value, at)
-        if not text or any(ch in text for ch in "/\\\0") or text.startswith("."):
-            raise self.fail(at, f"invalid {what} name {text!r}; use letters, digits, '-', '_'")
+        hint = f"invalid {what} name {text!r}; use letters, digits, '-', '_', '.'"
+        if not text or any(ch in text for ch in "/\\") or text.startswith(".") or \
+                any(ord(ch) < 0x20 or 0x7f <= ord(ch) <= 0x9f for ch in text) or \
+                text.strip() != text:
+            raise self.fail(at, hint)
+        if len(text) > NAME_LIMIT:
+            raise self.fail(at, f"{what} name {text[:20]!r}... is {len(text)} characters long; "
+                                f"at most {NAME_LIMIT}")
+        if what == "client" and text.lower() in RESERVED_CLIENT_NAMES:
+            raise self.fail(at, f"{text!r} is reserved (netdoc writes a file or folder of that "
+                                f"name beside the clients' folders); choose another client name")
         return text
 
     # the document ----------------------------------------------------------

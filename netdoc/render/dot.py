@@ -10,6 +10,7 @@ Legibility rules, because every map tool is accused of "stars in a night sky":
 """
 from __future__ import annotations
 
+import hashlib
 import html
 import re
 from collections import Counter, defaultdict
@@ -19,6 +20,7 @@ from typing import Any
 import networkx as nx
 
 from netdoc.topology.ports import short_port
+from netdoc.textsafe import clean_block
 
 # role -> (shape, fill colour, border colour)
 ROLE_STYLE: dict[str, tuple[str, str, str]] = {
@@ -49,12 +51,21 @@ class MapOptions:
     rankdir: str = "TB"  # layer 2 direction; LR stacks a multi-site overview for printing
 
 
+PAGE_STEM_LIMIT = 120  # a node id longer than this (a 250-character LLDP name) is hashed
+
+
 def page_name(node: str) -> str:
-    """File name of a node's page: safe on every file system and in URLs."""
-    return re.sub(r"[^A-Za-z0-9._-]", "_", node) + ".html"
+    """File name of a node's page: safe on every file system and in URLs, and short."""
+    stem = re.sub(r"[^A-Za-z0-9._-]", "_", node)
+    if len(stem) > PAGE_STEM_LIMIT:
+        digest = hashlib.sha256(node.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+        stem = f"{stem[:PAGE_STEM_LIMIT - 17]}-{digest}"
+    return stem + ".html"
 
 
 def quote(text: str) -> str:
+    """A DOT string: control characters (which Graphviz rejects) removed, quotes escaped."""
+    text = clean_block(text)
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 

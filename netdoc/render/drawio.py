@@ -6,12 +6,14 @@ mxGraph XML (draw.io opens it directly; stable bytes, diffable).
 """
 from __future__ import annotations
 
+import html
 import json
 import re
 from typing import Any
 from xml.etree import ElementTree as ET
 
 from netdoc.render.dot import ENDPOINT_STYLE, ROLE_STYLE
+from netdoc.textsafe import clean
 
 _SHAPES = {"ellipse": "ellipse", "octagon": "shape=mxgraph.basic.octagon2",
            "hexagon": "shape=hexagon;perimeter=hexagonPerimeter2",
@@ -37,7 +39,7 @@ def drawio_xml(layout_json: str, title: str) -> str:
                        tooltips="1", connect="1", arrows="0", fold="1", page="0",
                        pageScale="1", math="0", shadow="0")
     model.append(root)
-    diagram = ET.Element("diagram", id="netdoc", name=title)
+    diagram = ET.Element("diagram", id="netdoc", name=clean(title, 200))
     diagram.append(model)
     mxfile = ET.Element("mxfile", host="netdoc", type="device")
     mxfile.append(diagram)
@@ -85,7 +87,7 @@ def _edge(root: ET.Element, edge: dict[str, Any], objects: list[dict[str, Any]])
     label = " — ".join(ports) or str(edge.get("label", ""))
     dashed = "dashed=1;" if edge.get("style") in ("dashed", "dotted") else ""
     colour = edge.get("color", "#52525b")
-    cell = _cell(root, id=f"e-{edge['_gvid']}", value=label,
+    cell = _cell(root, id=f"e-{edge['_gvid']}", value=_text_value(label),
                  style=f"endArrow=none;html=1;fontSize=8;strokeColor={colour};"
                        f"{dashed}labelBackgroundColor=#ffffff;",
                  edge="1", parent="1", source=_cell_id(tail), target=_cell_id(head))
@@ -93,11 +95,20 @@ def _edge(root: ET.Element, edge: dict[str, Any], objects: list[dict[str, Any]])
 
 
 def _plain_label(label: str) -> str:
-    """Graphviz HTML-like label -> draw.io HTML value (line breaks kept, table rows as lines)."""
-    text = re.sub(r"</TR>|<BR\s*/?>", "<br>", label, flags=re.IGNORECASE)
+    """Graphviz HTML-like label -> draw.io HTML value: table rows and line breaks become
+    <br>, every other tag goes, and the text itself is escaped again - a device name is
+    text, never markup in draw.io (whatever Graphviz unescaped on the way)."""
+    text = re.sub(r"</TR>|<BR\s*/?>", "\n", label, flags=re.IGNORECASE)
     text = re.sub(r"</TD>\s*<TD[^>]*>", " ", text, flags=re.IGNORECASE)
-    text = re.sub(r"<(?!br>)[^>]+>", "", text)
-    return re.sub(r"(<br>)+$", "", text.strip())
+    text = re.sub(r"<[^>]*>", "", text)
+    lines = [html.escape(clean(html.unescape(line), 300), quote=False)
+             for line in text.strip().split("\n")]
+    return "<br>".join(lines).rstrip()
+
+
+def _text_value(label: str) -> str:
+    """A plain-text label (an edge's port names) as a draw.io HTML value."""
+    return html.escape(clean(label, 300), quote=False)
 
 
 __all__ = ["drawio_xml", "ROLE_STYLE"]

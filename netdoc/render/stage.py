@@ -30,6 +30,8 @@ from netdoc.render.site import (BackupInfo, DeviceRecord, SiteInput, render_clie
                                 render_site)
 from netdoc.topology import (build_topology, graph_from_node_link, graphml_text,
                              node_link_text, topology_changes)
+from netdoc.textsafe import clamp_device
+from netdoc.topology.export import safe_graph
 
 log = logging.getLogger("netdoc.render")
 HISTORY_COMMITS = 500
@@ -50,7 +52,8 @@ def render_devices(config: Config, client: Client, devices: list[Device], ids: l
     folder = config.inventory_dir(client.name)
     timings: dict[str, float] = {}
     started = time.monotonic()
-    graph = build_topology(devices, client.name, ids=ids)
+    devices = [clamp_device(device) for device in devices]  # device-supplied text: clean
+    graph = safe_graph(build_topology(devices, client.name, ids=ids))
     timings["topology"] = time.monotonic() - started
     changes = _changes_since_last_run(folder / "topology.json", graph)
     mark = time.monotonic()
@@ -134,7 +137,8 @@ def _build_site(config: Config, client: Client, graph: nx.MultiGraph,
                 changes: list[Any], timings: dict[str, float]) -> Path:
     folder = config.inventory_dir(client.name)
     final, building = folder / "site", folder / ".site.new"
-    shutil.rmtree(building, ignore_errors=True)
+    _remove(building)  # never followed: a planted .site.new symlink is removed, not written
+    building.mkdir(mode=0o755)
     try:
         mark = time.monotonic()
         maps = render_maps(graph, building / "maps", load_pins(folder / "pins.yaml"))
@@ -154,7 +158,7 @@ def _build_site(config: Config, client: Client, graph: nx.MultiGraph,
         timings["site"] = time.monotonic() - mark
         _swap(building, final)
     except (NetdocError, OSError) as exc:
-        shutil.rmtree(building, ignore_errors=True)
+        _remove(building)
         if isinstance(exc, NetdocError):
             raise
         raise StoreError(f"cannot write the site in {building}: {exc}; the previous site "
@@ -164,11 +168,24 @@ def _build_site(config: Config, client: Client, graph: nx.MultiGraph,
 
 def _swap(building: Path, final: Path) -> None:
     old = final.with_name(".site.old")
-    shutil.rmtree(old, ignore_errors=True)
-    if final.exists():
+    _remove(old)
+    if final.is_symlink():
+        final.unlink()
+    elif final.exists():
         final.rename(old)
     building.rename(final)
-    shutil.rmtree(old, ignore_errors=True)
+    _remove(old)
+
+
+def _remove(path: Path) -> None:
+    """Remove a file, a symlink (never what it points to) or a folder tree."""
+    try:
+        if path.is_symlink() or path.is_file():
+            path.unlink()
+        elif path.is_dir():
+            shutil.rmtree(path)
+    except FileNotFoundError:
+        pass
 
 
 def _change_text(change: dict[str, Any]) -> str:
