@@ -119,9 +119,14 @@ def build_parser() -> argparse.ArgumentParser:
     add_backup_commands(command)
     from netdoc.backup.platforms import add_platforms_command  # platforms
     from netdoc.importers import add_import_command  # import oxidized|rancid
+    from netdoc.recorder import add_record_command  # record
 
     add_platforms_command(command)
     add_import_command(command)
+    add_record_command(command)
+    from netdoc.backup.redact import add_redact_command  # redact
+
+    add_redact_command(command)
     return parser
 
 
