@@ -29,7 +29,8 @@ The result is compared with LibreNMS's expected discovery in `NAME.expected.json
 "Same by meaning" (`same()`): both values are lower-cased and stripped of everything
 but letters and digits; they match when equal, or when one contains the other and the
 contained one has at least 2 characters ("JL635A" ~ "Aruba JL635A", "V5.2" ~ "5.2.0"
-does not hold: "v52" is not in "520").
+does not hold: "v52" is not in "520"); numbers also compare without leading zeros
+("06.01.0009" ~ "6.1.9").
 
 `--udp` serves copies of the walks with snmpsim on 127.0.0.1 instead and polls each with
 `poll_device` and the default SNMP settings, as `netdoc identify 127.0.0.1 --community
@@ -77,15 +78,23 @@ def norm(value: object) -> str:
     return re.sub(r"[^a-z0-9]", "", str(value or "").lower())
 
 
+def _unpadded(value: object) -> str:
+    """Leading zeros of numbers dropped: version 06.01.0009.0300 is version 6.1.9.300."""
+    return re.sub(r"(?<![0-9])0+(?=[0-9])", "", str(value or ""))
+
+
 def same(ours: object, theirs: object) -> bool:
-    """Equal by meaning: case and punctuation aside, one contains the other (>= 2 chars)."""
-    a, b = norm(ours), norm(theirs)
-    if not a or not b:
-        return False
-    if a == b:
-        return True
-    shorter, longer = (a, b) if len(a) <= len(b) else (b, a)
-    return len(shorter) >= 2 and shorter in longer
+    """Equal by meaning: case and punctuation aside, one contains the other (>= 2 chars);
+    numbers compare without their leading zeros."""
+    for a, b in ((norm(ours), norm(theirs)), (norm(_unpadded(ours)), norm(_unpadded(theirs)))):
+        if not a or not b:
+            return False
+        if a == b:
+            return True
+        shorter, longer = (a, b) if len(a) <= len(b) else (b, a)
+        if len(shorter) >= 2 and shorter in longer:
+            return True
+    return False
 
 
 def _present(value: object) -> str:

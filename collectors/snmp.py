@@ -348,14 +348,20 @@ def _chassis_id_text(subtype: int, raw: SnmpValue | None) -> str:
         return normalise_mac(raw)
     if subtype == 5 and isinstance(raw, bytes) and len(raw) == 5 and raw[0] == 1:
         return ".".join(str(b) for b in raw[1:])
-    return _printable(raw)
+    printable = _printable(raw)
+    if subtype == 4 and normalise_mac(printable):  # a MAC some agents send as text
+        return normalise_mac(printable)
+    return printable
 
 
 def _printable(raw: SnmpValue | None) -> str:
+    """Text of an octet string; a MAC or hex when it is binary. Text ends at the first NUL
+    (agents that send a fixed-size buffer with garbage after the string)."""
     if isinstance(raw, bytes):
+        head = raw.split(b"\x00", 1)[0]
         try:
-            decoded = raw.rstrip(b"\x00").decode("utf-8")
-            if decoded.isprintable():
+            decoded = head.decode("utf-8")
+            if head and decoded.isprintable():
                 return decoded.strip()
         except UnicodeDecodeError:
             pass
@@ -364,8 +370,9 @@ def _printable(raw: SnmpValue | None) -> str:
 
 
 async def _lldp(reader: _Reader, interfaces: dict[int, Interface],
-                base_ports: dict[int, int]) -> list[Neighbor]:
-    """LLDP-MIB neighbours (lldpRemTable), with management addresses and LLDP-MED inventory."""
+                base_ports: dict[int, int]) -> list[tuple[int, Neighbor]]:
+    """LLDP-MIB neighbours (lldpRemTable), with management addresses and LLDP-MED inventory,
+    each with its lldpRemIndex."""
     remote, local, man, med, med_caps = await asyncio.gather(
         reader.columns(LLDP_REM_COLUMNS), reader.columns(LLDP_LOC_COLUMNS),
         reader.column(LLDP_REM_MAN_ADDR_IF_SUBTYPE),
@@ -384,7 +391,7 @@ async def _lldp(reader: _Reader, interfaces: dict[int, Interface],
                                   addresses.get(row, ""))
         _add_med(neighbor, {name: table.get(row) for name, table in med.items()},
                  med_caps["device_class"].get(row))
-        neighbors.append(neighbor)
+        neighbors.append((row[2], neighbor))
     return neighbors
 
 
@@ -521,13 +528,20 @@ def _words_to_capabilities(value: str) -> list[str]:
     return list(dict.fromkeys(words[w] for w in re.findall(r"[a-z]+", value.lower()) if w in words))
 
 
-async def _mndp(reader: _Reader, interfaces: dict[int, Interface]) -> list[Neighbor]:
-    """MikroTik MNDP neighbours (MIKROTIK-MIB mtxrNeighborTable)."""
+async def _mndp(reader: _Reader, interfaces: dict[int, Interface]) \
+        -> tuple[list[Neighbor], dict[int, str]]:
+    """MikroTik MNDP neighbours (MIKROTIK-MIB mtxrNeighborTable), and the interface of each
+    row by its index (RouterOS numbers its LLDP rows the same way)."""
     cols = await reader.table(MNDP, MNDP_COLUMNS)
     neighbors = []
+    ports: dict[int, str] = {}
     for index in sorted({i for table in cols.values() for i in table}):
         get = {name: table.get(index) for name, table in cols.items()}
         address = get["address"]
+        if get["if_index"] is not None and len(index) == 1:
+            ports[index[0]] = _if_name(interfaces, integer(get["if_index"]))
+        if get["identity"] is None and get["mac"] is None and address is None:
+            continue  # an interface and nothing else: no neighbour to speak of
         neighbors.append(Neighbor(
             protocol="mndp", local_port=_if_name(interfaces, integer(get["if_index"])),
             remote_name=_printable(get["identity"]),
@@ -535,7 +549,7 @@ async def _mndp(reader: _Reader, interfaces: dict[int, Interface]) -> list[Neigh
             remote_mgmt_ip=str(address) if isinstance(address, IPv4) else octets_to_ipv4(address),
             remote_platform=_printable(get["platform"]),
             remote_software=_printable(get["version"])))
-    return neighbors
+    return neighbors, ports
 
 
 def _if_name(interfaces: dict[int, Interface], if_index: int) -> str:
@@ -697,10 +711,39 @@ async def collect(transport: SnmpTransport, host: str = "", site: str = "",
 async def _neighbors(reader: _Reader, interfaces: dict[int, Interface],
                      base_ports: dict[int, int]) -> list[Neighbor]:
     """Every neighbour table the agent has: LLDP (v1 and v2 MIBs), CDP, FDP/ISDP, MNDP."""
-    lldp, lldp_v2, cdp, fdp, mndp = await asyncio.gather(
+    lldp_rows, lldp_v2, cdp, fdp, (mndp, mndp_ports) = await asyncio.gather(
         _lldp(reader, interfaces, base_ports), _lldp_v2(reader, interfaces),
         _cdp(reader, interfaces), _fdp(reader, interfaces), _mndp(reader, interfaces))
-    return lldp + _not_already(lldp_v2, lldp) + cdp + fdp + mndp
+    names = {i.name for i in interfaces.values()}
+    for rem_index, neighbor in lldp_rows:
+        # RouterOS puts every LLDP row on local port 0; its MNDP row of the same index
+        # says which interface the neighbour is on
+        if neighbor.local_port not in names and rem_index in mndp_ports:
+            neighbor.local_port = mndp_ports[rem_index]
+    lldp = [neighbor for _index, neighbor in lldp_rows]
+    lldp = lldp + _not_already(lldp_v2, lldp)
+    _local_ports_from_others(lldp, cdp + fdp + mndp, interfaces)
+    return lldp + cdp + fdp + mndp
+
+
+def _local_ports_from_others(lldp: list[Neighbor], others: list[Neighbor],
+                             interfaces: dict[int, Interface]) -> None:
+    """An LLDP row whose local port names no interface (RouterOS numbers every row port 0)
+    takes the interface another protocol saw the same neighbour on (same MAC or name)."""
+    names = {i.name for i in interfaces.values()}
+    seen: dict[str, str] = {}
+    for other in others:
+        if other.local_port in names:
+            for key in (other.remote_chassis_id, other.remote_name):
+                if key:
+                    seen.setdefault(key.lower(), other.local_port)
+    for neighbor in lldp:
+        if neighbor.local_port in names:
+            continue
+        for key in (neighbor.remote_chassis_id, neighbor.remote_name):
+            if key and key.lower() in seen:
+                neighbor.local_port = seen[key.lower()]
+                break
 
 
 def _not_already(found: list[Neighbor], known: list[Neighbor]) -> list[Neighbor]:

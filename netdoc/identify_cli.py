@@ -123,9 +123,13 @@ def render(device: Device, credential: str, seconds: float) -> str:
     if device.neighbors:
         out += ["", f"Neighbours ({len(device.neighbors)}):"]
         for n in device.neighbors:
+            what = " ".join(p for p in (n.remote_manufacturer, n.remote_model) if p)
             out.append(f"  {n.protocol:<4} {n.local_port:<24} -> {n.remote_name or n.remote_chassis_id}"
                        f" port {n.remote_port or '-'}"
-                       f"{'  ' + n.remote_mgmt_ip if n.remote_mgmt_ip else ''}")
+                       f"{'  ' + n.remote_mgmt_ip if n.remote_mgmt_ip else ''}"
+                       f"{'  [' + what + ']' if what else ''}")
     out += ["", f"ARP entries: {len(device.arp)}    MAC table (FDB) entries: {len(device.fdb)}"
                 f"    (--json lists them)"]
+    if device.warnings:  # tables that could not be read; the rest of the record stands
+        out += ["", f"Incomplete ({len(device.warnings)}):"] + [f"  {w}" for w in device.warnings]
     return "\n".join(out)
