@@ -536,7 +536,8 @@ def _prompt_pattern(base_prompt: str) -> re.Pattern[str]:
         # that terminator counts, not any config line that happens to end in ":" or "#"
         return re.compile(r"(?:^|[\r\n])(?:\x1b[\[\]()][0-9;?]*[A-Za-z]?|\x1b[=>78]|[ \t])*"
                           + re.escape(base or ">") + r"[ \t]*$")
-    return re.compile(r"(?:^|[\r\n])(?:\x1b[\[\]()][0-9;?]*[A-Za-z]?|\x1b[=>78]|\s)*[<\[(]?"
+    # ("* " before it: Extreme EXOS's mark of unsaved changes)
+    return re.compile(r"(?:^|[\r\n])(?:\x1b[\[\]()][0-9;?]*[A-Za-z]?|\x1b[=>78]|\s)*(?:\* )?[<\[(]?"
                       + re.escape(base_prompt.strip()) + r"[^\r\n]{0,60}[>#$%\]:]\s*$")
 
 
