@@ -77,16 +77,23 @@ def test_fdp_and_isdp_neighbours_come_from_the_foundry_cache() -> None:
 
 
 def test_mikrotik_mndp_neighbours_are_named_by_identity_on_their_interface() -> None:
-    ports = by_port(read("neighbours_mndp"))
-    assert {p: (n.protocol, n.remote_name, n.remote_mgmt_ip, n.remote_chassis_id)
-            for p, n in ports.items()} == {
-        "ether1": ("mndp", "isp-ce", "203.0.113.1", "48:8f:5a:aa:00:01"),
-        "ether2": ("mndp", "ap-warehouse", "192.0.2.20", "48:8f:5a:bb:00:02")}
-    assert ports["ether1"].remote_software == "7.16 (stable)"
+    mndp = {n.local_port: n for n in read("neighbours_mndp").neighbors if n.protocol == "mndp"}
+    assert {p: (n.remote_name, n.remote_mgmt_ip, n.remote_chassis_id)
+            for p, n in mndp.items()} == {
+        "ether1": ("isp-ce", "203.0.113.1", "48:8f:5a:aa:00:01"),
+        "ether2": ("ap-warehouse", "192.0.2.20", "48:8f:5a:bb:00:02")}
+    assert mndp["ether1"].remote_software == "7.16 (stable)"
+
+
+def test_routeros_lldp_rows_on_port_0_take_the_interface_of_their_mndp_row() -> None:
+    lldp = {n.local_port: n for n in read("neighbours_mndp").neighbors if n.protocol == "lldp"}
+    assert {p: (n.remote_name, n.remote_chassis_id, n.remote_port) for p, n in lldp.items()} == {
+        "ether1": ("isp-ce", "48:8f:5a:aa:00:01", "ether5"),  # the name ends at its NUL
+        "ether2": ("ap-warehouse", "48:8f:5a:bb:00:02", "ether6")}
 
 
 @pytest.mark.parametrize("walk, count", [("neighbours_lldp_v2", 2), ("neighbours_lldp_med", 3),
-                                         ("neighbours_fdp", 2), ("neighbours_mndp", 2)])
+                                         ("neighbours_fdp", 2), ("neighbours_mndp", 4)])
 def test_the_same_neighbours_come_over_udp(snmpsim_agent: Agent, walk: str, count: int) -> None:
     credential = [CredentialSet(walk, snmp=SnmpCredential(version="2c", community=Secret(walk)))]
     result = asyncio.run(poll_device("127.0.0.1", snmpsim_agent.port, credential,
