@@ -76,14 +76,25 @@ def _mask_line(line: str, recipe: BackupRecipe, key: bytes) -> str:
     for pattern in recipe.secrets:  # the platform's rules: trusted as they are
         spans += [m.span("secret") for m in pattern.finditer(line)
                   if m.group("secret")]
-    for start, end in secret_spans(line):
-        if not any(s < end and start < e for s, e in spans):
-            spans.append((start, end))
-    for start, end in sorted(set(spans), reverse=True):  # right to left keeps spans valid
+    # the generic layer fills in where the platform's rules found nothing
+    spans += [(start, end) for start, end in _merged(secret_spans(line))
+              if not any(s < end and start < e for s, e in spans)]
+    for start, end in reversed(_merged(spans)):  # right to left keeps spans valid
         value = line[start:end]
-        if value and not value.startswith("<masked:") and "<masked:" not in value:
+        if value and "<masked:" not in value:
             line = line[:start] + placeholder(value, key) + line[end:]
     return line
+
+
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Overlapping findings of several rules become one secret (their union)."""
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
 
 
 def secret_spans(line: str) -> list[tuple[int, int]]:
@@ -151,27 +162,28 @@ class SecretRule:
 
 # Words that say how the value that follows is written (`password 7 X`, `key ciphertext
 # X`, `set password ENC X`, `pre-shared-key ascii-text "X"`): skipped to reach the value.
-_TYPE = (r"(?:(?:\d{1,2}|cipher|simple|plain|plaintext|plain-text|clear|cleartext|hash|"
+# Of the digits only Cisco's encryption types (0 4 5 6 7 8 9): `key 1 vr` is a key number.
+_TYPE = (r"(?:(?:[0456789]|cipher|simple|plain|plaintext|plain-text|clear|cleartext|hash|"
          r"encrypted|ciphertext|unencrypted|irreversible-cipher|ascii|ascii-text|hex|"
          r"hexadecimal|sha512|sha256|scrypt|ENC|level \d+)\s+)*")
 # The value: "quoted", 'quoted' (the quotes stay) or one word.
-_VALUE = r"""(?P<quote>["'])?(?P<secret>(?(quote)[^"'\n]++|[^\s"';{}]++))(?(quote)(?P=quote))"""
+_VALUE = r"""(?P<quote>["'])?(?P<secret>(?(quote)[^"'\n]++|[^\s"';{}<]++))(?(quote)(?P=quote))"""
 # Keywords whose next value is a secret: the word alone or as the last part of a
 # hyphenated word (authentication-key, wpa-passphrase, ldap-login-password, set-key);
-# pwd/pw/string only hyphenated (auth-pwd, radius-common-pw, key-string).
+# pwd/pw only hyphenated (auth-pwd, radius-common-pw).
 _KEYWORD = (r"(?<![\w.-])(?!(?:ssh-)?public-|pub-|host-|send-|no-)"
             r"(?!psk\s+\S+\s+(?:secret|id|local-id|remote-id)\b)"  # VyOS: psk NAME secret X
             r"(?:(?:[a-z0-9]+-)*(?:password|passwd|passphrase|passcode|secret|psksecret|psk|"
-            r"key|md5|password-encrypt)|(?:[a-z0-9]+-)+(?:pwd|pw|string))(?![\w-])")
+            r"key|key-string|md5|password-encrypt)|(?:[a-z0-9]+-)+(?:pwd|pw))(?![\w-])")
 
 _GENERIC = [
     # password 0 X / secret 5 $1$.. / key 7 X / key "x" / set psksecret ENC X /
     # authentication-key X / md5 X / wpa-passphrase X / psk set-key ascii 0 X
-    ("keyword", _KEYWORD + r"(?=\s+" + _TYPE + _VALUE
+    ("keyword", _KEYWORD + r"(?=(?:\s+=)?\s+" + _TYPE + _VALUE
      # `users passwd "admin" encrypted X`: the first value names a user, X is the secret
      + r"(?!\s+(?:encrypted|cipher|hash|sha1|md5)\s+\S))", True, True),
     # name=X, password="a b" (RouterOS, ini files, URLs' query strings)
-    ("key=value", r"(?<![\w.-])(?!public-|pub-)(?:[a-z0-9]+[-_])*(?:password|passwd|passphrase|"
+    ("key=value", r"(?<![\w-])(?!public-|pub-)(?:[a-z0-9]+[-_])*(?:password|passwd|passphrase|"
      r"secret|psk|key|pre-shared-key|community|pwd|pass|token)="
      r"(?P<secret>\"(?:[^\"\\]|\\.)*\"|[^\s\"]+)", True, True),
     # snmp-server community X / community 'x' / trap version v2c community X /
@@ -183,7 +195,7 @@ _GENERIC = [
      + _VALUE + r"(?!\s+members\b))", True, True),
     # snmp-server host H [vrf V] [traps|informs] [version 1|2c|3 auth|noauth|priv] COMMUNITY
     ("snmp trap host", r"^\s*snmp-server host \S+(?:\s+vrf \S+)?(?:\s+(?:traps|informs))?"
-     r"(?:\s+version\s+(?:1|2c|3(?:\s+(?:auth|noauth|priv))?))?\s+"
+     r"(?:\s+(?:version\s+)?(?:1|2c|3|v1|v2c|v3)(?:\s+(?:auth|noauth|priv))?)?\s+\"?"
      r"(?!(?:vrf|version|traps|informs|community|use-vrf|filter-vrf|source-interface|"
      r"udp-port|port|trap|inform|poll|trap-level)\b)(?![0-9.]+\s|[0-9.]+$)"
      r"(?![0-9a-f]*:[0-9a-f:]*(?:\s|$))(?P<secret>[^\s\"]+)", True, False),
@@ -202,7 +214,13 @@ _GENERIC = [
      False, False),
     # crypt(3), Cisco type 8/9, Junos $9$, Comware $h$, ASA $sha512$ hashes, wherever they are
     ("crypt hash", r"(?<![\w$])(?P<secret>\$(?:1|2[abxy]?|5|6|7|8|9|y|h|sha512|pbkdf2[\w-]*|md5)"
-     r"\$[^\s\"';]+)", False, False),
+     r"\$[^\s\"';<]+)", False, False),
+    # Huawei VRP / H3C Comware reversible ciphers: %^%#...%^%# and %$%$...%$%$, anywhere
+    ("vrp cipher", r"(?P<secret>%\^%#.+?%\^%#|%\$%\$.+?%\$%\$)", False, False),
+    # ArubaOS controllers: ... PRE-SHARE X, masterip A ipsec X, mgmt-user NAME ROLE HASH,
+    # mobility-manager A user U X
+    ("aruba keys", r"(?:\bPRE-SHARE|^\s*masterip \S+ ipsec|^\s*mgmt-user \S+ \S+|"
+     r"^\s*mobility-manager \S+ user \S+)\s+(?P<secret>\S+)\s*$", False, False),
     # Junos marks its own: "..."; ## SECRET-DATA
     ("junos secret-data", r"\"(?P<secret>[^\"]+)\";?\s*## SECRET-DATA", False, False),
     # XML (pfSense, OPNsense, PAN-OS): <password>x</password>, <rocommunity>, <prv>, <tls>...
@@ -242,9 +260,14 @@ _NOT_SECRETS = frozenset("""
     on off yes no true false null nil unset inherit auto manual dynamic static ssh-rsa
     rsa dsa ecdsa ed25519 pubkey-chain config-key password-encrypt algorithm allow clear
     drop acct accounting authorization manager operator port-access vlan user user-name
-    control create accessmode ipaddr ipv6addr status community-name security-name
+    control create accessmode ipaddr ipv6addr status community-name security-name key-id
+    = :
 """.split())
-_NOT_SECRET_VALUE = re.compile(r"\d{1,3}|.*(?:pubkey|chain)|[<{(\[].*|-.*", re.IGNORECASE)
+_NOT_SECRET_VALUE = re.compile(r"\d{1,3}|.*(?:pubkey|chain)|[<{(\[].*|-.*|\.?[\w-]+=[^=].*|"
+                               r"(?:password|secret|key|community|passphrase)-.*|"
+                               r".*-(?:history|policy|length|age|attempts|expiry|expiration|"
+                               r"complexity|lockout|retries|timeout|encryption|id)",
+                               re.IGNORECASE)  # (a `name=value` of its own is no value)
 _BGP_COMMUNITY = re.compile(r"\d+:\d+(?::\d+)?|no-export|no-advertise|local-as|internet|"
                             r"additive|gshut|graceful-shutdown|accept-own|blackhole|"
                             r"llgr-stale|no-llgr|no-peer|(?:target|origin|large):\S+",
