@@ -433,7 +433,8 @@ def main(argv: list[str] | None = None) -> int:
             scores = run_cases(cases, Path(work))
     if args.json:
         print(json.dumps({"devices": [s.as_dict() for s in scores],
-                          "totals": {kind: totals([s for s in scores if s.kind == kind])
+                          "totals": {kind: totals([s for s in scores
+                                                   if kind in ("all", s.kind)])
                                      for kind in ("fixture", "shared", "all")
                                      if kind == "all" or any(s.kind == kind for s in scores)}},
                          indent=2))

@@ -55,7 +55,10 @@ def cmd_redact(args: argparse.Namespace) -> int:
 def redact_config(text: str, recipe: BackupRecipe, key: bytes) -> str:
     """What a backup would store of `text`: cleaned (terminal, header, volatile) and masked."""
     command = recipe.commands[0] if recipe.commands else ""
-    cleaned = apply_recipe(terminal_text(text, command), recipe)
+    # a pasted terminal capture starts with "PROMPT + command": that prompt ends it too
+    first = text.lstrip("\r\n").split("\n", 1)[0].rstrip("\r ")
+    prompt = first[:-len(command)].strip() if command and first.endswith(command) else ""
+    cleaned = apply_recipe(terminal_text(text, command, prompt), recipe)
     return mask_secrets(cleaned, recipe, key)
 
 
