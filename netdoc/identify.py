@@ -23,7 +23,8 @@ enterprise registry and one spelling per vendor). This module only applies it:
    ENTITY-MIB's MfgName, else a vendor of the alias table named in sysDescr, all in
    canonical spelling (netdoc.vendors). A generic
    profile (match.priority <= 5: linux, printer, windows ...) describes an OS, not a
-   maker, so for it the enterprise number's vendor and then MfgName come first;
+   maker, so for it the enterprise number's vendor, MfgName and a vendor named in
+   sysDescr come first;
 4. os: the profile's os (the `snmp.get`/`extract` os rules first);
 5. role: the profile's `roles` regexes on sysDescr, then the profile's role, then
    the LLDP capabilities the device advertises, else "unknown".
@@ -398,9 +399,11 @@ def _from_sys_descr(profile: Profile, name: str, sys_descr: str) -> str:
     return _groups(pattern, sys_descr) if pattern is not None else ""
 
 
-_MODEL_LIKE = re.compile(r"^(?=.*[0-9])(?=.*[A-Za-z])[\w][\w\-+/.() ]{1,38}$")
+_MODEL_LIKE = re.compile(r"^(?=.*[0-9])(?=(?:.*[A-Za-z]){2})[\w][\w\-+/.() ]{1,38}$")
 _NOT_A_MODEL = re.compile(r"(?i)\b(chassis|system|unit|slot|module|board|port|stack|cpu|"
-                          r"processor|fan|power|supply|container|backplane|sensor)\b")
+                          r"processor|fan|power|supply|container|backplane|sensor|shelf|"
+                          r"gigabit|ethernet|interface|card|rack|switch|router)\b|"
+                          r"[0-9]+/[0-9]+|^[0-9.]+\s*[a-z]{0,3}$")
 
 
 def looks_like_model(value: str) -> str:
@@ -474,12 +477,13 @@ def _vendor(profile: Profile | None, rules: SnmpRules, facts: Facts) -> str:
     from_enterprise = vendor_from_sys_object_id(facts.sys_object_id)
     from_entity = usable(facts.chassis.manufacturer)
     generic = profile is None or profile.match.priority <= GENERIC_PRIORITY
-    order = (from_enterprise, from_entity, from_profile) if generic else \
-        (from_profile, from_enterprise, from_entity)
+    named = vendor_named_in(facts.sys_descr)
+    order = (from_enterprise, from_entity, named, from_profile) if generic else \
+        (from_profile, from_enterprise, from_entity, named)
     for candidate in order:
         if usable(candidate):
             return canonical_vendor(usable(candidate))
-    return vendor_named_in(facts.sys_descr)
+    return ""
 
 
 def identify(facts: Facts) -> Identification:
