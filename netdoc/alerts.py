@@ -12,27 +12,33 @@ wait in the client's alerts-state.json and are retried next run.
 from __future__ import annotations
 
 import hashlib
+import http.client
 import json
 import logging
 import smtplib
+import socket
 import ssl
-import urllib.error
+import threading
+import urllib.parse
 import urllib.request
 from dataclasses import asdict
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol
 
 from netdoc.config import AlertChannel, Client, Config
 from netdoc.fsutil import atomic_write, read_json, stable_json
 from netdoc.pipeline import Event
 from netdoc.secrets import redact
+from netdoc.textsafe import clean, clean_block, slack_escape, teams_escape
 
 log = logging.getLogger("netdoc.alerts")
 
 STATE_FILE = "alerts-state.json"
 LASTING = {"backup_failing", "backup_stale", "stage_failed"}  # conditions, not one-off events
 PENDING_KEPT = 50  # undelivered messages kept per channel
+DEFAULT_TIMEOUT = 30.0  # seconds one delivery may take in all (alerts.timeout)
+SOCKET_TIMEOUT = 15.0   # seconds of silence on a socket
 TITLES = {
     "new_device": "New device", "device_gone": "Device gone", "device_returned": "Device back",
     "device_changed": "Device changed", "config_changed": "Config changed",
@@ -43,7 +49,8 @@ TITLES = {
 
 
 class Sender(Protocol):
-    def __call__(self, channel: AlertChannel, message: dict[str, Any]) -> None: ...
+    def __call__(self, channel: AlertChannel, message: dict[str, Any],
+                 closers: list[Any] | None = None) -> None: ...
 
 
 def deliver(config: Config, client: Client, events: list[Event], report: Any) -> list[str]:
@@ -59,14 +66,16 @@ def deliver(config: Config, client: Client, events: list[Event], report: Any) ->
         for name in client.alerts:
             outbox.setdefault(name, []).append(message)
     results = []
+    limit = float(getattr(config.alerts, "timeout", DEFAULT_TIMEOUT))
     for name in client.alerts:
         channel = config.alerts.channels[name]
         queue = outbox.get(name, [])
         while queue:
             try:
-                SENDERS[channel.type](channel, queue[0])
-            except (OSError, smtplib.SMTPException, urllib.error.URLError, ValueError) as exc:
-                reason = redact(str(exc)) or exc.__class__.__name__
+                within(limit, lambda closers: SENDERS[channel.type](channel, queue[0], closers))
+            except Exception as exc:  # noqa: BLE001 - one channel's trouble, whatever it is,
+                # must not stop the other channels, the other clients or the run report
+                reason = clean(redact(str(exc)) or exc.__class__.__name__, 300)
                 results.append(f"{name}: not delivered ({reason}); {len(queue)} message(s) "
                                f"will be retried next run")
                 log.warning("[%s] alert channel %s failed: %s", client.name, name, reason)
@@ -110,6 +119,8 @@ def compose(client: str, events: list[Event], status: str) -> dict[str, Any]:
     for event in events:
         counts[event.kind] = counts.get(event.kind, 0) + 1
     headline = ", ".join(f"{n} {TITLES.get(k, k).lower()}" for k, n in sorted(counts.items()))
+    events = [Event(kind=e.kind, device=clean(e.device, 255), detail=clean(e.detail, 2000),
+                    diff=clean_block(e.diff, 200_000), streak=e.streak) for e in events]
     lines = []
     for event in events:
         line = f"{TITLES.get(event.kind, event.kind)}: {event.device}"
@@ -118,7 +129,7 @@ def compose(client: str, events: list[Event], status: str) -> dict[str, Any]:
             lines.append(_indent(event.diff))
     text = redact("\n".join(lines))
     digest = hashlib.sha256(text.encode()).hexdigest()[:12]
-    return {"client": client, "subject": redact(f"[netdoc] {client}: {headline}"),
+    return {"client": client, "subject": clean(redact(f"[netdoc] {client}: {headline}"), 300),
             "text": text, "status": status, "id": digest,
             "events": [json.loads(redact(json.dumps(asdict(e)))) for e in events]}
 
@@ -131,40 +142,142 @@ def _indent(diff: str, limit: int = 60) -> str:
 
 # ---------------------------------------------------------------- channels
 
-def send_webhook(channel: AlertChannel, message: dict[str, Any]) -> None:
+class AlertTimeout(OSError):
+    """A channel did not finish within the total time limit (alerts.timeout)."""
+
+
+Closers = list[Any]  # sockets / connections a sender registers, closed when time is up
+
+
+def within(seconds: float, send: Callable[[Closers], None]) -> None:
+    """Run one delivery with a TOTAL time limit. Socket timeouts alone do not bound a
+    server that drips one byte a second; when the limit passes, the connections the
+    sender registered are shut down, which ends its blocking reads at once."""
+    closers: Closers = []
+    failure: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            send(closers)
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+            failure.append(exc)
+
+    worker = threading.Thread(target=work, name="netdoc-alert", daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        for item in closers:
+            _shut(item)
+        worker.join(2.0)
+        raise AlertTimeout(f"no complete answer within {seconds:g} s (alerts.timeout); "
+                           f"connection closed")
+    if failure:
+        raise failure[0]
+
+
+def _shut(item: Any) -> None:
+    sock = getattr(item, "sock", item)
+    try:
+        if sock is not None:
+            sock.shutdown(socket.SHUT_RDWR)
+    except (OSError, AttributeError):
+        pass
+    try:
+        item.close()
+    except Exception:  # noqa: BLE001 - closing is best effort
+        pass
+
+
+def webhook_body(channel: AlertChannel, message: dict[str, Any]) -> dict[str, Any]:
+    """What each webhook flavour gets. Device names and diffs are text: chat markup in
+    them (Slack's <!channel>, <url|label>; Teams' [label](url), <at>) is escaped."""
     if channel.type == "slack":
-        body: dict[str, Any] = {"text": f"*{message['subject']}*\n```{message['text']}```"}
-    elif channel.type == "teams":
-        body = {"type": "message", "attachments": [{
+        return {"text": f"*{slack_escape(message['subject'])}*\n"
+                        f"```{slack_escape(message['text'])}```",
+                "unfurl_links": False, "unfurl_media": False}
+    if channel.type == "teams":
+        return {"type": "message", "attachments": [{
             "contentType": "application/vnd.microsoft.card.adaptive",
             "content": {"type": "AdaptiveCard", "version": "1.4", "body": [
-                {"type": "TextBlock", "text": message["subject"], "weight": "Bolder",
-                 "wrap": True},
-                {"type": "TextBlock", "text": message["text"], "wrap": True,
+                {"type": "TextBlock", "text": teams_escape(message["subject"]),
+                 "weight": "Bolder", "wrap": True},
+                {"type": "TextBlock", "text": teams_escape(message["text"]), "wrap": True,
                  "fontType": "Monospace"}]}}]}
-    else:
-        body = {"source": "netdoc", **message}
+    return {"source": "netdoc", **message}
+
+
+def send_webhook(channel: AlertChannel, message: dict[str, Any],
+                 closers: Closers | None = None) -> None:
     assert channel.url is not None
-    request = urllib.request.Request(channel.url.reveal(), data=json.dumps(body).encode(),
-                                     headers={"Content-Type": "application/json"},
-                                     method="POST")
-    with urllib.request.urlopen(request, timeout=15) as response:
+    url = urllib.parse.urlsplit(channel.url.reveal())
+    if url.scheme not in ("http", "https") or not url.hostname:
+        raise ValueError(f"webhook URL must be http:// or https://, not {url.scheme!r}")
+    payload = json.dumps(webhook_body(channel, message)).encode()
+    conn = _http_connection(url)
+    if closers is not None:
+        closers.append(conn)
+    try:
+        target = url.path or "/"
+        if url.query:
+            target += "?" + url.query
+        if getattr(conn, "_netdoc_plain_proxy", False):
+            target = urllib.parse.urlunsplit(url._replace(fragment=""))
+        conn.request("POST", target, body=payload,
+                     headers={"Content-Type": "application/json", "User-Agent": "netdoc"})
+        response = conn.getresponse()
+        response.read(65536)
         if response.status >= 300:
             raise ValueError(f"webhook answered HTTP {response.status}")
+    except http.client.HTTPException as exc:
+        raise ValueError(f"webhook sent no valid HTTP answer "
+                         f"({exc.__class__.__name__}: {clean(str(exc), 80)})") from None
+    finally:
+        conn.close()
 
 
-def send_email(channel: AlertChannel, message: dict[str, Any]) -> None:
+def _http_connection(url: urllib.parse.SplitResult) -> http.client.HTTPConnection:
+    """A connection to the webhook, through the environment's proxy when one is set."""
+    host, port = url.hostname or "", url.port
+    proxy = urllib.request.getproxies().get(url.scheme)
+    if proxy and not urllib.request.proxy_bypass(host):
+        via = urllib.parse.urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+        conn: http.client.HTTPConnection
+        if url.scheme == "https":
+            conn = http.client.HTTPSConnection(via.hostname or "", via.port or 3128,
+                                               timeout=SOCKET_TIMEOUT,
+                                               context=ssl.create_default_context())
+            conn.set_tunnel(host, port or 443)
+        else:
+            conn = http.client.HTTPConnection(via.hostname or "", via.port or 3128,
+                                              timeout=SOCKET_TIMEOUT)
+            conn._netdoc_plain_proxy = True  # type: ignore[attr-defined]
+        return conn
+    if url.scheme == "https":
+        return http.client.HTTPSConnection(host, port, timeout=SOCKET_TIMEOUT,
+                                           context=ssl.create_default_context())
+    return http.client.HTTPConnection(host, port, timeout=SOCKET_TIMEOUT)
+
+
+def send_email(channel: AlertChannel, message: dict[str, Any],
+               closers: Closers | None = None) -> None:
     mail = EmailMessage()
-    mail["Subject"] = message["subject"]
+    mail["Subject"] = clean(message["subject"], 300)
     mail["From"] = channel.sender
     mail["To"] = ", ".join(channel.to)
-    mail.set_content(message["text"] + "\n\n-- \nnetdoc\n")
-    with smtplib.SMTP(channel.host, channel.port, timeout=20) as smtp:
+    mail.set_content(clean_block(message["text"]) + "\n\n-- \nnetdoc\n")
+    smtp = smtplib.SMTP(timeout=SOCKET_TIMEOUT)
+    if closers is not None:
+        closers.append(smtp)
+    try:
+        smtp.connect(channel.host, channel.port)
         if channel.starttls:
             smtp.starttls(context=ssl.create_default_context())
         if channel.username and channel.password is not None:
             smtp.login(channel.username, channel.password.reveal())
         smtp.send_message(mail)
+        smtp.quit()
+    finally:
+        smtp.close()
 
 
 SENDERS: dict[str, Sender] = {"webhook": send_webhook, "slack": send_webhook,

@@ -177,6 +177,7 @@ class AlertSettings:
     channels: dict[str, AlertChannel] = field(default_factory=dict)
     on: tuple[str, ...] = DEFAULT_ALERT_KINDS
     backup_failing_after: int = 2  # consecutive failed backups before an alert
+    timeout: float = 30.0  # seconds one delivery may take in all (connect, send, answer)
 
 
 @dataclass(frozen=True)
@@ -690,7 +691,7 @@ class _Validator:
 
     def alerts(self, value: Any) -> AlertSettings:
         at = ("alerts",)
-        body = self.mapping(value, at, ("channels", "on", "backup_failing_after"))
+        body = self.mapping(value, at, ("channels", "on", "backup_failing_after", "timeout"))
         raw = body.get("channels") or {}
         channels = {}
         for name, channel in self.mapping(raw, at + ("channels",), tuple(map(str, raw))).items():
@@ -700,7 +701,8 @@ class _Validator:
                       for i, k in enumerate(self.listing(body.get("on", list(DEFAULT_ALERT_KINDS)),
                                                          at + ("on",))))
         return AlertSettings(channels=channels, on=kinds, backup_failing_after=self.number(
-            body.get("backup_failing_after", 2), at + ("backup_failing_after",), 1, 1000, int))
+            body.get("backup_failing_after", 2), at + ("backup_failing_after",), 1, 1000, int),
+            timeout=self.number(body.get("timeout", 30), at + ("timeout",), 0.5, 600))
 
     def alert_channel(self, name: str, body: Any, at: tuple[str, ...]) -> AlertChannel:
         body = self.mapping(body, at, ("type", "url", "host", "port", "starttls", "username",
@@ -710,6 +712,11 @@ class _Validator:
             for key in ("host", "sender", "to"):
                 if not body.get(key):
                     raise self.fail(at + (key,), f"an email channel needs {key!r}")
+            if body.get("username") and body.get("starttls", True) is False \
+                    and body.get("port", 587) != 465:
+                self.warnings.append(f"{self.path}: {_dotted(at)}: SMTP login without TLS "
+                                     f"(starttls: false) sends the password in clear text; "
+                                     f"set starttls: true")
             return AlertChannel(
                 name=name, type=kind, host=self.string(body["host"], at + ("host",)),
                 port=self.port(body.get("port", 587), at + ("port",)),
@@ -722,8 +729,12 @@ class _Validator:
                          for i, t in enumerate(self.listing(body["to"], at + ("to",)))))
         if not body.get("url"):
             raise self.fail(at + ("url",), f"a {kind} channel needs a url")
-        # Webhook URLs often embed a token (Slack, Teams): treat them as secrets.
+        # Webhook URLs often embed a token (Slack, Teams): treat them as secrets, and
+        # warn about a plaintext one like about any plaintext secret.
         url = Secret(self.string(body["url"], at + ("url",)), key=_dotted(at + ("url",)))
+        if url.is_plaintext and _url_has_token(url.reference):
+            self.warnings.append(f"{self.path}: {_dotted(at + ('url',))}: plaintext token in "
+                                 f"the URL; use env:, file: or vault: instead")
         return AlertChannel(name=name, type=kind, url=url)
 
     def output(self, value: Any) -> OutputSettings:
@@ -751,6 +762,25 @@ class _Validator:
 
         return VaultSettings(dir=folder("dir", "vault"),
                              keys=folder("keys", "") if body.get("keys") else None)
+
+
+def _url_has_token(url: str) -> bool:
+    """user:password@ in the URL, a token-like query value, or a long random-looking path
+    segment (Slack's /services/T../B../XXXX, Teams' webhook ids)."""
+    import re
+    from urllib.parse import parse_qsl, urlsplit
+
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    if parts.password or (parts.username and not parts.password and "@" in parts.netloc):
+        return True
+    if any(re.search(r"(?i)token|key|sig|secret|pass|auth|code", k) for k, _ in
+           parse_qsl(parts.query)):
+        return True
+    return any(len(seg) >= 16 and re.search(r"[A-Za-z]", seg) and re.search(r"\d", seg)
+               for seg in parts.path.split("/"))
 
 
 def _dotted(at: tuple[str, ...]) -> str:

@@ -100,9 +100,13 @@ def run_one(config: Config, client: Client, stage: str) -> StageOutcome:
     started = time.monotonic()
     try:
         outcome = function(config, client)
-    except NetdocError as exc:
-        message = redact(str(exc))
-        log.error("[%s] %s stage failed: %s", client.name, stage, message)
+    except Exception as exc:  # noqa: BLE001 - a stage fails alone, whatever the cause
+        message = redact(str(exc)) if isinstance(exc, NetdocError) else \
+            redact(f"unexpected error ({exc.__class__.__name__}: {exc}); please report it")
+        if isinstance(exc, NetdocError):
+            log.error("[%s] %s stage failed: %s", client.name, stage, message)
+        else:
+            log.exception("[%s] %s stage failed: %s", client.name, stage, message)
         outcome = StageOutcome(stage=stage, client=client.name, summary=f"failed: {message}",
                                failures=[DeviceFailure(host="-", reason=message)],
                                events=[Event("stage_failed", "-", f"{stage}: {message}")])

@@ -28,6 +28,7 @@ from netdoc.errors import NetdocError, StoreError
 from netdoc.fsutil import atomic_write, stable_json
 from netdoc.pipeline import Event, StageOutcome, run_client_stages
 from netdoc.secrets import redact
+from netdoc.textsafe import clean
 
 log = logging.getLogger("netdoc.run")
 
@@ -102,18 +103,31 @@ def run_client(config: Config, client: Client, stages: list[str]) -> RunReport:
                 report.status = "terminated"
             _fill(report, outcomes)
             if "discover" in stages or "backup" in stages:
-                report.alerts = _send_alerts(config, client, report)
+                try:
+                    report.alerts = _send_alerts(config, client, report)
+                except Exception as exc:  # noqa: BLE001 - alerting fails alone
+                    log.exception("[%s] alerts failed", client.name)
+                    report.alerts = [f"alerts not sent: {_reason(exc)}"]
     except ClientLocked as exc:
         report.status = "locked"
         report.failures.append({"host": "-", "name": "", "reason": str(exc)})
     except StoreError as exc:
         report.status = "error"
         report.failures.append({"host": "-", "name": "", "reason": str(exc)})
+    except Exception as exc:  # noqa: BLE001 - one client's surprise never stops the others
+        log.exception("[%s] run failed", client.name)
+        report.status = "error"
+        report.failures.append({"host": "-", "name": "",
+                                "reason": f"unexpected error: {_reason(exc)}; please report it"})
     report.finished = _now()
     report.seconds = round(time.monotonic() - started, 3)
     if report.status != "locked":
         _write_report(folder, report)
     return report
+
+
+def _reason(exc: BaseException) -> str:
+    return clean(redact(f"{exc.__class__.__name__}: {exc}"), 500)
 
 
 def _fill(report: RunReport, outcomes: list[StageOutcome]) -> None:
@@ -155,22 +169,24 @@ def print_summary(report: RunReport) -> None:
     out = sys.stderr
     print(f"[{report.client}] run {report.status} in {report.seconds:.1f} s", file=out)
     for stage in report.stages:
-        print(f"  {stage['stage']}: {stage['summary']} ({stage['seconds']:.1f} s)", file=out)
+        print(f"  {stage['stage']}: {clean(stage['summary'], 1000)} ({stage['seconds']:.1f} s)",
+              file=out)
         for what, path in sorted(stage["outputs"].items()):
             print(f"      {what}: {path}", file=out)
     for event in report.events[:SUMMARY_EVENTS]:
-        detail = f": {event['detail']}" if event["detail"] else ""
-        print(f"  change: {event['kind']} {event['device']}{detail}", file=out)
+        detail = f": {clean(event['detail'], 300)}" if event["detail"] else ""
+        print(f"  change: {event['kind']} {clean(event['device'], 255)}{detail}", file=out)
     if len(report.events) > SUMMARY_EVENTS:
         print(f"  ... and {len(report.events) - SUMMARY_EVENTS} more change(s): see the run "
               f"report (last-run.json)", file=out)
     for failure in report.failures:
         label = failure.get("name") or failure["host"]
-        print(f"  FAILED {label}: {redact(failure['reason'])}", file=out)
+        print(f"  FAILED {clean(label, 300)}: {clean(redact(failure['reason']), 1000)}",
+              file=out)
     for skipped in report.skipped:
-        print(f"  SKIPPED {skipped}", file=out)
+        print(f"  SKIPPED {clean(skipped, 300)}", file=out)
     for alert in report.alerts:
-        print(f"  alert: {alert}", file=out)
+        print(f"  alert: {clean(alert, 500)}", file=out)
 
 
 # ---------------------------------------------------------------- locking

@@ -10,6 +10,7 @@ failed devices keep their last good file, and one commit records the run.
 """
 from __future__ import annotations
 
+import difflib
 import logging
 import sys
 import threading
@@ -20,10 +21,12 @@ from pathlib import Path
 from typing import Any, Callable
 
 import git
+import yaml
 
 from netdoc.backup.device import DeviceJob, DeviceResult, backup_device
 from netdoc.backup.hostkeys import HostKeyStore
-from netdoc.backup.secrets import load_mask_key
+from netdoc.backup.platforms import plan_for
+from netdoc.backup.secrets import load_mask_key, mask_secrets
 from netdoc.backup.state import (DeviceState, describe_age, load_states, save_states,
                                  state_dir)
 from netdoc.backup.store import ConfigRepository, RepositoryLock, StoredConfig
@@ -200,7 +203,8 @@ def _store(config: Config, client: Client, repository: ConfigRepository, folder:
         [f"added {n}" for n in commit.added] + \
         [f"credential {r.target.label}: {r.credential_note}" for r in results
          if r.credential_note]
-    outcome.events = _events(repository, stored, commit, failed, states)
+    outcome.events = _events(repository, stored, commit, failed, states,
+                             load_mask_key(folder) if client.secrets == "keep" else None)
     stale = _stale(results, states, config.backup.max_age_hours, now)
     outcome.changes += [f"stale {label}: last good backup {age}" for label, age in stale]
     outcome.events += [Event("backup_stale", label, f"last good backup {age}")
@@ -218,7 +222,8 @@ def _store(config: Config, client: Client, repository: ConfigRepository, folder:
 
 
 def _events(repository: ConfigRepository, stored: list[StoredConfig], commit: Any,
-            failed: list[DeviceResult], states: dict[str, DeviceState]) -> list[Event]:
+            failed: list[DeviceResult], states: dict[str, DeviceState],
+            unmasked_key: bytes | None = None) -> list[Event]:
     """What the alerting stage may tell a technician: changed configs (with the diff,
     secrets already masked), failures with how many runs in a row, host-key changes."""
     events = []
@@ -226,11 +231,7 @@ def _events(repository: ConfigRepository, stored: list[StoredConfig], commit: An
     for label in commit.changed:
         diff = ""
         if commit.commit and label in paths:
-            try:
-                diff = repository.repo.git.diff("HEAD~1", "HEAD", "--unified=2", "--",
-                                                f"{paths[label]}.cfg")
-            except git.GitCommandError:
-                diff = ""
+            diff = display_diff(repository, paths[label], "HEAD~1", "HEAD", unmasked_key)
         events.append(Event("config_changed", _device_name(label),
                             f"{paths.get(label, label)}.cfg", diff=_diff_body(diff)))
     for result in failed:
@@ -240,6 +241,42 @@ def _events(repository: ConfigRepository, stored: list[StoredConfig], commit: An
         events.append(Event("backup_failed", name, result.error,
                             streak=states[result.target.path].consecutive_failures))
     return events
+
+
+# ---------------------------------------------------------------- showing stored configs
+
+def display_text(repository_folder: Path, path: str, text: str, mask_key: bytes | None) -> str:
+    """A stored config as it may be shown outside the git store (the site, run reports,
+    alerts). `secrets: keep` keeps secrets in the store only: with a mask key (the
+    client keeps secrets) the text is masked here with the device's platform rules;
+    when that is impossible, nothing is shown rather than a secret."""
+    if mask_key is None:
+        return text
+    try:
+        meta = yaml.safe_load((repository_folder / f"{path}.meta.yaml").read_text(
+            encoding="utf-8")) or {}
+        plan = plan_for("-", str(meta.get("platform", "")))
+        return mask_secrets(text, plan.recipe, mask_key)
+    except Exception:  # noqa: BLE001 - unknown platform, unreadable meta: show nothing
+        return "(not shown: this client keeps secrets in its config store, and the " \
+               "device's platform rules to mask them are unknown)\n"
+
+
+def display_diff(repository: ConfigRepository, path: str, old: str, new: str,
+                 mask_key: bytes | None, context: int = 2) -> str:
+    """`git diff old new -- path.cfg`, of the masked texts when the client keeps secrets."""
+    try:
+        if mask_key is None:
+            return str(repository.repo.git.diff(old, new, f"--unified={context}", "--",
+                                                f"{path}.cfg"))
+        before, after = (display_text(repository.folder, path,
+                                      repository.repo.git.show(f"{rev}:{path}.cfg"), mask_key)
+                         for rev in (old, new))
+    except git.GitCommandError:
+        return ""
+    return "".join(difflib.unified_diff(before.splitlines(keepends=True),
+                                        after.splitlines(keepends=True), f"a/{path}.cfg",
+                                        f"b/{path}.cfg", n=context))
 
 
 def _device_name(label: str) -> str:

@@ -65,9 +65,10 @@ class _Job:
 
 
 def render_maps(graph: nx.MultiGraph, out_dir: Path,
-                pins: dict[str, dict[str, tuple[float, float]]] | None = None) \
-        -> list[RenderedMap]:
-    """Every whole-client and per-site map of `graph` into out_dir."""
+                pins: dict[str, dict[str, tuple[float, float]]] | None = None,
+                failed: list[str] | None = None) -> list[RenderedMap]:
+    """Every whole-client and per-site map of `graph` into out_dir. With `failed`, a map
+    Graphviz cannot draw fails alone: its reason is added there and the others are kept."""
     _require_graphviz()
     client = str(graph.graph.get("client", "")) or "network"
     jobs = [_Job("client-l2", f"{client} — layer 2", "l2", "", edge_view(graph, L2_EDGES)),
@@ -82,25 +83,41 @@ def render_maps(graph: nx.MultiGraph, out_dir: Path,
                              site, layer3_view(part)))
     out_dir.mkdir(parents=True, exist_ok=True)
     chosen = pins or {}
-    return _parallel(lambda job: _render_job(job, out_dir, chosen.get(job.name, {})), jobs)
+    if failed is None:
+        return _parallel(lambda job: _render_job(job, out_dir, chosen.get(job.name, {})), jobs)
+
+    def alone(job: _Job) -> RenderedMap | None:
+        try:
+            return _render_job(job, out_dir, chosen.get(job.name, {}))
+        except RenderError as exc:
+            failed.append(f"map {job.name}: {exc}")
+            return None
+
+    return [m for m in _parallel(alone, jobs) if m is not None]
 
 
 def render_neighbourhoods(graph: nx.MultiGraph, nodes: list[str], out_dir: Path,
-                          hops: int = 1) -> dict[str, Path]:
+                          hops: int = 1, failed: list[str] | None = None) -> dict[str, Path]:
     """A small SVG per network device: it and what is within `hops` cables."""
     _require_graphviz()
     out_dir.mkdir(parents=True, exist_ok=True)
 
-    def one(node: str) -> tuple[str, Path]:
+    def one(node: str) -> tuple[str, Path | None]:
         view = neighbourhood(graph, node, hops)
         name = str(graph.nodes[node].get("name", node))
         options = MapOptions(title=f"{name} and its neighbours", link_prefix="",
                              legend=False)
         path = out_dir / (page_name(node)[:-5] + ".svg")
-        run_graphviz(layer2_dot(view, options), "dot", {"svg": path})
+        try:
+            run_graphviz(layer2_dot(view, options), "dot", {"svg": path})
+        except RenderError as exc:
+            if failed is None:
+                raise
+            failed.append(f"neighbourhood map of {name}: {exc}")
+            return node, None
         return node, path
 
-    return dict(_parallel(one, sorted(nodes)))
+    return {node: path for node, path in _parallel(one, sorted(nodes)) if path is not None}
 
 
 def run_graphviz(dot_text: str, engine: str, outputs: dict[str, Path], stagger: int = 0) -> None:

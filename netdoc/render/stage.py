@@ -24,7 +24,7 @@ from netdoc.config import Client, Config
 from netdoc.errors import NetdocError, StoreError
 from netdoc.fsutil import atomic_write, read_json
 from netdoc.models import Device
-from netdoc.pipeline import Event, StageOutcome
+from netdoc.pipeline import DeviceFailure, Event, StageOutcome
 from netdoc.render.maps import load_pins, render_maps, render_neighbourhoods
 from netdoc.render.site import (BackupInfo, DeviceRecord, SiteInput, render_clients_index,
                                 render_site)
@@ -61,8 +61,9 @@ def render_devices(config: Config, client: Client, devices: list[Device], ids: l
     atomic_write(folder / "topology.json", node_link_text(graph), mode=0o644)
     timings["export"] = time.monotonic() - mark
     _commit_exports(folder, changes)
+    failed: list[str] = []  # maps that failed alone
     site = _build_site(config, client, graph, dict(zip(ids, devices)), records, changes,
-                       timings)
+                       timings, failed)
     index = render_clients_index(config.output.inventory, sorted(config.clients),
                                  config.output.templates)
     counts: dict[str, int] = defaultdict(int)
@@ -72,7 +73,10 @@ def render_devices(config: Config, client: Client, devices: list[Device], ids: l
                f"{sum(1 for *_, d in graph.edges(data=True) if d.get('kind') == 'l2')} links; "
                + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()))
     return StageOutcome(
-        stage="render", client=client.name, summary=summary,
+        stage="render", client=client.name,
+        summary=summary + (f"; {len(failed)} map(s) failed" if failed else ""),
+        failures=[DeviceFailure(host="-", name=reason.split(":", 1)[0],
+                                reason=reason.split(": ", 1)[-1]) for reason in failed],
         changes=[str(c) for c in changes],
         events=[Event(kind="endpoint_moved" if c.kind == "endpoint-moved" else "link_changed",
                       device=c.subject, detail=c.detail or c.kind.replace("-", " "))
@@ -134,17 +138,18 @@ def _inventory_history(folder: Path) -> dict[str, list[dict[str, str]]]:
 
 def _build_site(config: Config, client: Client, graph: nx.MultiGraph,
                 devices: dict[str, Device], records: dict[str, DeviceRecord],
-                changes: list[Any], timings: dict[str, float]) -> Path:
+                changes: list[Any], timings: dict[str, float],
+                failed: list[str] | None = None) -> Path:
     folder = config.inventory_dir(client.name)
     final, building = folder / "site", folder / ".site.new"
     _remove(building)  # never followed: a planted .site.new symlink is removed, not written
     building.mkdir(mode=0o755)
     try:
         mark = time.monotonic()
-        maps = render_maps(graph, building / "maps", load_pins(folder / "pins.yaml"))
+        maps = render_maps(graph, building / "maps", load_pins(folder / "pins.yaml"), failed)
         network = [n for n, d in graph.nodes(data=True) if d.get("kind") == "device"
                    and d.get("inventoried")]
-        near = render_neighbourhoods(graph, network, building / "devices")
+        near = render_neighbourhoods(graph, network, building / "devices", failed=failed)
         timings["maps"] = time.monotonic() - mark
         mark = time.monotonic()
         inventory_changes = read_json(folder / "last-changes.json", {}) or {}
@@ -225,8 +230,14 @@ def _backups(config: Config, client: Client, devices: dict[str, Device]) -> dict
         from netdoc.backup.state import describe_age, load_states, state_dir
     except ImportError:
         return {}
+    from netdoc.backup.stage import display_text
+    from netdoc.backup.secrets import load_mask_key
+
     repo = config.backups_dir(client.name)
     states = load_states(state_dir(config, client.name))
+    # `secrets: keep` keeps secrets in the git store only: the site shows masked texts
+    keep_key = load_mask_key(state_dir(config, client.name)) if client.secrets == "keep" \
+        else None
     by_host = {s.host: s for s in states.values() if s.host}
     log_by_file: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for commit in _git_log(repo):
@@ -246,11 +257,20 @@ def _backups(config: Config, client: Client, devices: dict[str, Device]) -> dict
                           last_success=time.strftime("%Y-%m-%d %H:%M UTC",
                                                      time.gmtime(state.last_success))
                           if state.last_success else "",
-                          config_text=cfg.read_text(encoding="utf-8", errors="replace")
+                          config_text=display_text(repo, state.path, cfg.read_text(
+                              encoding="utf-8", errors="replace"), keep_key)
                           if cfg.is_file() else None,
                           history=[{"date": c["date"], "message": c["subject"]}
                                    for c in commits[:20]])
-        if len(commits) > 1:
+        if len(commits) > 1 and keep_key is not None:
+            from netdoc.backup.stage import display_diff
+            from netdoc.backup.store import ConfigRepository
+
+            info.diff = display_diff(ConfigRepository(repo), state.path,
+                                     f"{commits[0]['hash']}~1", commits[0]["hash"], keep_key,
+                                     context=3)
+            info.diff_title = f"{commits[0]['date']}: {commits[0]['subject']}"
+        elif len(commits) > 1:
             info.diff = _git(repo, "show", "--format=", commits[0]["hash"], "--",
                              f"{state.path}.cfg")
             info.diff_title = f"{commits[0]['date']}: {commits[0]['subject']}"

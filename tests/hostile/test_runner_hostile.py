@@ -1,0 +1,51 @@
+"""One failing part never stops the others: a client whose stage or alerts blow up
+fails alone, with the reason in its run report, and the next client runs."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from netdoc import runner
+from netdoc.config import Client, Config, parse_config
+from netdoc.pipeline import StageOutcome
+
+CONFIG = """
+clients:
+  acme: {sites: {hq: {subnets: [192.0.2.0/24]}}}
+  globex: {sites: {main: {subnets: [198.51.100.0/24]}}}
+output: {inventory: inventory, config_backups: config_backups}
+"""
+
+
+def stage(config: Config, client: Client) -> StageOutcome:
+    if client.name == "acme":
+        raise RuntimeError("surprise from a device: \x1b]2;owned\x07")
+    return StageOutcome(stage="discover", client=client.name, summary="2 devices")
+
+
+def test_an_unexpected_error_in_one_client_does_not_stop_the_next(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "netdoc.yaml").write_text(CONFIG)
+    config = parse_config(CONFIG, tmp_path / "netdoc.yaml")
+    monkeypatch.setattr("netdoc.pipeline.load_stage", lambda name: stage)
+
+    def broken_alerts(*args: Any) -> list[str]:
+        raise KeyError("alerts-state.json had an unexpected shape")
+
+    monkeypatch.setattr(runner, "_send_alerts", broken_alerts)
+    code = runner.run(config, ["discover"], None)
+
+    assert code == 1
+    reports = {name: json.loads((tmp_path / "inventory" / name / "last-run.json").read_text())
+               for name in ("acme", "globex")}
+    assert reports["acme"]["status"] == "failures"
+    assert "RuntimeError" in reports["acme"]["failures"][0]["reason"]
+    assert reports["globex"]["stages"][0]["summary"] == "2 devices"
+    assert reports["globex"]["alerts"] == ["alerts not sent: KeyError: 'alerts-state.json had "
+                                           "an unexpected shape'"]
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "\x07" not in err  # device text cannot drive the terminal
