@@ -250,6 +250,10 @@ def run_cases(cases: list[Case], work: Path) -> list[Score]:
         stored_masked, reason_masked = masked[case.name]
         stored_kept, reason_kept = kept[case.name]
         reason = reason_masked or reason_kept
+        if reason and case.recording.exec_only and case.recording.verbatim \
+                and _transport(case.platform) == "cli":
+            reason += (" [the recording was made over SSH exec requests, the profile uses an "
+                       "interactive CLI: `transport: exec` may be what it needs]")
         score = Score(case.name, case.kind, case.platform, backed_up=not reason,
                       reason=reason, expected_lines=len(case.expected),
                       known_secrets=len(case.known_secrets))
@@ -328,6 +332,13 @@ def _compare(expected: list[str], stored: list[str]) -> tuple[int, list[str], li
         else:
             extra.append(line)
     return recalled, missing, extra
+
+
+def _transport(platform: str) -> str:
+    try:
+        return plan_for("scoreboard", platform).recipe.transport
+    except NetdocError:
+        return ""
 
 
 def _end_marker(platform: str) -> re.Pattern[str] | None:

@@ -570,7 +570,7 @@ class _VerbatimShell:
             self.password_asked = False  # a secret typed at a password prompt: no echo
             self.send(self.newline + self.prompt)
             return
-        if line and line in self.rec.commands:
+        if line in self.rec.commands:  # also "" (a recorded bare Enter: "Press any key")
             self.send(self._next_answer(line))
             return
         body = self.body_for(line)
