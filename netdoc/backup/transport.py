@@ -391,7 +391,7 @@ def _answer_login(conn: Any, request: FetchRequest, deadline: float) -> None:
             conn.write_channel(conn.RETURN)
             nudges, last_data = nudges + 1, now
         time.sleep(READ_PAUSE)
-    shown = ", ".join(repr(a) for a in answered) or "nothing"
+    shown = ", ".join(repr(a) for a in dict.fromkeys(answered)) or "nothing"
     raise BackupError(request.host, f"logged in, but no prompt came after answering the "
                                     f"login questions ({shown} answered); is the platform "
                                     f"right?")
