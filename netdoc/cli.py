@@ -41,9 +41,12 @@ def _common(parser: argparse.ArgumentParser) -> None:
                         help="work on this client only")
     parser.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
                         help="print machine-readable JSON on stdout")
+    parser.add_argument("--trace-device", metavar="DIR", default=argparse.SUPPRESS,
+                        help="write what each device sent (secrets masked) to DIR, one "
+                             "transcript per device; logs never carry device output")
     verbosity = parser.add_mutually_exclusive_group()
     verbosity.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
-                           help="debug detail")
+                           help="debug detail (never device output or secrets)")
     verbosity.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
                            help="errors only")
 
@@ -137,8 +140,17 @@ def _configure_logging(args: argparse.Namespace) -> None:
     handler.setFormatter(_RedactingFormatter("%(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=level, handlers=[handler], force=True)
     if level > logging.DEBUG:  # library chatter (every SSH login) only with -v
-        for noisy in ("paramiko", "netmiko", "asyncssh", "scapy.runtime", "git"):
+        for noisy in ("paramiko", "asyncssh", "scapy.runtime", "git"):
             logging.getLogger(noisy).setLevel(logging.WARNING)
+    # netmiko logs every byte a device sends at debug level (whole running-configs,
+    # secrets and all), paramiko.transport its packets: never, at any verbosity.
+    # Device I/O is traced only on request, masked: --trace-device DIR.
+    for chatty in ("netmiko", "paramiko.transport"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
+    if getattr(args, "trace_device", None):
+        from netdoc.backup import device
+
+        device.TRACE_DIR = Path(args.trace_device).resolve()
 
 
 class _RedactingFormatter(logging.Formatter):

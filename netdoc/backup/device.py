@@ -8,18 +8,23 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from netdoc.backup.clean import IncompleteOutput, apply_recipe, check_complete, terminal_text
 from netdoc.backup.hostkeys import HostKeyStore
 from netdoc.backup.platforms import Plan, plan_for
 from netdoc.backup.secrets import mask_secrets
-from netdoc.backup.targets import BackupTarget
+from netdoc.backup.targets import BackupTarget, safe_name
 from netdoc.backup.transport import ConfigSource, FetchRequest, HostKey, LoginFailed, RawFetch
 from netdoc.errors import BackupError, HostKeyChanged, NetdocError, SecretError
+from netdoc.fsutil import atomic_write
 from netdoc.profiles import BackupRecipe
+from netdoc.secrets import redact
+from netdoc.textsafe import clean
 
 log = logging.getLogger("netdoc.backup")
+TRACE_DIR: Path | None = None  # --trace-device DIR: masked transcripts of device I/O
 
 
 @dataclass
@@ -33,6 +38,7 @@ class DeviceJob:
     last_good: str | None = None      # the stored config, for the shrink check
     detected_platform: str = ""       # remembered from an earlier autodetection
     default_variants: dict[str, str] = field(default_factory=dict)
+    trace_key: bytes | None = None    # masks --trace-device transcripts (even with keep)
     credential: str = ""              # the credential set that worked last time
     max_bytes: int = 32 * 1024 * 1024  # backup.max_config_bytes
     hold: str = ""                    # why nothing may be sent (identity conflict)
@@ -96,6 +102,8 @@ def _backup(job: DeviceJob, deadline: float, result: DeviceResult) -> None:
         deadline = time.monotonic() + job.timeout  # detection had its own budget
     plan = plan_for(target.host, platform, job.default_variants)
     raw, used = _fetch(job, plan, credentials, deadline)
+    if TRACE_DIR is not None:
+        _trace(job, plan, raw)
     if job.credential and used != job.credential:
         result.credential_note = (f"remembered credential set {job.credential!r} was refused; "
                                   f"{used!r} worked and is remembered now")
@@ -169,6 +177,24 @@ def _fetch(job: DeviceJob, plan: Plan, credentials: list[tuple[str, Any]],
             job.host_keys.remember(target.host, target.port, raw.host_key)
         return raw, name
     raise BackupError(target.host, _login_refused(credentials))
+
+
+def _trace(job: DeviceJob, plan: Plan, raw: RawFetch) -> None:
+    """--trace-device DIR: what the device sent, command by command, secrets masked
+    (`<DIR>/<client>/<site>/<device>.txt`, owner-only). Never a log line."""
+    assert TRACE_DIR is not None
+    key = job.trace_key or job.mask_key
+    parts = []
+    for command, output in raw.outputs.items():
+        text = output if key is None else mask_secrets(output, plan.recipe, key)
+        parts.append(f"### {clean(command, 200)}\n{redact(text)}\n")
+    if key is None:
+        parts = ["(no masking key: transcript withheld)\n"]
+    target = TRACE_DIR / safe_name(job.target.client) / f"{job.target.path}.txt"
+    try:
+        atomic_write(target, "".join(parts), mode=0o600)
+    except NetdocError as exc:
+        log.warning("%s: cannot write the device trace: %s", job.target.label, exc)
 
 
 def _config_text(raw: RawFetch, recipe: BackupRecipe) -> str:

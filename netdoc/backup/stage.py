@@ -55,13 +55,14 @@ def run_backup(config: Config, client: Client, source: ConfigSource,
     host_keys = HostKeyStore(folder)  # one instance: its lock serialises the workers' writes
     mask_key = None if client.secrets == "keep" else load_mask_key(folder)
     variants = dict(getattr(client, "backup_variants", None) or {})
+    trace_key = load_mask_key(folder)  # --trace-device transcripts are masked, even with keep
     jobs = [DeviceJob(
         target=target, source=source, host_keys=host_keys, timeout=config.backup.timeout,
         shrink_limit=config.backup.shrink_limit, mask_key=mask_key,
         last_good=repository.read(target.path),
         detected_platform=_remembered_detection(states, target), default_variants=variants,
         credential=_remembered_credential(states, target),
-        hold=_identity_hold(host_keys, target),
+        hold=_identity_hold(host_keys, target), trace_key=trace_key,
         max_bytes=getattr(config.backup, "max_config_bytes", 32 * 1024 * 1024))
         for target in targets]
     results = _run_pool(jobs, config.backup.concurrency, config.backup.timeout, source)
