@@ -489,10 +489,10 @@ async def _cdp(reader: _Reader, interfaces: dict[int, Interface]) -> list[Neighb
     return neighbors
 
 
-# CISCO-CDP-MIB cdpCacheCapabilities bits (a 32-bit number, sent as 4 octets)
+# CISCO-CDP-MIB cdpCacheCapabilities bits (a 32-bit number, sent as 4 octets) in LLDP's
+# names: router, trans-bridge, source-route bridge, switch, host, (IGMP), repeater, phone
 _CDP_CAPABILITIES = ((0x01, "router"), (0x02, "bridge"), (0x04, "bridge"), (0x08, "bridge"),
-                     (0x10, "station"), (0x20, "other"), (0x40, "repeater"), (0x80, "telephone"),
-                     (0x200, "wlan-ap"))
+                     (0x10, "station"), (0x40, "repeater"), (0x80, "telephone"))
 
 
 def _cdp_capabilities(raw: SnmpValue | None) -> list[str]:

@@ -29,6 +29,11 @@ enterprise registry and one spelling per vendor). This module only applies it:
 5. role: the profile's `roles` regexes on sysDescr, then the profile's role, then
    the LLDP capabilities the device advertises, else "unknown".
 
+`identify_neighbor(neighbor)` does the same for a device seen only in a switch's
+LLDP/CDP table (phones, access points, cameras without SNMP): LLDP-MED inventory first,
+then the profiles' sysDescr rules applied to the neighbour's system description, the
+role from its advertised capabilities.
+
 Profile keys read here (the `snmp:` section; the loader in netdoc/profiles validates
 it through `parse_snmp_section`):
 
@@ -445,11 +450,19 @@ def _generic(name: str, facts: Facts) -> str:
     return value
 
 
+_BITS_AS_TEXT = re.compile(rb"\s*([0-9A-Fa-f]{2})(?:\s+[0-9A-Fa-f]{1,2})*\s*")
+
+
 def decode_capabilities(bits: SnmpValue | None) -> list[str]:
-    """LLDP capability BITS (first octet, MSB = bit 0) -> names."""
+    """LLDP capability BITS (first octet, MSB = bit 0) -> names.
+
+    Walks recorded with net-snmp tools hold BITS as net-snmp prints them, "39 2 3 4 7"
+    (the octets in hex, then the bit numbers): that text is read by its first octet."""
     if not isinstance(bits, bytes) or not bits:
         return []
-    first = bits[0]
+    looks_printed = len(bits) > 2 or (len(bits) == 2 and bits[1] != 0)  # raw: 2nd octet 0
+    as_text = _BITS_AS_TEXT.fullmatch(bits) if looks_printed else None
+    first = int(as_text.group(1), 16) if as_text else bits[0]
     return [name for bit, name in LLDP_CAPABILITY_BITS.items() if first & (0x80 >> bit)]
 
 
@@ -503,6 +516,41 @@ def identify(facts: Facts) -> Identification:
         setattr(found, name, value)
     found.vendor = _vendor(profile, rules, facts)
     found.platform = profile.name if profile else ""
+    return found
+
+
+def identify_neighbor(neighbor: Any) -> Identification:
+    """What a switch's LLDP/CDP table says about a neighbour, as an identification: for
+    endpoints that answer no SNMP (phones, access points, cameras). Uses the LLDP-MED
+    inventory, the advertised capabilities and the profiles' sysDescr rules applied to
+    the neighbour's system description (its platform string for CDP/FDP).
+
+    `neighbor` is a netdoc.models.Neighbor."""
+    descr = str(neighbor.remote_platform or "")
+    profile = match_profile("", descr) if descr else None
+    facts = Facts(sys_descr=descr, lldp_capabilities=list(neighbor.remote_capabilities))
+    found = Identification(platform=profile.name if profile else "")
+    found.role = role_from_capabilities(facts.lldp_capabilities)
+    if found.role in ("unknown", "switch", "endpoint") and profile is not None and \
+            profile.role not in ("", "unknown"):
+        found.role = profile.role
+    software = str(neighbor.remote_software or "")
+    from_med = bool(neighbor.remote_med_class or neighbor.remote_model)
+    for name, announced in (("model", neighbor.remote_model), ("serial", neighbor.remote_serial),
+                            ("version", software if from_med else "")):
+        value = usable(str(announced or ""))
+        if not value and profile is not None:  # a CDP/FDP version string reads like a sysDescr
+            value = _from_sys_descr(profile, name, descr) or \
+                (_from_sys_descr(profile, name, software) if name == "version" else "")
+        if not value and name == "version" and software:
+            value = next((v for v in (_groups(p, software) for p in
+                                      generic_rules().sys_descr.get("version", ())) if v), "")
+        setattr(found, name, value)
+    vendor = usable(str(neighbor.remote_manufacturer or "")) or \
+        (profile.vendor if profile is not None and profile.match.priority > GENERIC_PRIORITY
+         else "") or vendor_named_in(descr)
+    found.vendor = canonical_vendor(vendor)
+    found.os = profile.os if profile is not None else ""
     return found
 
 

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from collectors.snmp import collect
-from netdoc.identify import (Chassis, EntityRow, Facts, chassis_candidates, generic_rules,
-                             identify, looks_like_model, parse_snmp_section, pick_chassis,
-                             scalar_oids, usable)
+from netdoc.identify import (Chassis, EntityRow, Facts, chassis_candidates, decode_capabilities,
+                             generic_rules, identify, identify_neighbor, looks_like_model,
+                             parse_snmp_section, pick_chassis, scalar_oids, usable)
 from netdoc.profiles import ProfileError, load_profiles
 from netdoc.snmp.recorded import RecordedTransport
 from netdoc.vendors import (ENTERPRISES, canonical_vendor, enterprise_name, enterprise_number,
@@ -206,3 +206,31 @@ def test_a_device_no_profile_knows_is_identified_from_its_walk() -> None:
     assert warnings == [] and device.platform == ""
     assert (device.vendor, device.model, device.serial, device.version) == \
         ("Kentix", "KMS-LAN", "KX-2207-0042", "7.2.4")
+
+
+# ---------------------------------------------------------------- endpoints seen over LLDP
+
+def test_an_endpoint_without_snmp_is_typed_and_named_from_a_switchs_lldp_table() -> None:
+    device, _ = asyncio.run(collect(RecordedTransport(WALKS / "neighbours_lldp_med.snmprec")))
+    seen = {n.local_port: identify_neighbor(n) for n in device.neighbors}
+    phone, ap, switch = seen["1"], seen["2"], seen["3"]
+    assert (phone.role, phone.vendor, phone.model, phone.serial, phone.version) == \
+        ("phone", "Polycom", "VVX 450", "0004F2ABCDEF", "6.4.3.5018")
+    assert (ap.role, ap.vendor, ap.model) == ("wireless", "Ubiquiti", "UAP-AC-Pro")
+    assert (switch.role, switch.vendor) == ("switch", "HPE")
+
+
+def test_a_cdp_neighbours_version_is_read_from_its_version_string() -> None:
+    device, _ = asyncio.run(collect(RecordedTransport(WALKS / "neighbours_fdp.snmprec")))
+    cisco = next(n for n in device.neighbors if n.remote_name.startswith("ws-c2960x"))
+    assert identify_neighbor(cisco).version == "15.2(7)E4"
+
+
+@pytest.mark.parametrize("raw, names", [
+    (bytes([0x28, 0x00]), ["bridge", "router"]), (bytes([0x24]), ["bridge", "telephone"]),
+    (b"39 2 3 4 7", ["bridge", "wlan-ap", "router", "station"]),  # as net-snmp prints BITS
+    (b"00", []), (b"", []), (None, []),
+])
+def test_lldp_capabilities_raw_or_as_recorded_by_net_snmp(raw: bytes | None,
+                                                          names: list[str]) -> None:
+    assert decode_capabilities(raw) == names
