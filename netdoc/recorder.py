@@ -23,7 +23,8 @@ Answers are YAML block scalars holding Ruby-style escapes (\e for ESC, \r, \x20 
 a trailing space, \" and \\), as Oxidized writes them. When a line is sent more
 than once with a different answer (a space answering a pager), `commands` is a list
 of one-key mappings in the order sent, Oxidized's ordered variant. Sessions over SSH
-exec requests (pfSense, OPNsense) have an empty init_prompt and answers without echo.
+exec requests (pfSense, OPNsense) have an empty init_prompt and answers without echo;
+so do platforms whose files are copied off (transport: scp), keyed by file name.
 
 Secrets: the recording is meant to be sent to the project, so by default every
 secret the platform's profile knows is masked (the same masking as a backup's
@@ -336,10 +337,11 @@ def record(request: RecordRequest, clock: Callable[[], float] = time.monotonic) 
     fetch = FetchRequest(host=request.host, port=request.port, device_type=plan.driver,
                          username=request.username, password=request.password,
                          enable_secret=request.enable_secret, key_file=request.key_file,
-                         commands=commands, enable=recipe.enable, transport=recipe.transport)
+                         commands=commands, enable=recipe.enable, transport=recipe.transport,
+                         login=recipe.login)
     deadline = clock() + request.timeout
     source = NetmikoSource()
-    if recipe.transport == "exec":
+    if recipe.transport != "cli":  # exec requests (or files copied off): no shell to record
         raw = source.fetch(fetch, deadline)
         session = Session(exec_mode=True,
                           exchanges=[(c + "\n", raw.outputs.get(c, "")) for c in commands])
