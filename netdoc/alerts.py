@@ -53,8 +53,10 @@ class Sender(Protocol):
                  closers: list[Any] | None = None) -> None: ...
 
 
-def deliver(config: Config, client: Client, events: list[Event], report: Any) -> list[str]:
-    """Send this run's alert-worthy events to the client's channels; return what happened."""
+def deliver(config: Config, client: Client, events: list[Event], report: Any,
+            send: bool = True) -> list[str]:
+    """Send this run's alert-worthy events to the client's channels; return what happened.
+    With send=False (a run being stopped) they are only queued for the next run."""
     if not client.alerts:
         return []
     folder = config.inventory_dir(client.name)
@@ -70,7 +72,9 @@ def deliver(config: Config, client: Client, events: list[Event], report: Any) ->
     for name in client.alerts:
         channel = config.alerts.channels[name]
         queue = outbox.get(name, [])
-        while queue:
+        if queue and not send:
+            results.append(f"{name}: {len(queue)} message(s) queued for the next run")
+        while queue and send:
             try:
                 within(limit, lambda closers: SENDERS[channel.type](channel, queue[0], closers))
             except Exception as exc:  # noqa: BLE001 - one channel's trouble, whatever it is,

@@ -8,6 +8,7 @@ Exit codes: 0 all well, 1 the run finished but some devices failed,
 from __future__ import annotations
 
 import argparse
+import os
 import json
 import logging
 import sys
@@ -168,7 +169,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
     try:
-        return int(args.handler(args))
+        code = int(args.handler(args))
+        if code == 143:  # SIGTERM: the report is written; threads still closing their
+            sys.stdout.flush()  # sessions must not hold the exit (systemd is waiting)
+            sys.stderr.flush()
+            os._exit(code)
+        return code
     except NetdocError as exc:
         print(f"netdoc: error: {redact(str(exc))}", file=sys.stderr)
         return exc.exit_code

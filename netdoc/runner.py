@@ -103,8 +103,9 @@ def run_client(config: Config, client: Client, stages: list[str]) -> RunReport:
                 report.status = "terminated"
             _fill(report, outcomes)
             if "discover" in stages or "backup" in stages:
-                try:
-                    report.alerts = _send_alerts(config, client, report)
+                try:  # a stopping run only queues its alerts: no network wait
+                    report.alerts = _send_alerts(config, client, report,
+                                                 send=report.status != "terminated")
                 except Exception as exc:  # noqa: BLE001 - alerting fails alone
                     log.exception("[%s] alerts failed", client.name)
                     report.alerts = [f"alerts not sent: {_reason(exc)}"]
@@ -143,13 +144,14 @@ def _fill(report: RunReport, outcomes: list[StageOutcome]) -> None:
         report.status = "failures"
 
 
-def _send_alerts(config: Config, client: Client, report: RunReport) -> list[str]:
+def _send_alerts(config: Config, client: Client, report: RunReport,
+                 send: bool = True) -> list[str]:
     try:
         from netdoc.alerts import deliver
     except ModuleNotFoundError:
         return []
     events = [Event(**e) for e in report.events]
-    return deliver(config, client, events, report)
+    return deliver(config, client, events, report, send=send)
 
 
 def _write_report(folder: Path, report: RunReport) -> None:

@@ -38,6 +38,7 @@ from netdoc.pipeline import DeviceFailure, Event, StageOutcome
 log = logging.getLogger("netdoc.backup")
 
 CUT_OFF_GRACE = 2.0  # seconds past a device's limit before its session is closed from outside
+STOP_GRACE = 2.0     # seconds closed sessions get to end when the run is stopped (SIGTERM)
 LOCK_NAME = "repository.lock"
 
 
@@ -114,17 +115,29 @@ def _run_pool(jobs: list[DeviceJob], concurrency: int, timeout: float,
         progress = stack.enter_context(_Progress(len(jobs)))
         pool = ThreadPoolExecutor(max_workers=min(concurrency, len(jobs)),
                                   thread_name_prefix="backup")
-        stack.callback(pool.shutdown, wait=True, cancel_futures=True)
         futures: dict[Future[DeviceResult], int] = {pool.submit(work, i): i
                                                     for i in range(len(jobs))}
         pending = set(futures)
-        while pending:
-            done, pending = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
-            for future in done:
-                index = futures[future]
-                results.setdefault(index, future.result())
-                progress.advance(jobs[index].target, results[index])
-            _cut_off_overdue(jobs, started, lock, results, timeout, source, progress)
+        try:
+            while pending:
+                done, pending = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
+                for future in done:
+                    index = futures[future]
+                    results.setdefault(index, future.result())
+                    progress.advance(jobs[index].target, results[index])
+                _cut_off_overdue(jobs, started, lock, results, timeout, source, progress)
+        except BaseException:
+            # SIGTERM (or any abort): queued devices are dropped, running sessions are
+            # closed from here, so the workers stop within moments instead of at
+            # backup.timeout; the run report is written by the caller.
+            pool.shutdown(wait=False, cancel_futures=True)
+            with lock:
+                running = [i for i in started if i not in results]
+            for index in running:
+                source.abort(jobs[index].target.host, jobs[index].target.port)
+            wait([f for f, i in futures.items() if i in running], timeout=STOP_GRACE)
+            raise
+        pool.shutdown(wait=True)
     return [results[i] for i in range(len(jobs))]
 
 

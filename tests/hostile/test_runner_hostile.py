@@ -33,7 +33,7 @@ def test_an_unexpected_error_in_one_client_does_not_stop_the_next(
     config = parse_config(CONFIG, tmp_path / "netdoc.yaml")
     monkeypatch.setattr("netdoc.pipeline.load_stage", lambda name: stage)
 
-    def broken_alerts(*args: Any) -> list[str]:
+    def broken_alerts(*args: Any, **kwargs: Any) -> list[str]:
         raise KeyError("alerts-state.json had an unexpected shape")
 
     monkeypatch.setattr(runner, "_send_alerts", broken_alerts)
