@@ -43,8 +43,10 @@ Known secrets (what must not survive masking):
             reference rules REFERENCE_SECRETS below -- written for this scoreboard, apart
             from netdoc's masking code, so netdoc does not grade itself -- plus values the
             contributors anonymised with placeholder runs (AAAAAAAAAA..., xxxxxxxx, SECRET,
-            FAKEHASH). A known secret of 4 characters or fewer is ignored (too short to
-            search for without false hits).
+            FAKEHASH), plus every string of the `fail:` list of Oxidized's own
+            MODEL#DESC#secret.yaml when it sits beside the session. A value found by the rules
+            that is 4 characters or shorter is ignored (too short to search for without
+            false hits); the declared ones are all searched.
 Traffic goes only to 127.0.0.1. Exit status 0 always (a scoreboard, not a gate).
 """
 from __future__ import annotations
@@ -177,9 +179,10 @@ def shared_cases(folder: Path) -> list[Case]:
         model = path.name.split("#")[0].split(":")[0]
         answer = _config_answer(recording, output.read_text(encoding="utf-8"))
         expected = _expected_from_oxidized(output.read_text(encoding="utf-8"), answer)
+        secrets = _reference_secrets(answer) | _declared_secrets(
+            path.with_name(path.name.replace("simulation.yaml", "secret.yaml")))
         cases.append(Case(_slug(path.name.replace("simulation.yaml", "")), "shared", model,
-                          recording, expected, _reference_secrets(answer),
-                          compare_masked=False))
+                          recording, expected, secrets, compare_masked=False))
     return cases
 
 
@@ -208,6 +211,14 @@ def _expected_from_oxidized(output: str, answer: str) -> list[str]:
     while expected and not expected[-1].strip():
         expected.pop()
     return expected
+
+
+def _declared_secrets(path: Path) -> set[str]:
+    """Oxidized's MODEL#DESC#secret.yaml: `fail:` lists strings no masked output may hold."""
+    if not path.exists():
+        return set()
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {str(value) for value in data.get("fail") or [] if str(value).strip()}
 
 
 def _reference_secrets(answer: str) -> set[str]:

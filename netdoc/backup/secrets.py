@@ -76,9 +76,14 @@ def _mask_line(line: str, recipe: BackupRecipe, key: bytes) -> str:
     for pattern in recipe.secrets:  # the platform's rules: trusted as they are
         spans += [m.span("secret") for m in pattern.finditer(line)
                   if m.group("secret")]
-    # the generic layer fills in where the platform's rules found nothing
-    spans += [(start, end) for start, end in _merged(secret_spans(line))
-              if not any(s < end and start < e for s, e in spans)]
+    # the generic layer fills in where the platform's rules found nothing, and carries a
+    # platform finding on to the end of a longer value (`password 0 two words`)
+    for start, end in _merged(secret_spans(line)):
+        overlapping = [i for i, (s, e) in enumerate(spans) if s < end and start < e]
+        if not overlapping:
+            spans.append((start, end))
+        for i in overlapping:
+            spans[i] = (spans[i][0], max(spans[i][1], end))
     for start, end in reversed(_merged(spans)):  # right to left keeps spans valid
         value = line[start:end]
         if value and "<masked:" not in value:
@@ -183,6 +188,10 @@ _GENERIC = [
      # `users passwd "admin" encrypted X`: the first value names a user, X is the secret
      + r"(?!\s+(?:encrypted|cipher|hash|sha1|md5)\s+\S))", True, True),
     # name=X, password="a b" (RouterOS, ini files, URLs' query strings)
+    # a cleartext (type 0) value runs to the end of the line or the next keyword: Cisco
+    # takes the rest of the line (`set-key ascii 0 two words`, `password 0 MGMT PASSW0RD`)
+    ("cleartext line", r"(?<![\w-])(?:password|secret|set-key (?:ascii|hex))\s+0\s+"
+     r"(?P<secret>[^\s\"'].*?)(?=\s+(?:password|secret)\s+\d\s|\s*$)", True, True),
     ("key=value", r"(?<![\w-])(?!public-|pub-)(?:[a-z0-9]+[-_])*(?:password|passwd|passphrase|"
      r"secret|psk|key|pre-shared-key|community|pwd|pass|token)="
      r"(?P<secret>\"(?:[^\"\\]|\\.)*\"|[^\s\"]+)", True, True),

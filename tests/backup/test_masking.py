@@ -94,6 +94,10 @@ MUST_MASK: list[tuple[str, list[str]]] = [
     ("config wlan security wpa akm psk set-key ascii AireOsPsk1 1", ["AireOsPsk1"]),
     ("dot1x username supplicant1 password 0 Dot1xPw!", ["Dot1xPw!"]),
     ("mgmtuser username admin password 0 MgmtPw1 secret 0 MgmtSecret1", ["MgmtPw1", "MgmtSecret1"]),
+    # a cleartext (type 0) value is the rest of the line, spaces and all (Catalyst 9800)
+    (" security wpa psk set-key ascii 0 Wlan Psk With Spaces", ["Wlan Psk With Spaces"]),
+    (" dot1x username supplicant password 0 Two Words", ["Two Words"]),
+    (" mgmtuser username ap password 0 Mgmt Pw secret 0 Mgmt Secret", ["Mgmt Pw", "Mgmt Secret"]),
     ("wpa-passphrase HostapdPass", ["HostapdPass"]),
     ("      Passphrase = UnleashedPsk", ["UnleashedPsk"]),
     ("set interface wireless security-profiles wpa2-pre-shared-key=RosPsk123", ["RosPsk123"]),
@@ -203,6 +207,12 @@ def test_the_platforms_own_rule_wins_where_both_find_a_secret() -> None:
     recipe = BackupRecipe(secrets=(re.compile(r"shared-secret \d+,(?P<secret>\S+)"),))
     masked = mask_secrets("shared-secret 1,Sw1tchS3cret", recipe, KEY)
     assert masked == f"shared-secret 1,{placeholder('Sw1tchS3cret', KEY)}"
+
+
+def test_a_platform_finding_is_carried_on_to_the_end_of_a_longer_value() -> None:
+    recipe = BackupRecipe(secrets=(re.compile(r"^ *password (?:\d+ )?(?P<secret>\S+)"),))
+    masked = mask_secrets(" password 0 two words", recipe, KEY)
+    assert masked == f" password 0 {placeholder('two words', KEY)}"
 
 
 def test_a_changed_secret_changes_its_placeholder_and_only_that() -> None:
