@@ -92,7 +92,7 @@ def _is_prompt(line: str, prompt: str) -> bool:
 
 def apply_recipe(text: str, recipe: BackupRecipe) -> str:
     """Platform rules: JSON re-indented, header before `strip_until`, volatile lines,
-    blank noise."""
+    blank noise, a last line that is a prompt of the platform's shape (`prompt`)."""
     if recipe.reformat == "json":
         text = reindent_json(text)
     lines = text.split("\n")
@@ -113,6 +113,10 @@ def apply_recipe(text: str, recipe: BackupRecipe) -> str:
         lines.pop(0)
     while lines and not lines[-1].strip():
         lines.pop()
+    if recipe.prompt is not None and lines and recipe.prompt.search(lines[-1]):
+        lines.pop()  # a prompt of the platform's shape the login prompt did not catch
+        while lines and not lines[-1].strip():
+            lines.pop()
     return "\n".join(lines) + "\n" if lines else ""
 
 

@@ -164,6 +164,7 @@ def _fetch(job: DeviceJob, plan: Plan, credentials: list[tuple[str, Any]],
             # a command that gives both facts and config runs once
             commands=tuple(dict.fromkeys(recipe.facts_commands + recipe.commands)),
             enable=recipe.enable, transport=recipe.transport, login=recipe.login,
+            prompt=recipe.prompt,
             known_key=job.host_keys.known(target.host, target.port), max_bytes=job.max_bytes)
         try:
             raw = job.source.fetch(request, deadline)

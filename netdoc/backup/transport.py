@@ -72,6 +72,8 @@ class FetchRequest:
     known_key: HostKey | None = None
     # questions asked between SSH login and the prompt (regex, answer): profile `login:`
     login: tuple[tuple[re.Pattern[str], str], ...] = ()
+    # the platform's prompt whatever the host name (profile `prompt:`): also ends an answer
+    prompt: re.Pattern[str] | None = None
     max_bytes: int = DEFAULT_MAX_BYTES  # output of all commands together, at most
 
 
@@ -159,7 +161,7 @@ class NetmikoSource:
             budget = request.max_bytes
             for command in request.commands:
                 result.outputs[command] = _run(conn, command, deadline, request.host, budget,
-                                               request.max_bytes)
+                                               request.max_bytes, request.prompt)
                 budget -= len(result.outputs[command])
             polite = True
             return result
@@ -420,7 +422,8 @@ def _enter_enable(conn: Any, request: FetchRequest) -> None:
 
 
 def _run(conn: Any, command: str, deadline: float, host: str,
-         max_bytes: int = DEFAULT_MAX_BYTES, limit: int = 0) -> str:
+         max_bytes: int = DEFAULT_MAX_BYTES, limit: int = 0,
+         platform_prompt: re.Pattern[str] | None = None) -> str:
     """Send one command; read until the prompt returns, answering pagers with a space.
 
     Line ends stay as the device sent them: netmiko would turn the carriage return a
@@ -430,18 +433,22 @@ def _run(conn: Any, command: str, deadline: float, host: str,
     normalize = conn.disable_lf_normalization
     conn.disable_lf_normalization = True
     try:
-        output = _read_answer(conn, command, deadline, host, max_bytes, limit)
+        output = _read_answer(conn, command, deadline, host, max_bytes, limit,
+                              platform_prompt)
     finally:
         conn.disable_lf_normalization = normalize
     return output if "\n" in output else output.replace("\r", "\n")
 
 
 def _read_answer(conn: Any, command: str, deadline: float, host: str,
-                 max_bytes: int = DEFAULT_MAX_BYTES, limit: int = 0) -> str:
+                 max_bytes: int = DEFAULT_MAX_BYTES, limit: int = 0,
+                 platform_prompt: re.Pattern[str] | None = None) -> str:
     """Reads the SSH channel directly, one bounded chunk at a time: netmiko's own
     read_channel() drains a channel until it is momentarily empty (a device that
     streams without pause never lets it return) and logs all it read at debug level.
-    More than `max_bytes` of output, or the deadline, ends the session."""
+    More than `max_bytes` of output, or the deadline, ends the session. The answer ends
+    at the prompt found at login or, when the profile gives one, at any prompt of the
+    platform's shape (a host name changed by the config just applied)."""
     prompt = _prompt_pattern(conn.base_prompt)
     conn.clear_buffer()
     conn.write_channel(command + conn.RETURN)
@@ -460,8 +467,9 @@ def _read_answer(conn: Any, command: str, deadline: float, host: str,
             if size > max_bytes:
                 raise OutputTooLarge(host, _too_large(command, limit or max_bytes))
             tail = (tail + chunk)[-300:]
-            if prompt.search(tail) and not "".join(chunks[-2:]).rstrip().endswith(
-                    command.strip()):
+            ended = prompt.search(tail) or (platform_prompt is not None
+                                            and platform_prompt.search(tail))
+            if ended and not "".join(chunks[-2:]).rstrip().endswith(command.strip()):
                 return "".join(chunks)
             if PAGER_PROMPTS.search(tail):
                 pages += 1

@@ -63,6 +63,9 @@ Schema (every key but `name` optional):
                                  # exec (one SSH exec request per command: pfSense, OPNsense)
                                  # or scp (commands are files copied off: APC config.ini)
       pager: ['--More--']        # regexes: seen in the cleaned output = truncated, refused
+      prompt: '^[\w.-]+ tnsr# ?$'  # the platform's prompt, whatever the host name: also ends
+                                 # a command's output and is no config line (the prompt
+                                 # netdoc found at login is always used too)
       login:                     # questions some devices ask between SSH login and their
         - {expect: 'Select Menu Number', send: '4'}   # prompt (menu, policy banner, second
                                  # login): answered in any order until a prompt shows;
@@ -119,6 +122,7 @@ class BackupRecipe:
     transport: str = "cli"
     pager: tuple[re.Pattern[str], ...] = ()
     login: tuple[tuple[re.Pattern[str], str], ...] = ()   # (question, answer) after login
+    prompt: re.Pattern[str] | None = None   # the platform's prompt shape (any host name)
     reformat: str = ""            # "" (as printed) or "json" (re-indented before cleaning)
     facts_commands: tuple[str, ...] = ()
     facts: dict[str, re.Pattern[str]] = field(default_factory=dict)
@@ -376,6 +380,7 @@ _RECIPE_FIELDS: dict[str, Kind] = {
                                     label="a mapping {begin: REGEX, end: REGEX}")),
     "transport": Choice("cli", "exec", "scp"),
     "pager": ListOf(REGEX),
+    "prompt": REGEX,
     "login": ListOf(Section({"expect": REGEX, "send": STR}, required=("expect", "send"),
                             label="a mapping {expect: REGEX, send: TEXT}")),
     "reformat": Choice("json"),
@@ -418,6 +423,7 @@ def _recipe(body: dict[str, Any], base: dict[str, Any] | None = None) -> BackupR
         transport=data.get("transport", "cli"),
         pager=data.get("pager", ()),
         login=tuple((step["expect"], step["send"]) for step in data.get("login", ())),
+        prompt=data.get("prompt"),
         reformat=data.get("reformat", ""),
         facts_commands=facts.pop("commands", ()),
         facts=facts,
