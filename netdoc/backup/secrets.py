@@ -212,10 +212,13 @@ _GENERIC = [
     ("snmp securityname", r"\bsecurityname\s+(?:(?:cipher|simple)\s+)?(?P<secret>\S+)",
      True, False),
     # SNMPv3 keys: auth sha X priv aes 128 Y, authentication-mode sha X privacy-mode aes128 Y
-    ("snmpv3 key", r"(?<![\w-])(?:auth|priv|authentication-mode|privacy-mode)\s+"
-     r"(?:md5|sha\S*|des\S*|3des|aes\S*|hmac\S*)\s+(?:\d{2,3}\s+)?"
+    ("snmpv3 key", r"(?<![\w-])(?:auth|priv|authentication-mode|privacy-mode)(?=\s+"
+     r"(?:md5|sha\S*|des\S*|3des|aes\S*|hmac\S*)\s+(?:\d{1,3}\s+)?"
      r"(?:(?:cipher|simple|ciphertext|encrypted|localizedkey|auth-pass|priv-pass)\s+)*"
-     r"(?P<secret>[^\s\"]+)", True, True),
+     r"(?P<secret>[^\s\"]+))", True, True),
+    # ... priv aes256-c auth sha256 7 AUTHKEY PRIVKEY: the second key right after the first
+    ("snmpv3 second key", r"(?<![\w-])auth\s+(?:md5|sha\S*)\s+(?:\d{1,3}\s+)?[0-9A-Fa-fx:]{16,}"
+     r"\s+(?P<secret>[0-9A-Fa-fx:]{16,})", False, True),
     # FortiOS/FortiManager: set anything ENC <blob>
     ("ENC blob", r"(?<![\w-])ENC\s+(?P<secret>[^\s\"]+)", False, False),
     # credentials inside URLs, anywhere (also quoted and in comments)

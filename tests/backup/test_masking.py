@@ -73,6 +73,10 @@ MUST_MASK: list[tuple[str, list[str]]] = [
      ["AQBauth", "AQBpriv"]),
     ("snmp-agent usm-user v3 u1 g1 cipher authentication-mode sha CmwAuth privacy-mode aes128 "
      "CmwPriv", ["CmwAuth", "CmwPriv"]),
+    ("snmp-server user nms nms v3 priv aes256-c auth sha256 7 77fea4aabdfafba68e490caacf31b257 "
+     "efa1f375d76194fa51a3556a97e641e6", ["77fea4aabdfafba68e490caacf31b257",
+                                          "efa1f375d76194fa51a3556a97e641e6"]),
+    ("snmp-server community 7 114f45314d581e RO ACL_SNMP", ["114f45314d581e"]),
     # FortiOS / FortiManager: anything ENC <blob>
     ("    set password ENC SH2nlSm9QL9tapcHPXIqAXvX3Nr3lS8xs4lY=", ["SH2nlSm9QL9tapcHPXIqAXvX3Nr3lS8xs4lY="]),
     ("    set psksecret ENC q3cQUV9Y5zFX8PSKblob", ["q3cQUV9Y5zFX8PSKblob"]),
