@@ -13,7 +13,7 @@ from typing import Any
 
 ROLES = (
     "router", "switch", "firewall", "wireless", "server", "printer", "phone",
-    "camera", "ups", "endpoint", "unknown",
+    "camera", "ups", "nas", "console", "endpoint", "unknown",
 )
 
 
