@@ -44,7 +44,7 @@ import sys
 import threading
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -334,11 +334,14 @@ def record(request: RecordRequest, clock: Callable[[], float] = time.monotonic) 
     plan = plan_for(request.host, request.platform)
     recipe = plan.recipe
     commands = request.commands or tuple(dict.fromkeys(recipe.facts_commands + recipe.commands))
+    # every session setting a recipe carries (enable, transport, login questions, prompt
+    # shape, ...) goes to the transport as a backup would pass it
+    from_recipe = {f.name: getattr(recipe, f.name) for f in fields(FetchRequest)
+                   if f.name != "commands" and hasattr(recipe, f.name)}
     fetch = FetchRequest(host=request.host, port=request.port, device_type=plan.driver,
                          username=request.username, password=request.password,
                          enable_secret=request.enable_secret, key_file=request.key_file,
-                         commands=commands, enable=recipe.enable, transport=recipe.transport,
-                         login=recipe.login)
+                         commands=commands, **from_recipe)
     deadline = clock() + request.timeout
     source = NetmikoSource()
     if recipe.transport != "cli":  # exec requests (or files copied off): no shell to record
