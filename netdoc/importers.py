@@ -110,6 +110,14 @@ def _lines(text: str) -> list[tuple[int, str]]:
             if line.strip() and not line.strip().startswith("#")]
 
 
+def _fields(line: str, delimiter: str) -> list[str]:
+    """A line's fields, each stripped of control characters and escape sequences (they
+    reach the terminal, logs and netdoc.yaml) and bounded in length."""
+    from netdoc.textsafe import NAME_LIMIT, clean
+
+    return [clean(field, NAME_LIMIT).strip() for field in line.split(delimiter)]
+
+
 def sniff_delimiter(text: str) -> str:
     """The delimiter found in most device lines (`:` when in doubt, Oxidized's default)."""
     lines = [line for _, line in _lines(text)]
@@ -150,8 +158,7 @@ def parse_oxidized(text: str, source: str = "router.db", delimiter: str | None =
 
     result = ImportResult(source=source, tool="oxidized")
     delimiter = delimiter or sniff_delimiter(text)
-    numbered = [(number, [f.strip() for f in line.split(delimiter)])
-                for number, line in _lines(text)]
+    numbered = [(number, _fields(line, delimiter)) for number, line in _lines(text)]
     mapping = field_map or guess_field_map([row for _, row in numbered])
     for number, row in numbered:
         def pick(key: str) -> str:
@@ -184,8 +191,7 @@ def parse_rancid(text: str, source: str = "router.db",
 
     result = ImportResult(source=source, tool="rancid")
     for number, line in _lines(text):
-        delimiter = ";" if ";" in line else ":"
-        fields = [f.strip() for f in line.split(delimiter)]
+        fields = _fields(line, ";" if ";" in line else ":")
         if len(fields) < 3 or not fields[0] or not fields[1]:
             result.warn(number, "expected host;type;state (RANCID 3) or host:type:state "
                                 "(RANCID 2); line skipped")

@@ -100,6 +100,14 @@ def test_printed_devices_are_a_valid_site_block() -> None:
                                    "platform": "cisco_ios"}
 
 
+def test_hostile_fields_are_cleaned_before_they_reach_terminal_or_config() -> None:
+    text = "sw\x1b[2J\x1b]0;pwned\x07-1:192.0.2.9:ios\n../../etc:192.0.2.10:ios\n"
+    result = parse_oxidized(text, "router.db")
+    names = [d.name for d in result.devices]
+    assert names == ["sw-1", "etc"]
+    assert not any("\x1b" in w for w in result.warnings)
+
+
 # ---------------------------------------------------------------- RANCID
 
 def test_rancid3_types_map_through_the_profiles_rancid_aliases() -> None:
