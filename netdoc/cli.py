@@ -17,7 +17,8 @@ from typing import Any, Callable, Sequence
 
 from netdoc.output import emit
 from netdoc import __version__
-from netdoc.config import Config, credential_routes, load_config, verify_secrets
+from netdoc.config import (Config, credential_routes, load_config, verify_secrets,
+                           weak_credential_warnings)
 from netdoc.errors import NetdocError, UsageError
 from netdoc.pipeline import CYCLE
 from netdoc.secrets import redact
@@ -214,11 +215,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     from netdoc.vault.audit import access_warnings
 
     warnings = list(config.warnings) + access_warnings(config, client_filter)
+    weak = weak_credential_warnings(config, client_filter)  # a separate list: not an error
     from netdoc.backup.platforms import platform_warnings
 
     warnings += platform_warnings(config, client_filter)  # unknown platform: names
     report: dict[str, Any] = {"config": str(config.path), "credentials_checked": checked,
-                              "warnings": warnings, "clients": []}
+                              "warnings": warnings, "weak_credentials": weak, "clients": []}
     lines = [f"configuration {config.path}: OK"]
     for client in config.selected_clients(client_filter):
         entry: dict[str, Any] = {"name": client.name, "sites": []}
@@ -251,6 +253,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         report["clients"].append(entry)
     for warning in warnings:
         lines.append(f"warning: {warning}")
+    for note in weak:
+        lines.append(f"warning (weak credential): {note}")
     emit(args, report, "\n".join(lines))
     return EXIT_OK
 

@@ -15,7 +15,7 @@ from typing import Any, Callable
 import yaml
 
 from netdoc.errors import ConfigError, SecretError
-from netdoc.secrets import Secret
+from netdoc.secrets import Secret, refuse_system_file
 
 SEARCH_PATH = (Path("netdoc.yaml"), Path("/etc/netdoc/netdoc.yaml"))
 LARGEST_SUBNET_PREFIX = 16  # anything larger needs allow_large: true
@@ -266,8 +266,18 @@ def _point_vault_at(config: Config) -> None:
 
 # ---------------------------------------------------------------- YAML with line numbers
 
+MAX_DEPTH = 64          # nesting levels a netdoc.yaml may have (it needs about 8)
+MAX_NODES = 200_000     # values after expanding aliases (a "billion laughs" stops here)
+
+
 def _load_yaml_with_lines(text: str, path: Path) -> tuple[Any, dict[tuple[str, ...], int]]:
-    """Parse YAML into plain data and remember the line of every key path."""
+    """Parse YAML into plain data and remember the line of every key path.
+
+    Stricter than YAML itself, because a configuration must mean one thing: a key
+    given twice, a key that is not plain text (`? [a, b]`), nesting deeper than
+    MAX_DEPTH, an alias that contains itself and alias expansion beyond MAX_NODES
+    are errors naming the line, never a silent choice or a Python traceback."""
+    _check_depth(text, path)
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
@@ -276,29 +286,73 @@ def _load_yaml_with_lines(text: str, path: Path) -> tuple[Any, dict[tuple[str, .
         column = f", column {mark.column + 1}" if mark else ""
         raise ConfigError(f"YAML syntax error{column}: {exc.problem or exc.context}",
                           path=str(path), line=line) from None
+    except (yaml.YAMLError, RecursionError, ValueError) as exc:
+        raise ConfigError(f"not readable as YAML: {str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__}",
+                          path=str(path)) from None
     lines: dict[tuple[str, ...], int] = {}
+    count = [0]
 
-    def build(node: yaml.Node | None, at: tuple[str, ...]) -> Any:
+    def fail(node: yaml.Node, message: str) -> ConfigError:
+        return ConfigError(message, path=str(path), line=node.start_mark.line + 1)
+
+    def build(node: yaml.Node | None, at: tuple[str, ...], inside: tuple[int, ...]) -> Any:
         if node is None:
             return None
+        if id(node) in inside:
+            raise fail(node, "an alias refers to the value that contains it (alias loop)")
+        count[0] += 1
+        if count[0] > MAX_NODES:
+            raise fail(node, f"more than {MAX_NODES:,} values after expanding aliases; "
+                             f"a configuration never needs that many")
+        if len(at) > MAX_DEPTH:
+            raise fail(node, f"nested more than {MAX_DEPTH} levels deep")
         lines.setdefault(at, node.start_mark.line + 1)
         if isinstance(node, yaml.MappingNode):
             out: dict[Any, Any] = {}
             for key_node, value_node in node.value:
-                key = yaml.SafeLoader(key_node.value).construct_object(key_node) \
-                    if not isinstance(key_node, yaml.ScalarNode) else key_node.value
+                if not isinstance(key_node, yaml.ScalarNode):
+                    raise fail(key_node, "a key must be plain text, not a list or mapping")
+                key = key_node.value
+                if key in out:
+                    raise fail(key_node, f"duplicate key {key!r} (first at line "
+                                         f"{lines.get(at + (str(key),), '?')}); YAML would "
+                                         f"silently keep only the last one")
                 lines[at + (str(key),)] = key_node.start_mark.line + 1
-                out[key] = build(value_node, at + (str(key),))
+                out[key] = build(value_node, at + (str(key),), inside + (id(node),))
             return out
         if isinstance(node, yaml.SequenceNode):
-            return [build(item, at + (f"[{i}]",)) for i, item in enumerate(node.value)]
+            return [build(item, at + (f"[{i}]",), inside + (id(node),))
+                    for i, item in enumerate(node.value)]
         loader = yaml.SafeLoader("")
         try:
             return loader.construct_object(node, deep=True)
+        except (yaml.YAMLError, ValueError, TypeError) as exc:
+            raise fail(node, f"invalid value: {str(exc).splitlines()[0] if str(exc) else exc}"
+                       ) from None
         finally:
             loader.dispose()
 
-    return (build(root, ()) if root is not None else {}), lines
+    return (build(root, (), ()) if root is not None else {}), lines
+
+
+def _check_depth(text: str, path: Path) -> None:
+    """Reject deep nesting before PyYAML's recursive composer meets it (it would end in a
+    RecursionError); the scanner's token stream is flat and cheap to count."""
+    depth = 0
+    openers = (yaml.BlockMappingStartToken, yaml.BlockSequenceStartToken,
+               yaml.FlowMappingStartToken, yaml.FlowSequenceStartToken)
+    closers = (yaml.BlockEndToken, yaml.FlowMappingEndToken, yaml.FlowSequenceEndToken)
+    try:
+        for token in yaml.scan(text, Loader=yaml.SafeLoader):
+            if isinstance(token, openers):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise ConfigError(f"nested more than {MAX_DEPTH} levels deep",
+                                      path=str(path), line=token.start_mark.line + 1)
+            elif isinstance(token, closers):
+                depth -= 1
+    except yaml.YAMLError:
+        return  # the composer reports syntax errors with their line
 
 
 # ---------------------------------------------------------------- validation
@@ -367,6 +421,16 @@ class _Validator:
 
     def secret(self, value: Any, at: tuple[str, ...]) -> Secret:
         text = self.string(value, at)
+        if text.startswith("file:"):
+            # relative to netdoc.yaml, not to wherever netdoc happens to be started
+            target = Path(text[5:]).expanduser()
+            if not target.is_absolute():
+                target = self.path.resolve().parent / target
+            try:
+                refuse_system_file(target)
+            except SecretError as exc:
+                raise self.fail(at, str(exc.args[0])) from None
+            text = f"file:{target}"
         secret = Secret(text, key=_dotted(at))
         if secret.is_plaintext:
             self.warnings.append(f"{self.path}: {_dotted(at)}: plaintext secret; "
@@ -446,9 +510,6 @@ class _Validator:
             for key in ("user", "auth", "auth_key", "priv", "priv_key"):
                 if key in body:
                     raise self.fail(at + (key,), f"{key!r} is for SNMP v3, not v{version}")
-            self.warnings.append(f"{self.path}: {_dotted(at)}: SNMP v{version} sends the "
-                                 f"community in clear text to every address it is tried on; "
-                                 f"prefer SNMPv3 (version: 3, auth and priv)")
             return SnmpCredential(version=version,
                                   community=self.secret(body["community"], at + ("community",)))
         if "community" in body:
@@ -517,8 +578,15 @@ class _Validator:
         return Client(name=name, sites=tuple(sites),
                       secrets=self.string(body.get("secrets", "mask"), at + ("secrets",),
                                           ("mask", "keep")),
-                      remote=self.string(body.get("remote", ""), at + ("remote",)),
+                      remote=self.remote(body.get("remote", ""), at + ("remote",)),
                       alerts=tuple(channels), backup_variants=variants)
+
+    def remote(self, value: Any, at: tuple[str, ...]) -> str:
+        url = self.string(value, at)
+        if url and _url_has_token(url):
+            self.warnings.append(f"{self.path}: {_dotted(at)}: plaintext token in the git "
+                                 f"remote URL; use an SSH key or a git credential helper")
+        return url
 
     def site(self, name: str, body: Any, at: tuple[str, ...],
              credentials: dict[str, CredentialSet]) -> Site:
@@ -825,6 +893,25 @@ def verify_secrets(config: Config, client: str | None = None) -> list[str]:
             raise SecretError(exc.args[0].split(": ", 2)[-1], path=str(config.path),
                               key=secret.key) from None
     return sorted(used)
+
+
+def weak_credential_warnings(config: Config, client: str | None = None) -> list[str]:
+    """What `netdoc check` warns about beside plaintext secrets: SNMP v1/v2c credential
+    sets in use, whose community goes in clear text to every address they are tried on."""
+    used: set[str] = set()
+    for chosen in config.selected_clients(client):
+        for site in chosen.sites:
+            used.update(site.credentials)
+            for device in site.devices:
+                used.update(device.credentials)
+    found = []
+    for name in sorted(used):
+        snmp = config.credentials[name].snmp
+        if snmp is not None and snmp.version in ("1", "2c"):
+            found.append(f"{config.path}: credentials.{name}.snmp: SNMP v{snmp.version} sends "
+                         f"the community in clear text to every address it is tried on; "
+                         f"prefer SNMPv3 (version: 3, auth and priv)")
+    return found
 
 
 def credential_routes(config: Config, client: Client) -> list[dict[str, Any]]:

@@ -103,7 +103,33 @@ def _resolve(reference: str, key: str) -> str:
     return reference
 
 
+# Files that hold the machine's own credentials: never a netdoc secret, whatever
+# netdoc.yaml says (a typo or a hostile edit must not ship them to a device).
+SYSTEM_FILES = ("/etc/shadow", "/etc/shadow-", "/etc/gshadow", "/etc/gshadow-",
+                "/etc/security/opasswd", "/etc/sudoers", "/etc/master.passwd",
+                "/etc/krb5.keytab")
+SYSTEM_PATTERNS = ("/etc/ssh/ssh_host_*", "/etc/ssl/private/*", "/root/.ssh/*",
+                   "/home/*/.ssh/*", "/proc/*", "/sys/*", "/dev/*", "/run/secrets/*",
+                   "/var/lib/sss/*", "/etc/sudoers.d/*")
+
+
+def refuse_system_file(path: Path) -> None:
+    """SecretError when `path` is one of the system's own credential files."""
+    import fnmatch
+
+    candidates = {str(path)}
+    try:
+        candidates.add(str(path.resolve()))
+    except OSError:
+        pass
+    for text in candidates:
+        if text in SYSTEM_FILES or any(fnmatch.fnmatch(text, p) for p in SYSTEM_PATTERNS):
+            raise SecretError(f"file:{path} is a system credential file; netdoc never sends it "
+                              f"anywhere. Put the secret in a file of its own (chmod 600)")
+
+
 def _read_secret_file(path: Path, reference: str, key: str) -> str:
+    refuse_system_file(path)
     try:
         mode = path.stat().st_mode
     except FileNotFoundError:

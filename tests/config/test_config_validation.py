@@ -58,9 +58,7 @@ def test_the_documented_example_loads(tmp_path: Path, secret_file: Path) -> None
     assert site.credentials == ("acme-snmp3", "acme-snmp", "acme-ssh")
     assert site.devices[0].name == "core-sw" and site.devices[0].platform == "cisco_ios"
     assert config.credentials["acme-snmp3"].snmp.priv == "aes"  # type: ignore[union-attr]
-    # no plaintext secret; the one warning: SNMP v2c sends its community in clear text
-    assert len(config.warnings) == 1 and "acme-snmp" in config.warnings[0] \
-        and "prefer SNMPv3" in config.warnings[0]
+    assert config.warnings == ()
 
 
 def test_secret_references_resolve(tmp_path: Path, secret_file: Path,

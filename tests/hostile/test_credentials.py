@@ -194,7 +194,7 @@ def test_a_known_device_is_offered_only_the_credential_set_that_worked(
 
 
 def test_check_shows_where_each_credential_goes_and_warns_on_v2c(tmp_path: Path) -> None:
-    from netdoc.config import credential_routes
+    from netdoc.config import credential_routes, weak_credential_warnings
 
     config = write_config(tmp_path, [{"host": "192.0.2.1", "name": "core"}],
                           {"subnets": ["192.0.2.0/24"],
@@ -202,4 +202,5 @@ def test_check_shows_where_each_credential_goes_and_warns_on_v2c(tmp_path: Path)
     routes = {r["credential"]: r for r in credential_routes(config, config.client("acme"))}
     assert routes["lab"]["ssh_to"] == ["hq: discovered cisco_ios devices", "hq: core (192.0.2.1)"]
     assert routes["snmp-v2"]["snmp_to"] == ["hq: 192.0.2.0/24"] and not routes["snmp-v2"]["ssh_to"]
-    assert any("snmp-v2" in w and "prefer SNMPv3" in w for w in config.warnings)
+    warnings = weak_credential_warnings(config)
+    assert len(warnings) == 1 and "snmp-v2" in warnings[0] and "prefer SNMPv3" in warnings[0]
