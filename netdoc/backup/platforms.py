@@ -117,11 +117,18 @@ def suggestions(name: str, limit: int = 3) -> list[str]:
     found = [lowered[c] for c in close] + sorted(contained, key=len)
     profiles = load_profiles()
     # show what each alias stands for: 'aosw' -> 'aosw (aruba_aos)'
-    out = []
-    for candidate in found[:limit]:
+    out: list[str] = []
+    shown: set[str] = set()  # one suggestion per profile
+    for candidate in found:
         profile = profile_named(candidate)
+        owner = profile.name if profile is not None else candidate
+        if owner in shown:
+            continue
+        shown.add(owner)
         out.append(candidate if profile is None or profile.name == candidate or
                    candidate in profiles else f"{candidate} ({profile.name})")
+        if len(out) == limit:
+            break
     return out
 
 
