@@ -29,6 +29,11 @@ class Interface:
     oper_up: bool = False
     type: int = 0
     ipv4: list[str] = field(default_factory=list)  # "192.0.2.1/24"
+    # 802.1Q: "access" or "trunk" ("" when unknown); vlan is the access VLAN, or a
+    # trunk's native VLAN (PVID); allowed_vlans a trunk's allowed list as "1,10,20-30"
+    vlan_mode: str = ""
+    vlan: int = 0
+    allowed_vlans: str = ""
 
 
 @dataclass
@@ -89,6 +94,10 @@ class Device:
     arp: list[ArpEntry] = field(default_factory=list)
     fdb: list[FdbEntry] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # tables skipped (timeout, agent errors)
+    vlans: dict[str, str] = field(default_factory=dict)  # VLAN id -> name (switches)
+    # why several observations were taken for this one box ("LLDP chassis MAC ... = ARP
+    # MAC of 192.0.2.7", ...): a merge can always be explained
+    merged_because: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -7,7 +7,9 @@ Per site, concurrently where the network allows:
   3. Crawl: poll the LLDP/CDP neighbours' management addresses inside the site.
   4. Routed subnets: take hosts from the routers' ARP tables (first choice), then
      ICMP/TCP liveness for the addresses still unknown; poll what is new.
-  5. Reverse DNS, OUI vendors, merge into devices.
+  5. Second pass: the MAC and ARP tables of the devices polled before the last sweep
+     are read again (only those tables), so the hosts the sweeps woke are in them.
+  6. Reverse DNS, OUI vendors, merge into devices.
 Then the client's inventory is updated and committed once.
 """
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -88,6 +91,8 @@ class SiteDiscovery:
         self.polled: dict[str, Device] = {}
         self.attempted: set[str] = set()
         self.sightings: list[Sighting] = []
+        self.polled_at: dict[str, float] = {}  # when each device's tables were read
+        self.swept_at = 0.0  # when the last sweep (ARP, liveness) ended
         self.seeds = {seed.host: seed for seed in site.devices if not seed.exclude}
 
     # ------------------------------------------------------------ the plan
@@ -103,6 +108,7 @@ class SiteDiscovery:
             self.sightings += await asyncio.to_thread(
                 arp.arp_sweep, arp.targets(network, self._exclusions()), attachment.interface,
                 self.settings.arp_rate, self.settings.arp_retries)
+            self.swept_at = time.monotonic()
         await self._poll_all(list(self.seeds) + [s.ip for s in self.sightings])
         await self._crawl_neighbours()
         if routed:
@@ -111,6 +117,7 @@ class SiteDiscovery:
             self.result.heard = await listen
             self.sightings += [Sighting(n.remote_mgmt_ip, source="lldp")
                                for n in self.result.heard if self._in_site(n.remote_mgmt_ip)]
+        await self._second_pass()
         return await self._finish()
 
     def _split_subnets(self) -> tuple[list[tuple[ipaddress.IPv4Network, Any]],
@@ -151,10 +158,48 @@ class SiteDiscovery:
             if unknown:
                 self.sightings += await asyncio.to_thread(liveness_sweep, unknown,
                                                           self.settings.arp_rate)
+                self.swept_at = time.monotonic()
         finally:
             await polls
         await self._poll_all([s.ip for s in self.sightings])
         await self._crawl_neighbours()
+
+    async def _second_pass(self) -> None:
+        """Read the MAC/ARP tables again of every switch and router polled before the last
+        sweep ended: the hosts that sweep woke (quiet hosts of a routed subnet, hosts that
+        answer nothing but the router's ARP) are in the tables only now."""
+        from collectors.tables import fold_tables, reread_tables
+
+        stale = sorted(a for a, device in self.polled.items()
+                       if self.polled_at.get(a, 0.0) <= self.swept_at and _has_tables(device))
+        if not stale:
+            return
+        started = time.monotonic()
+
+        async def one(address: str) -> tuple[str, Any]:
+            seed = self.seeds.get(address)
+            credential = self.config.credentials[self.result.credentials[address]]
+            async with self.gate:
+                return address, await reread_tables(
+                    address, seed.snmp_port if seed else 161, credential,
+                    self.settings.snmp, self.polled[address])
+
+        new_macs = new_arp = 0
+        for address, tables in await asyncio.gather(*(one(a) for a in stale)):
+            macs, arp = fold_tables(self.polled[address], tables)
+            new_macs, new_arp = new_macs + macs, new_arp + arp
+            if tables.error:
+                log.info("second pass of %s's MAC/ARP tables: %s; the first read stays",
+                         address, tables.error)
+        log.info("second pass of the MAC/ARP tables: %d device(s) in %.2f s, %d new MAC(s), "
+                 "%d new ARP entr(ies)", len(stale), time.monotonic() - started, new_macs,
+                 new_arp)
+        known = {s.ip for s in self.sightings}
+        woken = [Sighting(entry.ip, entry.mac, f"router-arp {device.mgmt_ip}")
+                 for device in self.polled.values() for entry in device.arp
+                 if entry.ip not in known and self._in_site(entry.ip)]
+        self.sightings += woken
+        await self._poll_all([s.ip for s in woken])
 
     async def _finish(self) -> SiteResult:
         from collectors.names import nic_vendor, reverse_dns
@@ -193,6 +238,7 @@ class SiteDiscovery:
                                        self.settings.snmp, site=self.site.name)
         if result.device is not None:
             self.polled[address] = result.device
+            self.polled_at[address] = time.monotonic()
             self.result.credentials[address] = result.credential
             return
         if seed is not None or address in self.known or not _is_silence(result):
@@ -243,6 +289,11 @@ def _probe_itself(attachment: Any) -> Sighting:
     except OSError:
         mac = ""
     return Sighting(attachment.source, normalise_mac(mac), "self")
+
+
+def _has_tables(device: Device) -> bool:
+    """A device whose MAC or ARP table can name hosts: a bridge or a router."""
+    return bool(device.fdb or device.arp) or device.role in ("switch", "router", "firewall")
 
 
 def _is_silence(result: Any) -> bool:

@@ -11,8 +11,8 @@ import ipaddress
 from dataclasses import dataclass, field
 from typing import Callable
 
-from netdoc.inventory.identity import same_device
-from netdoc.models import Device
+from netdoc.inventory.identity import identifiers, same_device
+from netdoc.models import Device, Interface
 
 SOURCE_RANK = {"self": 0, "arp-sweep": 0, "router-arp": 1, "lldp": 2, "icmp": 3, "tcp": 3, "seed": 4}
 
@@ -42,24 +42,85 @@ VendorLookup = Callable[[str], str]
 
 
 def merge_site(observations: SiteObservations, vendor_of: VendorLookup) -> list[Device]:
+    from netdoc.inventory.evidence import join_neighbours
+
     devices: list[Device] = []
     for polled in observations.polled:  # a router polled on two of its addresses is one device
-        if not any(same_device(polled, known) for known in devices):
+        twin = next((known for known in devices if same_device(polled, known)), None)
+        if twin is None:
             devices.append(_complete_polled(polled, observations))
+        elif polled.mgmt_ip and polled.mgmt_ip != twin.mgmt_ip:
+            twin.merged_because.append(f"also answered SNMP at {polled.mgmt_ip}: "
+                                       f"{_same_because(polled, twin)}")
+    polled_devices = list(devices)
     owned_ips = {ip for d in devices for ip in _addresses(d)}
     owned_macs = {mac for d in devices for mac in _macs(d)}
+    endpoint_by_mac: dict[str, Device] = {}
+    sources = _sources_per_ip(observations.sightings)
     for sighting in _best_sighting_per_ip(observations.sightings):
         if sighting.ip in owned_ips or (sighting.mac and sighting.mac in owned_macs):
             continue
-        devices.append(Device(
+        same_nic = endpoint_by_mac.get(sighting.mac) if sighting.mac else None
+        if same_nic is not None:  # one NIC answering for two addresses: one box
+            same_nic.interfaces.append(Interface(index=len(same_nic.interfaces) + 1,
+                                                 mac=sighting.mac, ipv4=[f"{sighting.ip}/32"]))
+            same_nic.merged_because.append(f"{sighting.ip} answered from the same MAC "
+                                           f"{sighting.mac} as {same_nic.mgmt_ip}")
+            owned_ips.add(sighting.ip)
+            continue
+        endpoint = Device(
             hostname=observations.names.get(sighting.ip, ""),
             mgmt_ip=sighting.ip,
             base_mac=sighting.mac,
             vendor=vendor_of(sighting.mac) if sighting.mac else "",
             role="endpoint",
-            site=observations.site))
+            site=observations.site)
+        if len(sources.get(sighting.ip, ())) > 1:
+            endpoint.merged_because.append(
+                f"{sighting.ip} seen by {', '.join(sorted(sources[sighting.ip]))}"
+                + (f"; its MAC from {sighting.source}" if sighting.mac else ""))
+        devices.append(endpoint)
+        if sighting.mac:
+            endpoint_by_mac[sighting.mac] = endpoint
         owned_ips.add(sighting.ip)
+    polled_ids = {id(d) for d in polled_devices}
+    endpoints = [d for d in devices if id(d) not in polled_ids]
+    devices += join_neighbours(polled_devices, endpoints, observations.site,
+                               lambda ip: _in_observed(ip, observations), vendor_of)
     return sorted(devices, key=lambda d: ipaddress.IPv4Address(d.mgmt_ip or "0.0.0.0"))
+
+
+def _same_because(a: Device, b: Device) -> str:
+    left, right = identifiers(a), identifiers(b)
+    labels = {"serial": "same serial number", "mac": "same base MAC", "name": "same sysName",
+              "ip": "same IP"}
+    for kind in ("serial", "mac", "name", "ip"):
+        if left[kind] and right[kind]:
+            return f"{labels[kind]} {left[kind]}"
+    return "same device"
+
+
+def _sources_per_ip(sightings: list[Sighting]) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for sighting in sightings:
+        found.setdefault(sighting.ip, set()).add(sighting.source.split(" ", 1)[0])
+    return found
+
+
+def _in_observed(ip: str, observations: SiteObservations) -> bool:
+    """An address inside the subnets this run looked at (the polled devices' own subnets
+    and the addresses that answered): an LLDP neighbour's announced IP outside them is
+    not taken as its address."""
+    if not ip:
+        return False
+    try:
+        address = ipaddress.IPv4Address(ip)
+    except ValueError:
+        return False
+    networks = {ipaddress.IPv4Interface(cidr).network for d in observations.polled
+                for i in d.interfaces for cidr in i.ipv4 if "/" in cidr}
+    return any(address in n for n in networks if n.prefixlen < 32) or \
+        any(s.ip == ip for s in observations.sightings)
 
 
 def _complete_polled(device: Device, observations: SiteObservations) -> Device:

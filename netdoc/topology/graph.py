@@ -43,7 +43,8 @@ INFRASTRUCTURE_ROLES = frozenset({"router", "switch", "firewall", "wireless"})
 # Phones and APs also advertise "bridge" (their built-in switch); L3 switches "router".
 _CAPABILITY_ROLES = (
     ("telephone", "phone"), ("phone", "phone"),
-    ("wlanaccesspoint", "wireless"), ("wlan-access-point", "wireless"),
+    ("wlanaccesspoint", "wireless"), ("wlan-access-point", "wireless"), ("wlan-ap", "wireless"),
+    ("wlan", "wireless"),
     ("bridge", "switch"), ("switch", "switch"), ("trans-bridge", "switch"),
     ("source-route-bridge", "switch"), ("router", "router"),
     ("station", "endpoint"), ("host", "endpoint"),
