@@ -149,3 +149,24 @@ def test_smtp_login_without_tls_and_plaintext_url_tokens_are_warned_about(
                 'XXXXsecret12345678"}'})
     assert any("mail" in w and "without TLS" in w for w in cfg.warnings)
     assert any("chat.url" in w and "plaintext token" in w for w in cfg.warnings)
+
+
+
+def test_a_silent_smtp_server_fails_alone_within_the_time_limit(tmp_path: Path,
+                                                                good_hook: int) -> None:
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)  # accepts connections (the kernel does), never says a word
+    try:
+        port = listener.getsockname()[1]
+        cfg = config(tmp_path, {
+            "mail": f"{{type: email, host: 127.0.0.1, port: {port}, starttls: true, "
+                    f"sender: a@probe.example, to: [noc@msp.example]}}",
+            "good": f'{{type: webhook, url: "http://127.0.0.1:{good_hook}/y"}}'})
+        started = time.monotonic()
+        results = deliver(cfg, cfg.client("acme"), EVENT, None)
+        seconds = time.monotonic() - started
+    finally:
+        listener.close()
+    assert seconds < 6 and results[0].startswith("mail: not delivered"), results
+    assert results[1].startswith("good: sent")

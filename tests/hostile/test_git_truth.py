@@ -127,3 +127,13 @@ def test_a_push_failure_does_not_print_the_remotes_token(tmp_path: Path) -> None
                           attempts=1, timeout=10)
     assert not ok
     assert "glpat-SeCrEtToKeN42" not in error and "netdoc:*****@127.0.0.1" in error
+
+
+def test_terminal_escapes_from_devices_never_reach_a_commit_message(tmp_path: Path) -> None:
+    repo = ConfigRepository(tmp_path / "acme")
+    evil = "hq/sw\x1b]2;pwned\x07\x1b[2J1"
+    repo.write_and_commit([StoredConfig("hq/sw1", evil, "a\n", {})],
+                          [f"hq/sw2: 'show run' failed: \x1b[31m% Invalid\x00 input\x1b[0m"])
+    message = git(tmp_path / "acme", "log", "-1", "--format=%B").stdout
+    assert "\x1b" not in message and "\x07" not in message and "\x00" not in message
+    assert "hq/sw1" in message and "% Invalid input" in message
