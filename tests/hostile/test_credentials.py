@@ -204,3 +204,20 @@ def test_check_shows_where_each_credential_goes_and_warns_on_v2c(tmp_path: Path)
     assert routes["snmp-v2"]["snmp_to"] == ["hq: 192.0.2.0/24"] and not routes["snmp-v2"]["ssh_to"]
     warnings = weak_credential_warnings(config)
     assert len(warnings) == 1 and "snmp-v2" in warnings[0] and "prefer SNMPv3" in warnings[0]
+
+
+def test_a_new_host_key_at_a_known_address_gets_no_password_until_accepted(
+        tmp_path: Path, replay: ReplayServer) -> None:
+    device = replay.serve(load_recording("cisco_ios"))
+    config = write_config(tmp_path, [{"host": device.host, "name": "sw1", "platform": "cisco_ios",
+                                      "ssh_port": device.port}], credentials=["lab"])
+    assert not run(config).failures  # first contact: its key is remembered
+    replay.stop(device)
+    impostor = replay.serve(load_recording("cisco_ios"), port=device.port)  # another key
+
+    outcome = run(config)
+
+    assert impostor.faults.offered == [], "a password went to a device with a new host key"
+    assert "host key CHANGED" in outcome.failures[0].reason
+    HostKeyStore(state_dir(config, "acme")).accept(device.host, device.port)
+    assert not run(config).failures and len(impostor.faults.offered) == 1
