@@ -64,6 +64,50 @@ commands:
 '''
 
 
+FORTIGATE_SESSION = r'''---
+init_prompt: |-
+    FW-BRANCH #\x20
+commands:
+  - "get system status\n": |-
+      get system status\r\r
+      Version: FortiGate-60F v7.4.8,build2795,250523 (GA.M)\r
+      Serial-Number: FGT60F0000000000\r
+      --More--\x20
+  - " ": |-
+      \r         \rHostname: FW-BRANCH\r
+      Virtual domain configuration: multiple\r
+      System time: Wed Jan 12 12:12:12 2026\r
+      \r
+      FW-BRANCH #\x20
+  - "config global\n": |-
+      config global\r\r
+      \r
+      FW-BRANCH (global) #\x20
+  - "end\n": |-
+      end\r\r
+      \r
+      FW-BRANCH #\x20
+  - "show | grep .\n": |-
+      show | grep .\r\r
+      #config-version=FGT60F-7.4.8-FW-build2795-250523:opmode=0:vdom=1:user=admin\r
+      #conf_file_ver=2841660000000000\r
+      config global\r
+      config system global\r
+          set hostname \"FW-BRANCH\"\r
+      end\r
+      config system admin\r
+          edit \"admin\"\r
+              set password ENC SH2AAAABBBBCCCCDDDD\r
+          next\r
+      end\r
+      end\r
+      \r
+      FW-BRANCH #\x20
+  - "exit\n": |-
+      exit\r\r
+'''
+
+
 def _write(tmp_path: Path, name: str, text: str) -> Recording:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
@@ -122,6 +166,23 @@ def test_an_oxidized_session_is_backed_up_through_netmiko(tmp_path: Path,
     assert " description \"uplink\"" in lines and stored.endswith("end\n")
     assert "More" not in stored and "\r" not in stored and "\x1b" not in stored
     assert site.meta("branch-sw1").get("serial") == "FOC2000X0AB"
+
+
+def test_netmikos_fortinet_driver_meets_a_recording_made_without_it(
+        tmp_path: Path, site: BackupSite) -> None:
+    """FortiOS with VDOMs: netmiko asks `get system status | grep ...` (answered from the two
+    recorded pages, filtered), `get system console` (a plausible set-up answer), enters
+    `config global`; netdoc's `show` is answered by the recorded `show | grep .`."""
+    recording = _write(tmp_path, "fortigate#FGT60F#simulation.yaml", FORTIGATE_SESSION)
+    recording.username, recording.password = "netdoc", "lab-pass"
+    site.add(recording, "fw1", "fortigate")
+    outcome = site.run()
+    assert outcome.failures == []
+    stored = site.stored("fw1") or ""
+    assert stored.startswith("#config-version=FGT60F-7.4.8")
+    assert "conf_file_ver" not in stored and stored.endswith("end\n")
+    assert "SH2AAAABBBBCCCCDDDD" not in stored and "set password ENC <masked:" in stored
+    assert site.meta("fw1").get("serial") == "FGT60F0000000000"
 
 
 def test_an_exec_recording_answers_exec_requests(tmp_path: Path, site: BackupSite) -> None:
