@@ -361,6 +361,7 @@ def _close(conn: Any, polite: bool) -> None:
 
 
 LOGIN_WAIT = 30.0  # seconds a device may take to get from SSH login to its prompt
+LOGIN_REPEATS = 3  # a login question asked again after this many answers: the answer is wrong
 # the last line looks like a prompt (a menu question ending in ":" or "?" does not)
 _LOGIN_PROMPT = re.compile(r"[^\r\n]*[>#$%\]]\s*$")
 
@@ -368,7 +369,8 @@ _LOGIN_PROMPT = re.compile(r"[^\r\n]*[>#$%\]]\s*$")
 def _answer_login(conn: Any, request: FetchRequest, deadline: float) -> None:
     """Answer what the device asks after SSH login (the profile's `login:` list, in any
     order: a menu choice, a policy banner to accept, a second username/password) until
-    a prompt shows. A device that shows nothing is nudged with a newline."""
+    a prompt shows. A device that shows nothing is nudged with a newline; one that keeps
+    asking the same question (a wrong password) fails at once."""
     seen = ""
     answered: list[str] = []
     last_data = time.monotonic()
@@ -381,6 +383,11 @@ def _answer_login(conn: Any, request: FetchRequest, deadline: float) -> None:
             seen, last_data = (seen + chunk)[-2000:], now
             for question, answer in request.login:
                 if question.search(seen):
+                    if answered.count(question.pattern) >= LOGIN_REPEATS:
+                        raise BackupError(request.host, (
+                            f"logged in, but the device kept asking the login question "
+                            f"{question.pattern!r} ({LOGIN_REPEATS} answers given): check "
+                            f"the credential set, or the profile's login answers"))
                     conn.write_channel(answer.replace("{username}", request.username)
                                        .replace("{password}", request.password) + conn.RETURN)
                     answered.append(question.pattern)
