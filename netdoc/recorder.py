@@ -323,15 +323,44 @@ class RecordRequest:
     commands: tuple[str, ...] = ()  # empty: the platform's facts and backup commands
     mask: bool = True
     timeout: float = 120.0
+    exec_mode: bool = False  # SSH exec requests instead of a shell (a new vendor's choice)
+
+
+@dataclass(frozen=True)
+class RecordPlan:
+    platform: str   # netdoc platform, or the netmiko device_type of a vendor without profile
+    driver: str     # netmiko device_type
+    recipe: Any     # netdoc.profiles.BackupRecipe
+
+
+def plan_recording(request: RecordRequest) -> RecordPlan:
+    """How to record: the platform's recipe, or, for a vendor netdoc has no profile for
+    yet, a netmiko device_type (`generic` will do) and the commands given."""
+    from dataclasses import replace
+
+    from netdoc.backup.platforms import is_netmiko_type, plan_for, resolve
+    from netdoc.profiles import BackupRecipe
+
+    profile, name, _ = resolve(request.platform)
+    if profile is None and is_netmiko_type(name):
+        if not request.commands:
+            raise UsageError(f"netdoc has no profile for {name!r} yet, so it does not know "
+                             f"which commands print the configuration: give them with "
+                             f"--commands (e.g. --commands 'show version' 'show running-config')")
+        recipe = BackupRecipe(commands=request.commands,
+                              transport="exec" if request.exec_mode else "cli")
+        return RecordPlan(platform=name, driver=name, recipe=recipe)
+    plan = plan_for(request.host, request.platform)
+    recipe = replace(plan.recipe, transport="exec") if request.exec_mode else plan.recipe
+    return RecordPlan(platform=plan.platform, driver=plan.driver, recipe=recipe)
 
 
 def record(request: RecordRequest, clock: Callable[[], float] = time.monotonic) -> tuple[str, str]:
     """Log in, run the commands, return (recording YAML, platform name)."""
     from netdoc import __version__
-    from netdoc.backup.platforms import plan_for
     from netdoc.backup.transport import FetchRequest, NetmikoSource
 
-    plan = plan_for(request.host, request.platform)
+    plan = plan_recording(request)
     recipe = plan.recipe
     commands = request.commands or tuple(dict.fromkeys(recipe.facts_commands + recipe.commands))
     # every session setting a recipe carries (enable, transport, login questions, prompt
@@ -378,7 +407,9 @@ def add_record_command(command: Command) -> None:
     sub.add_argument("host", help="IP address or name of the device")
     sub.add_argument("--platform", required=True,
                      help="netdoc platform (profile name, alias, Oxidized model or netmiko "
-                          "device_type; `netdoc platforms` lists them)")
+                          "device_type; `netdoc platforms` lists them); for a vendor netdoc "
+                          "has no profile for, a netmiko device_type (generic will do) "
+                          "with --commands")
     sub.add_argument("--commands", nargs="+", metavar="CMD",
                      help="commands to run instead of the platform's facts and backup "
                           "commands (quote each one)")
@@ -398,6 +429,9 @@ def add_record_command(command: Command) -> None:
     sub.add_argument("--key-file", metavar="PATH", default="", help="SSH private key file")
     sub.add_argument("--timeout", type=float, default=120.0,
                      help="seconds for the whole session (default 120)")
+    sub.add_argument("--exec", dest="exec_mode", action="store_true",
+                     help="run each command as an SSH exec request, not in a shell (devices "
+                          "that show a menu to interactive logins)")
     sub.add_argument("--no-mask", action="store_true",
                      help="keep the device's secrets in the recording (lab devices only)")
     sub.add_argument("--force", action="store_true", help="overwrite --output if it exists")
@@ -410,14 +444,13 @@ def record_command(args: argparse.Namespace) -> int:
     request = RecordRequest(host=args.host, platform=args.platform, username=username,
                             password=password, enable_secret=enable, key_file=args.key_file,
                             port=args.port, commands=tuple(args.commands or ()),
-                            mask=not args.no_mask, timeout=args.timeout)
+                            mask=not args.no_mask, timeout=args.timeout,
+                            exec_mode=args.exec_mode)
     if not 1 <= request.port <= 65535:
         raise UsageError("--port must be from 1 to 65535")
     output = args.output or ""
     if output != "-":
-        from netdoc.backup.platforms import plan_for
-
-        platform = plan_for(args.host, args.platform).platform  # fail before connecting
+        platform = plan_recording(request).platform  # fail before connecting
         path = Path(output or f"{platform}#{_file_safe(args.host)}#simulation.yaml")
         if path.exists() and not args.force:
             raise UsageError(f"{path} exists; not overwriting it (give --force)")

@@ -18,7 +18,8 @@ from typing import Any, Callable
 
 from netdoc.errors import BackupError
 from netdoc.profiles import (PROFILE_DIR, RANCID_PREFIX, BackupRecipe, Profile, load_profiles,
-                             platform_names, profile_for_rancid_type, profile_named)
+                             platform_names, profile_for_rancid_type, profile_named,
+                             profiles_with_driver)
 
 
 @dataclass(frozen=True)
@@ -77,10 +78,14 @@ def platform_problem(platform: str) -> str | None:
     return None
 
 
-def _is_netmiko_type(name: str) -> bool:
+def is_netmiko_type(name: str) -> bool:
+    """A netmiko SSH device_type (telnet ones are not used)."""
     from netmiko.ssh_dispatcher import CLASS_MAPPER
 
     return name in CLASS_MAPPER and not name.endswith("_telnet")
+
+
+_is_netmiko_type = is_netmiko_type
 
 
 def _no_recipe(profile: Profile) -> str:
@@ -89,6 +94,11 @@ def _no_recipe(profile: Profile) -> str:
 
 
 def _unknown(name: str) -> str:
+    shared = [p.name for p in profiles_with_driver(name) if p.backup is not None]
+    if len(shared) > 1:
+        return (f"netmiko device_type {name!r} is the driver of several netdoc platforms "
+                f"({', '.join(sorted(shared)[:8])}{', ...' if len(shared) > 8 else ''}); "
+                f"set the platform itself")
     if _is_netmiko_type(name):
         return (f"netmiko knows device_type {name!r} but no netdoc profile backs it up; add a "
                 f"profile with `netmiko: {name}` and a backup: section")

@@ -506,17 +506,22 @@ def _by_name() -> dict[str, Profile]:
 
 def profile_named(name: str) -> Profile | None:
     """Look a platform up by netdoc profile name, alias (Oxidized model names among them)
-    or netmiko device_type; case does not matter."""
+    or netmiko device_type (when exactly one profile uses that driver); case does not
+    matter."""
     profiles = load_profiles()
     if name in profiles:
         return profiles[name]
     found = _by_name().get(name.lower())
     if found is not None:
         return found
-    for profile in profiles.values():
-        if profile.netmiko and name.lower() == profile.netmiko.lower():
-            return profile
-    return None
+    drivers = profiles_with_driver(name)
+    return drivers[0] if len(drivers) == 1 else None
+
+
+def profiles_with_driver(device_type: str) -> list[Profile]:
+    """The profiles whose `netmiko:` driver is `device_type` (`generic` serves many)."""
+    return [p for p in load_profiles().values()
+            if p.netmiko and p.netmiko.lower() == device_type.lower()]
 
 
 def profile_for_rancid_type(device_type: str) -> Profile | None:
@@ -530,6 +535,6 @@ def platform_names() -> list[str]:
     for profile in load_profiles().values():
         names.add(profile.name)
         names.update(a for a in profile.aliases if not a.startswith(RANCID_PREFIX))
-        if profile.netmiko:
-            names.add(profile.netmiko)
+        if profile.netmiko and profile_named(profile.netmiko) is profile:
+            names.add(profile.netmiko)  # a driver several profiles share names none of them
     return sorted(names)

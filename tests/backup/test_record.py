@@ -213,6 +213,26 @@ def test_cli_writes_the_file_and_refuses_to_overwrite(tmp_path: Path, replay: Re
     assert "exists; not overwriting" in capsys.readouterr().err
 
 
+def test_a_vendor_without_profile_is_recorded_with_a_netmiko_driver_and_given_commands(
+        replay: ReplayServer) -> None:
+    served = replay.serve(load_recording("arista_eos"))
+    text, platform = record(RecordRequest(
+        host=served.host, port=served.port, platform="generic", username="netdoc",
+        password="lab-pass", commands=("show version", "show running-config")))
+    assert platform == "generic"
+    sent = _sent(yaml.safe_load(text))
+    assert "show version\n" in sent and "show running-config\n" in sent
+    assert "lab-pass" not in text
+
+
+def test_a_vendor_without_profile_needs_its_commands(monkeypatch: pytest.MonkeyPatch,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("REC_PW", "x")
+    code = main(["record", "192.0.2.1", "--platform", "generic", "--username", "u",
+                 "--password-env", "REC_PW"])
+    assert code == 2 and "give them with --commands" in capsys.readouterr().err
+
+
 def test_cli_unknown_platform_fails_before_connecting(capsys: pytest.CaptureFixture[str],
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("REC_PW", "x")
