@@ -250,6 +250,11 @@ def _slug(name: str) -> str:
 # ---------------------------------------------------------------- running and scoring
 
 def run_cases(cases: list[Case], work: Path) -> list[Score]:
+    seen: dict[str, int] = {}
+    for case in cases:  # one device name each (MODEL#X and MODEL:X spell the same slug)
+        seen[case.name] = seen.get(case.name, 0) + 1
+        if seen[case.name] > 1:
+            case.name = f"{case.name}-{seen[case.name]}"
     with pytest.MonkeyPatch.context() as patch, ReplayServer() as server:
         patch.setenv("NETDOC_BENCH_SSH", PASSWORD)
         patch.setenv("NETDOC_BENCH_ENABLE", ENABLE)
