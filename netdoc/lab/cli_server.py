@@ -47,6 +47,7 @@ class CliNode:
     password_file: str
     enable_file: str
     netns: str = ""  # "" = the server's own namespace (unit tests on loopback)
+    record_file: str = ""  # a rogue: accept no login, append every "user<TAB>password" here
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "CliNode":
@@ -221,6 +222,11 @@ class _Server(asyncssh.SSHServer):
         return True
 
     def validate_password(self, username: str, password: str) -> bool:
+        if self.node.record_file:  # a credential harvester: remember it, refuse it
+            with open(self.node.record_file, "a", encoding="utf-8") as handle:
+                handle.write(f"{self.node.name}\t{username}\t{password}\n")
+            log.info("%s (rogue): recorded a login attempt from %s", self.node.name, self.peer)
+            return False
         ok = username == self.node.username and password == _first_line(self.node.password_file)
         log.info("%s: login %s for %r from %s", self.node.name, "accepted" if ok else "refused",
                  username, self.peer)

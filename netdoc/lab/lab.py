@@ -450,6 +450,20 @@ class Lab:
         resolv.parent.mkdir(parents=True, exist_ok=True)
         _write(resolv, f"{LAB_MARK}\nnameserver {gateway}\nsearch {self.topology.domain}\n")
 
+    @property
+    def rogue_log(self) -> Path:
+        """Where the rogue nodes' SSH servers record the credentials offered to them."""
+        return self.state_dir / "rogue-offered.log"
+
+    def rogue_offered(self) -> list[tuple[str, str, str]]:
+        """(node, username, password) of every login attempt a rogue node saw."""
+        try:
+            text = self.rogue_log.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return []
+        return [tuple(line.split("\t", 2)) for line in text.splitlines()  # type: ignore[misc]
+                if line.count("\t") >= 2]
+
     def _start_cli_server(self) -> None:
         creds_dir = self.state_dir / "secrets"
         spec: list[dict[str, Any]] = []
@@ -463,7 +477,9 @@ class Lab:
                              "show_version": str(files.show_version),
                              "username": self._credentials().ssh_user,
                              "password_file": str(creds_dir / "ssh-password"),
-                             "enable_file": str(creds_dir / "ssh-enable")})
+                             "enable_file": str(creds_dir / "ssh-enable"),
+                             "record_file": str(self.rogue_log) if node.kind == "rogue"
+                             else ""})
         if not spec:
             return
         spec_file = self.state_dir / CLI_SPEC_FILE
@@ -716,7 +732,7 @@ class Lab:
         topo = self.topology
         folder = self.state_dir / "secrets"
         subnets = ", ".join(str(s.network) for s in topo.subnets if s.scan)
-        seeds = [n for n in topo.nodes.values() if n.spec.ssh]
+        seeds = [n for n in topo.nodes.values() if n.spec.ssh and n.kind != "rogue"]
         lines = [
             f"# netdoc.yaml for the site lab {topo.name!r}, written by `netdoc lab up`.",
             "# Run netdoc inside the probe namespace:",

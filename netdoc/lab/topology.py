@@ -54,6 +54,10 @@ KINDS: dict[str, Kind] = {
     "printer": Kind(role="printer", snmp=("2c",), default_platform="laserjet"),
     "ap": Kind(role="wireless", lldp=True, default_platform="ap"),
     "isp": Kind(role="router", default_platform="isp"),
+    # a box on the client LAN that answers SNMP and SSH like a Cisco switch, which no one
+    # listed in netdoc.yaml: netdoc must send it no credential. Its SSH server accepts no
+    # login and records every username and password offered (see Lab.rogue_offered).
+    "rogue": Kind(role="switch", snmp=("2c", "3"), ssh=True, default_platform="c2960x-24"),
 }
 
 
