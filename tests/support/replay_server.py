@@ -381,19 +381,7 @@ class _DeviceShell:
         self.process.exit(0)
 
     async def send_file(self, name: str) -> None:
-        """The source side of the SCP protocol for one recorded file: wait for the
-        client's go-ahead, announce name and size, send the bytes, wait for its ack."""
-        content = self.rec.commands.get(name)
-        await self.process.stdin.read(1)
-        if content is None:
-            self.process.stdout.write(f"\x01scp: {name}: No such file or directory\n")
-            self.process.exit(1)
-            return
-        self.process.stdout.write(f"C0644 {len(content.encode('utf-8'))} {name}\n")
-        await self.process.stdin.read(1)
-        self.process.stdout.write(content + "\0")
-        await self.process.stdin.read(1)
-        self.process.exit(0)
+        await send_scp_file(self.process, name, self.rec.commands.get(name))
 
     async def answer(self, command: str) -> bool:
         """Answer one typed line; False ends the session."""
@@ -592,6 +580,10 @@ class _VerbatimShell:
     async def answer_exec(self, command: str) -> None:
         await asyncio.sleep(self.faults.latency)
         command = command.strip()
+        if command.startswith("scp -f "):  # a recorded file (APC's config.ini) copied off
+            name = command[len("scp -f "):].strip()
+            await send_scp_file(self.process, name, self.rec.commands.get(name))
+            return
         if command in self.rec.commands:
             index = next(i for i, (k, _) in enumerate(self.rec.script)
                          if _line_of(k) == command)
@@ -601,6 +593,22 @@ class _VerbatimShell:
             output = _resolve(command, self.rec) or ""
         self.process.stdout.write(output)
         self.process.exit(0)
+
+
+async def send_scp_file(process: asyncssh.SSHServerProcess[str], name: str,
+                        content: str | None) -> None:
+    """The source side of the SCP protocol (`scp -f NAME`) for one recorded file: wait for
+    the client's go-ahead, announce name and size, send the bytes, wait for its ack."""
+    await process.stdin.read(1)
+    if content is None:
+        process.stdout.write(f"\x01scp: {name}: No such file or directory\n")
+        process.exit(1)
+        return
+    process.stdout.write(f"C0644 {len(content.encode('utf-8'))} {name}\n")
+    await process.stdin.read(1)
+    process.stdout.write(content + "\0")
+    await process.stdin.read(1)
+    process.exit(0)
 
 
 def _last_line(text: str) -> str:
