@@ -132,6 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
     from netdoc.backup.redact import add_redact_command  # redact
 
     add_redact_command(command)
+    from netdoc.where import add_where_command  # where MAC|IP|NAME
+
+    add_where_command(command)
     return parser
 
 

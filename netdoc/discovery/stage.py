@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from netdoc.config import Client, Config, CredentialSet, DeviceSeed, Site
+from netdoc.errors import NetdocError
 from netdoc.fsutil import atomic_write, read_json, stable_json
 from netdoc.inventory.merge import SiteObservations, Sighting, merge_site
 from netdoc.inventory.store import InventoryStore
@@ -60,6 +61,11 @@ def discover_client(config: Config, client: Client) -> StageOutcome:
         probe_neighbours.extend(result.heard)
         remembered.update(result.credentials)
     update = store.update(devices, failed_hosts, config.discovery.missing_after_runs)
+    try:
+        moves = _record_port_history(store, client.name)
+    except NetdocError as exc:  # the inventory itself is committed: the run goes on
+        log.warning("port history not updated: %s", exc)
+        moves = []
     atomic_write(store.root / CREDENTIALS_FILE, stable_json(remembered))
     atomic_write(store.root / "probe-neighbours.json",
                  stable_json([vars(n) for n in probe_neighbours]))
@@ -68,9 +74,29 @@ def discover_client(config: Config, client: Client) -> StageOutcome:
         stage="discover", client=client.name,
         summary=f"{len(devices)} device(s) found, {polled} identified over SNMP, "
                 f"{len(update.changes)} change(s)",
-        failures=failures, changes=[str(c) for c in update.changes],
+        failures=failures, changes=[str(c) for c in update.changes] + moves,
         events=[Event(EVENT_KINDS[c.kind], c.device, c.detail) for c in update.changes],
         outputs={"inventory": str(store.root)})
+
+
+def _record_port_history(store: InventoryStore, client: str, stamp: str = "") -> list[str]:
+    """Where each endpoint is plugged in now, folded into inventory/<client>/port-history.json
+    and committed when it changed. Returns the moves and disappearances, in words."""
+    from datetime import datetime, timezone
+
+    from netdoc.inventory.history import HISTORY_FILE, placements_from_graph, record_placements
+    from netdoc.textsafe import clamp_device
+    from netdoc.topology import build_topology
+
+    records = store.records()
+    graph = build_topology([clamp_device(r.device) for r in records], client,
+                           ids=[r.id for r in records])
+    stamp = stamp or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    changes = record_placements(store.root, placements_from_graph(graph), stamp)
+    message = f"Port history: {len(changes)} change(s)" if changes else "Port history updated"
+    body = "\n".join(f"- {c}" for c in changes[:200])
+    store.commit_files([HISTORY_FILE], message + (f"\n\n{body}\n" if body else ""))
+    return changes
 
 
 def _known_snmp_devices(store: InventoryStore) -> set[str]:

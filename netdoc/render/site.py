@@ -55,6 +55,8 @@ class DeviceRecord:
     last_seen: str = ""
     status: str = "present"
     history: list[dict[str, str]] = field(default_factory=list)
+    # where an endpoint was plugged in (netdoc.inventory.history), newest first
+    ports: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -160,6 +162,9 @@ def _device_rows(data: SiteInput) -> list[dict[str, Any]]:
             "port": attrs.get("port", ""), "via_hub": bool(attrs.get("via")),
             "first_seen": record.first_seen, "last_seen": record.last_seen,
             "status": record.status, "ip_key": _ip_key(str(attrs.get("mgmt_ip", ""))),
+            "last_port": f"{record.ports[0].get('where', '')} at "
+                         f"{record.ports[0].get('last_seen', '')}" if record.ports else "",
+            "past_ports": " ".join(str(p.get("where", "")) for p in record.ports),
         })
     return sorted(rows, key=lambda r: (r["site"], r["kind"] != "device", r["ip_key"], r["id"]))
 

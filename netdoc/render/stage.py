@@ -112,13 +112,16 @@ def _inventory(folder: Path) -> tuple[list[str], list[Device], dict[str, DeviceR
     found = store.records()
     states: dict[str, Any] = store.state().get("devices", {})
     history = _inventory_history(folder)
+    from netdoc.inventory.history import port_history
+
+    ports = port_history(folder)
     records = {}
     for record in found:
         state = states.get(record.id, {})
         records[record.id] = DeviceRecord(
             first_seen=record.first_seen, last_seen=str(state.get("last_seen", "")),
             status="missing" if state.get("missing_runs", 0) else "present",
-            history=history.get(record.id, []))
+            history=history.get(record.id, []), ports=ports.get(record.id, []))
     return [r.id for r in found], [r.device for r in found], records
 
 
