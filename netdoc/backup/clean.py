@@ -26,11 +26,13 @@ ANSI = re.compile(r"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[
 CONTROL = re.compile(r"[\x00-\x07\x0b\x0c\x0e-\x1a\x1c-\x1f\x7f]")
 # Page-break prompts of the platforms netdoc knows, as remnants inside a line.
 PAGER_REMNANT = re.compile(
-    r"\s*(?:-{2,4} ?\(?more(?: \d+%)?\)? ?-{2,4}|<--- More --->|-- ?MORE ?--, next page: Space, "
-    r"next line: (?:Enter|Return key), quit: Control-C|Press any key to continue(?: \(Q to quit\))?)\s*",
+    # (the long prompts first: "--More--" alone must not leave the rest of one behind)
+    r"\s*(?:-- ?MORE ?--, next page: Space, next line: (?:Enter|Return key), quit: Control-C|"
+    r"-{2,4} ?\(?more(?: \d+%)?\)? ?-{2,4}|<--- More --->|Press any key to continue(?: \(Q to quit\))?)\s*",
     re.IGNORECASE)
 # Left in the *cleaned* text, these mean output was cut at a page break.
-PAGER_LEFT = re.compile(r"-{2,4} ?\(?more(?: \d+%)?\)? ?-{2,4}|<--- More --->", re.IGNORECASE)
+PAGER_LEFT = re.compile(r"-{2,4} ?\(?more(?: \d+%)?\)? ?-{2,4}|<--- More --->|next page: Space, next line:",
+                        re.IGNORECASE)
 
 
 class IncompleteOutput(Exception):
