@@ -27,8 +27,8 @@ Per device:
 
 Which lines of output.txt are the config: Oxidized prefixes its own summary of `show
 version`/inventory output with a comment character and drops volatile lines. So the
-expected config is every output.txt line that occurs, as is, in the answer of the session's
-config command (the recorded command whose answer shares most lines with output.txt).
+expected config is every output.txt line that occurs, as is (or with the device's backslash
+line wraps joined), in the answer of the session's config command (the recorded command whose answer shares most lines with output.txt).
 A line Oxidized added or rewrote is not in that answer, so it is not expected. The
 platform's end-marker line (`: end`, `</opnsense>`), which Oxidized drops or decorates and
 netdoc keeps as its proof of a complete config, is not counted as extra.
@@ -198,7 +198,9 @@ def _config_answer(recording: Recording, output: str) -> str:
 
 
 def _expected_from_oxidized(output: str, answer: str) -> list[str]:
-    available = Counter(_lines(answer))
+    # a line the device wrapped with a trailing backslash (RouterOS) counts joined, too
+    joined = re.sub(r"\\\r?\n[ \t]+", "", answer)
+    available = Counter(_lines(answer)) | Counter(_lines(joined))
     expected = []
     for line in _lines(output):
         if REFERENCE_VOLATILE.search(line):
