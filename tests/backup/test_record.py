@@ -247,3 +247,38 @@ def test_cli_needs_credentials(capsys: pytest.CaptureFixture[str],
     assert main(["record", "192.0.2.1", "--platform", "ios"]) == 2
     assert "--credential NAME" in capsys.readouterr().err
 
+
+
+SHARED_ROUND_TRIP = ["asa#", "fortigate#", "vyos#", "h3c#", "pfsense#"]
+
+
+@pytest.mark.skipif(not SHARED_SESSIONS.is_dir(), reason="../shared/device-sessions is absent")
+@needs_oxidized_replay
+@pytest.mark.parametrize("prefix", SHARED_ROUND_TRIP)
+def test_a_real_device_session_recorded_again_backs_up_the_same(prefix: str, tmp_path: Path,
+                                                                replay: ReplayServer) -> None:
+    """A real device's session (Oxidized's recording, replayed) recorded by netdoc: the
+    new recording backs up to exactly what the device itself gave (escape codes, \\r,
+    enable prompts and all)."""
+    source = next(iter(sorted(SHARED_SESSIONS.glob(f"{prefix}*#simulation.yaml"))), None)
+    if source is None:
+        pytest.skip(f"no {prefix} session in ../shared")
+    model = source.name.split("#")[0]
+
+    def backed_up(recording: Recording, folder: str) -> str | None:
+        recording.username, recording.password = "netdoc", "lab-pass"
+        site = BackupSite(tmp_path / folder, replay)
+        (tmp_path / folder).mkdir()
+        site.add(recording, "dev", model)
+        assert site.run().failures == []
+        return site.stored("dev")
+
+    device = Recording.load(source)
+    device.username, device.password = "netdoc", "lab-pass"
+    served = replay.serve(device)
+    text, _ = record(RecordRequest(host=served.host, port=served.port, platform=model,
+                                   username="netdoc", password="lab-pass",
+                                   enable_secret="lab-enable", mask=False))
+    again = tmp_path / f"{model}#again#simulation.yaml"
+    again.write_text(text, encoding="utf-8")
+    assert backed_up(Recording.load(again), "again") == backed_up(Recording.load(source), "orig")
