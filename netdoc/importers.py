@@ -332,6 +332,7 @@ def merge_devices(config_path: Path, client: str, site: str,
     yaml = YAML()  # round trip: comments, order and quoting survive
     yaml.preserve_quotes = True
     yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.width = 4096  # never fold the user's long lines
     try:
         document = yaml.load(original)
     except Exception as exc:  # noqa: BLE001 - ruamel raises many YAMLError flavours
