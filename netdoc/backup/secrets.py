@@ -113,17 +113,19 @@ def secret_spans(line: str) -> list[tuple[int, int]]:
                 continue
             if rule.prose_sensitive and prose is not None and prose.start() < start:
                 continue
-            if not _is_secret_value(match.group("secret"), rule):
+            typed = "type" in rule.pattern.groupindex and bool(match.group("type"))
+            if not _is_secret_value(match.group("secret"), rule, typed):
                 continue
             spans.append((start, end))
     return spans
 
 
-def _is_secret_value(value: str, rule: "SecretRule") -> bool:
+def _is_secret_value(value: str, rule: "SecretRule", typed: bool = False) -> bool:
     word = value.strip("\"'").lower()
     if not word or word.startswith("<masked:") or set(word) <= {"*"}:
         return False  # empty, already masked, or hidden by the device itself
-    if rule.checked and (word in _NOT_SECRETS or _NOT_SECRET_VALUE.fullmatch(word)):
+    # after an encryption type (`secret 5 password`) the value is a secret, whatever it says
+    if rule.checked and not typed and (word in _NOT_SECRETS or _NOT_SECRET_VALUE.fullmatch(word)):
         return False
     if rule.name == "community" and _BGP_COMMUNITY.fullmatch(word):
         return False
@@ -184,7 +186,7 @@ _KEYWORD = (r"(?<![\w.-])(?!(?:ssh-)?public-|pub-|host-|send-|no-)"
 _GENERIC = [
     # password 0 X / secret 5 $1$.. / key 7 X / key "x" / set psksecret ENC X /
     # authentication-key X / md5 X / wpa-passphrase X / psk set-key ascii 0 X
-    ("keyword", _KEYWORD + r"(?=(?:\s+=)?\s+" + _TYPE + _VALUE
+    ("keyword", _KEYWORD + r"(?=(?:\s+=)?\s+(?P<type>" + _TYPE + ")" + _VALUE
      # `users passwd "admin" encrypted X`: the first value names a user, X is the secret
      + r"(?!\s+(?:encrypted|cipher|hash|sha1|md5)\s+\S))", True, True),
     # name=X, password="a b" (RouterOS, ini files, URLs' query strings)

@@ -26,6 +26,7 @@ MUST_MASK: list[tuple[str, list[str]]] = [
     ("enable secret 5 $1$mERr$hx5rVt7rPNoS4wqbXKX7m0", ["$1$mERr$hx5rVt7rPNoS4wqbXKX7m0"]),
     ("enable password 7 0822455D0A16", ["0822455D0A16"]),
     (" password 0 Lin3-Passw0rd", ["Lin3-Passw0rd"]),
+    ("username root secret 5 password", ["password"]),  # a typed value is a secret, always
     ("username admin privilege 15 secret 9 $9$nhEmQVczB7dqsO$X.HsgL6x1il0RxkOSSvyQYwucySCt7qFm4v7pqCxkKM",
      ["$9$nhEmQVczB7dqsO$X.HsgL6x1il0RxkOSSvyQYwucySCt7qFm4v7pqCxkKM"]),
     ("username netops password 0 N3tOps!", ["N3tOps!"]),
