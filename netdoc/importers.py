@@ -452,7 +452,14 @@ def import_command(args: argparse.Namespace) -> int:
     if not args.merge:
         if args.site:
             raise UsageError("--site is for --merge; without it the devices are printed")
-        sys.stdout.write(devices_yaml(result))
+        if getattr(args, "json", False):
+            from netdoc.output import emit
+
+            emit(args, {"source": result.source, "tool": result.tool,
+                        "devices": [d.as_yaml_dict() for d in result.devices],
+                        "warnings": result.warnings, "skipped": result.skipped}, "")
+        else:
+            sys.stdout.write(devices_yaml(result))
         return 0
     if not client or not args.site:
         raise UsageError("--merge needs --client CLIENT and --site SITE")

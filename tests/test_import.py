@@ -205,6 +205,16 @@ def test_cli_prints_devices_and_warns_on_stderr(capsys: pytest.CaptureFixture[st
     assert "rancid3.db line 9: 192.0.2.8: RANCID device type 'acme-widget'" in captured.err
 
 
+def test_cli_json(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    assert main(["--json", "import", "oxidized", str(FIXTURES / "oxidized_credentials.db")]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["devices"][2] == {"host": "192.0.2.254", "name": "dist-fw",
+                                    "platform": "cisco_asa"}
+    assert len([w for w in report["warnings"] if "plaintext password" in w]) == 3
+
+
 def test_cli_merge(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = _config(tmp_path)
     code = main(["--config", str(path), "import", "oxidized",
