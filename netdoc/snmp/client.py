@@ -24,6 +24,7 @@ from netdoc.snmp.values import SnmpValue, VarBind, is_under, oid_key
 TOO_BIG, NO_SUCH_NAME = 1, 2
 MAX_WALK_VALUES = 500_000  # a sane table never gets near this; a runaway agent does
 DEFAULT_CONCURRENCY = 4  # requests in flight per device
+SMALL_BULK = 5  # max-repetitions after a GETBULK went unanswered
 
 _REQUEST_TAGS = {"get": ber.GET, "next": ber.GET_NEXT, "bulk": ber.GET_BULK}
 NOT_IN_TIME_WINDOW = "1.3.6.1.6.3.15.1.1.2.0"
@@ -515,7 +516,9 @@ class SnmpClient:
 
         OIDs that do not increase are stepped over (WalkGuard, like `snmpwalk -Cc`); a
         loop, garbage or an error status ends the walk with SnmpWalkError holding what was
-        read (`partial`); silence mid-table raises SnmpWalkTimeout, with `partial` too.
+        read (`partial`). A GETBULK that goes unanswered is asked again once for
+        SMALL_BULK rows (a big reply lost in fragments, an agent too busy for it); silence
+        after that raises SnmpWalkTimeout, with `partial` too.
         """
         root = root.strip(".")
         guard = WalkGuard(root)
@@ -528,6 +531,12 @@ class SnmpClient:
                 else:
                     pdu = await self._call("bulk", [current], repetitions)
             except SnmpTimeout as exc:
+                if repetitions > SMALL_BULK and "budget" not in exc.reason and \
+                        "no SNMP agent" not in exc.reason:
+                    # a large GETBULK reply can be lost (fragments dropped on the way) or be
+                    # too much for a busy agent: ask again for a few rows at a time
+                    repetitions = SMALL_BULK
+                    continue
                 raise SnmpWalkTimeout(self.host, exc.reason, guard.result()) from None
             except SnmpError as exc:
                 if guard.rows:

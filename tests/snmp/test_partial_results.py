@@ -19,6 +19,7 @@ from netdoc.secrets import Secret
 from netdoc.snmp.client import MAX_OUT_OF_ORDER, WalkGuard
 from netdoc.snmp.recorded import RecordedTransport
 from netdoc.snmp.values import SnmpValue, VarBind
+from support.hostile_snmp_agent import HostileAgent, build_response, parse_request
 from support.snmp_agents import Agent
 
 WALKS = Path(__file__).resolve().parents[1] / "fixtures" / "walks"
@@ -161,3 +162,31 @@ def test_a_botched_table_is_a_warning_with_the_tables_name() -> None:
     device, warnings = asyncio.run(collect(Botched(WALKS / "junos_ex.snmprec")))
     assert device.interfaces and warnings
     assert all(w.startswith("ENTITY-MIB entPhysicalTable") and "genErr" in w for w in warnings)
+
+
+class BulkLimitedAgent(HostileAgent):
+    """An agent whose large GETBULK replies never arrive (fragments dropped on the way, or
+    an agent that gives up on them): requests for a few rows at a time are answered."""
+
+    def __init__(self) -> None:
+        super().__init__("ok")
+        self.dropped = 0
+
+    def _on_datagram(self) -> None:
+        data, peer = self._sock.recvfrom(65535)
+        community, tag, request_id, repetitions, oids = parse_request(data)
+        if tag == 0xA5 and repetitions > 5:
+            self.dropped += 1
+            return
+        self._sock.sendto(build_response(community, request_id,
+                                         self._varbinds(tag, repetitions, oids)), peer)
+
+
+def test_a_walk_asks_for_fewer_rows_when_a_big_getbulk_goes_unanswered() -> None:
+    with BulkLimitedAgent() as agent:
+        result = asyncio.run(poll_device("127.0.0.1", agent.port, [CredentialSet(
+            "lab", snmp=SnmpCredential(version="2c", community=Secret("public")))],
+            SnmpSettings(timeout=0.3, retries=0, max_repetitions=25, device_budget=10)))
+    assert result.device is not None and result.warnings == []
+    assert [i.name for i in result.device.interfaces] == ["lo", "eth0", "eth1"]
+    assert agent.dropped > 0

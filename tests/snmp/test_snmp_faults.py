@@ -68,7 +68,8 @@ def test_a_device_that_disappears_mid_walk_keeps_what_it_said_with_a_warning() -
     assert result.device is not None and result.device.hostname == "hostile"
     assert result.error == ""
     gone = [w for w in result.warnings if "stopped answering during the poll" in w]
-    assert len(gone) == 1 and "no answer from 127.0.0.1" in gone[0]
+    assert len(gone) == 1  # said once, with the reason (silence, or the budget spent on it)
+    assert "no answer from 127.0.0.1" in gone[0] or "time budget" in gone[0]
     assert seconds < SETTINGS.device_budget + 1
 
 
