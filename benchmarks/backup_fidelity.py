@@ -108,7 +108,7 @@ MIN_SECRET = 5
 # Volatile by any standard: a comment line stamped with a time of day ("! Last configuration
 # change at 09:37:40 ...", "## Last commit: 2024-12-06 11:41:05 UTC"). Oxidized keeps some
 # of them; here they are never expected, and one left in a stored config counts as extra.
-REFERENCE_VOLATILE = re.compile(r"^\s*(?:!|#|;|:)+.*\b\d{1,2}:\d{2}:\d{2}\b")
+REFERENCE_VOLATILE = re.compile(r"^\s*(?:!|#|;|:)+.*(?:\b|T)\d{1,2}:\d{2}:\d{2}\b")
 
 
 @dataclass
