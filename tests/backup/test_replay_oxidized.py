@@ -27,6 +27,13 @@ commands:
       Model Number                       : WS-C2960X-24PS-L
       System Serial Number               : FOC2000X0AB
       branch-sw1#
+  - "show vtp status\n": |-
+      show vtp status
+      VTP Version capable             : 1 to 3
+       --More--\x20
+  - " ": |-
+      \r          \rVTP Operating Mode                : Off
+      branch-sw1#
   - "show running-config\n": |-
       show running-config\r
       Building configuration...\r
@@ -153,7 +160,8 @@ def test_pipe_filters_are_applied_to_recorded_output(filters: tuple[str, ...],
 def test_an_oxidized_session_is_backed_up_through_netmiko(tmp_path: Path,
                                                           site: BackupSite) -> None:
     """netmiko sends commands the recording lacks (terminal width 511, bare Enter): each gets
-    its echo and the current prompt; the pager's keypress plays the recorded next page."""
+    its echo and the current prompt; the pager's keypress plays the recorded next page of
+    the command it follows (not the page of `show vtp status`, which netdoc never asks)."""
     recording = _write(tmp_path, "ios#C2960X_15.2#simulation.yaml", IOS_SESSION)
     recording.username, recording.password = "netdoc", "lab-pass"
     site.add(recording, "branch-sw1", "ios")
@@ -165,6 +173,7 @@ def test_an_oxidized_session_is_backed_up_through_netmiko(tmp_path: Path,
     assert "Rep1ayComm" not in stored and "snmp-server community <masked:" in stored
     assert " description \"uplink\"" in lines and stored.endswith("end\n")
     assert "More" not in stored and "\r" not in stored and "\x1b" not in stored
+    assert "VTP" not in stored
     assert site.meta("branch-sw1").get("serial") == "FOC2000X0AB"
 
 

@@ -488,6 +488,7 @@ class _VerbatimShell:
         self.rec = recording
         self.faults = faults
         self.played: dict[str, int] = {}  # key -> answers of it played so far
+        self.last_index = -1              # script entry played last (-1: none, or synthesised)
         self.prompt = _last_line(recording.init_prompt)
         self.newline = "\r\n" if any("\r\n" in a for _, a in recording.script) else "\n"
         self.password_asked = False
@@ -541,10 +542,18 @@ class _VerbatimShell:
         return True
 
     def _next_answer(self, key: str) -> str:
-        answers = [a for k, a in self.rec.script if _line_of(k) == key or k == key]
+        """The answer to `key`: the entry right after the last one played when it is that
+        key (a pager's next page), else the key's next recorded answer (the last repeats)."""
+        follows = self.last_index + 1
+        if 0 <= self.last_index and follows < len(self.rec.script) \
+                and _line_of(self.rec.script[follows][0]) == key:
+            self.last_index = follows
+            return self.rec.script[follows][1]
+        indexes = [i for i, (k, _) in enumerate(self.rec.script) if _line_of(k) == key]
         count = self.played.get(key, 0)
         self.played[key] = count + 1
-        return answers[min(count, len(answers) - 1)]
+        self.last_index = indexes[min(count, len(indexes) - 1)]
+        return self.rec.script[self.last_index][1]
 
     def send(self, answer: str) -> None:
         self.process.stdout.write(answer)
@@ -562,6 +571,7 @@ class _VerbatimShell:
             self.send(self._next_answer(line))
             return
         body = self.body_for(line)
+        self.last_index = -1
         if body and not body.endswith("\n"):
             body += "\n"
         self.send(line + self.newline + body.replace("\r\n", "\n").replace(
