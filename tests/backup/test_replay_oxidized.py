@@ -132,7 +132,8 @@ def test_ruby_escapes_are_read_as_oxidized_reads_them() -> None:
 def test_simulation_files_load_in_both_layouts(tmp_path: Path) -> None:
     ios = _write(tmp_path, "ios#C2960X_15.2#simulation.yaml", IOS_SESSION)
     assert ios.verbatim and not ios.exec_only and ios.platform == "ios"
-    assert [key for key, _ in ios.script][:3] == ["terminal length 0\n", "show version\n",
+    assert [key for key, _ in ios.script][:5] == ["terminal length 0\n", "show version\n",
+                                                   "show vtp status\n", " ",
                                                    "show running-config\n"]
     assert ios.init_prompt.endswith("branch-sw1#\x1b[m ")
     routeros = _write(tmp_path, "routeros#CHR#simulation.yaml", EXEC_SESSION)
