@@ -68,12 +68,36 @@ def placeholder(secret: str, key: bytes) -> str:
 def mask_secrets(text: str, recipe: BackupRecipe, key: bytes) -> str:
     """`text` with every secret the platform rules or the generic rules find masked."""
     lines = _mask_blocks(text.split("\n"), recipe, key)
-    return "\n".join(_mask_line(line, recipe, key) for line in lines)
+    sections = _section_rules(lines, recipe)
+    return "\n".join(_mask_line(line, recipe, key, sections[index])
+                     for index, line in enumerate(lines))
 
 
-def _mask_line(line: str, recipe: BackupRecipe, key: bytes) -> str:
+def _section_rules(lines: list[str], recipe: BackupRecipe) -> list[tuple[re.Pattern[str], ...]]:
+    """Per line, the extra rules of the `secret_sections` it lies in: a section runs from a
+    line matching `begin` to the next line matching `end` that is indented as that begin
+    line (FortiOS names an SNMP community `set name` inside `config system snmp community`)."""
+    rules: list[tuple[re.Pattern[str], ...]] = [() for _ in lines]
+    for begin, end, patterns in recipe.secret_sections:
+        index = 0
+        while index < len(lines):
+            if not begin.search(lines[index]):
+                index += 1
+                continue
+            indent = len(lines[index]) - len(lines[index].lstrip())
+            index += 1
+            while index < len(lines) and not (
+                    end.search(lines[index])
+                    and len(lines[index]) - len(lines[index].lstrip()) == indent):
+                rules[index] += patterns
+                index += 1
+    return rules
+
+
+def _mask_line(line: str, recipe: BackupRecipe, key: bytes,
+               section_rules: tuple[re.Pattern[str], ...] = ()) -> str:
     spans: list[tuple[int, int]] = []
-    for pattern in recipe.secrets:  # the platform's rules: trusted as they are
+    for pattern in (*recipe.secrets, *section_rules):  # the platform's rules: trusted
         spans += [m.span("secret") for m in pattern.finditer(line)
                   if m.group("secret")]
     # the generic layer fills in where the platform's rules found nothing, and carries a
@@ -189,11 +213,11 @@ _GENERIC = [
     ("keyword", _KEYWORD + r"(?=(?:\s+=)?\s+(?P<type>" + _TYPE + ")" + _VALUE
      # `users passwd "admin" encrypted X`: the first value names a user, X is the secret
      + r"(?!\s+(?:encrypted|cipher|hash|sha1|md5)\s+\S))", True, True),
-    # name=X, password="a b" (RouterOS, ini files, URLs' query strings)
     # a cleartext (type 0) value runs to the end of the line or the next keyword: Cisco
     # takes the rest of the line (`set-key ascii 0 two words`, `password 0 MGMT PASSW0RD`)
     ("cleartext line", r"(?<![\w-])(?:password|secret|set-key (?:ascii|hex))\s+0\s+"
      r"(?P<secret>[^\s\"'].*?)(?=\s+(?:password|secret)\s+\d\s|\s*$)", True, True),
+    # name=X, password="a b" (RouterOS, ini files, URLs' query strings)
     ("key=value", r"(?<![\w-])(?!public-|pub-)(?:[a-z0-9]+[-_])*(?:password|passwd|passphrase|"
      r"secret|psk|key|pre-shared-key|community|pwd|pass|token)="
      r"(?P<secret>\"(?:[^\"\\]|\\.)*\"|[^\s\"]+)", True, True),
@@ -290,4 +314,4 @@ _BGP_COMMUNITY = re.compile(r"\d+:\d+(?::\d+)?|no-export|no-advertise|local-as|i
 _REMOVAL = re.compile(r"\s*(?:no|delete|unset|undo)\s")
 # Words after which the rest of the line is prose (a keyword there is not a secret's).
 _PROSE = re.compile(r"(?i)(?<![\w-])(?:description|remark|comments?|banner|motd|alias|"
-                    r"title|contact|location)(?:\s|=)")
+                    r"title|contact|location)\s")  # (not `comment=`: a value may follow)

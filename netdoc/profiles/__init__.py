@@ -56,6 +56,10 @@ Schema (every key but `name` optional):
       volatile: ['^! Last configuration change']   # regexes of whole lines to drop
       secrets:                   # regexes; the named group 'secret' is masked (required)
         - '^ *snmp-server community (?P<secret>\S+)'
+      secret_sections:           # rules that hold only inside a section: from a line
+        - {begin: '^config system snmp community$', end: '^end$',   # matching begin to the
+           secrets: ['^\s*set name "(?P<secret>[^"]+)"']}        # next end line indented
+                                 # as far (FortiOS names its SNMP communities `set name`)
       secret_blocks:             # multi-line secrets (keys, certificates): from a line
         - {begin: 'BEGIN .*PRIVATE KEY', end: 'END .*PRIVATE KEY'}  # matching begin to
                                  # one matching end, the lines between are masked as one
@@ -122,6 +126,9 @@ class BackupRecipe:
     transport: str = "cli"
     pager: tuple[re.Pattern[str], ...] = ()
     login: tuple[tuple[re.Pattern[str], str], ...] = ()   # (question, answer) after login
+    # (begin, end, secret rules that hold between them)
+    secret_sections: tuple[tuple[re.Pattern[str], re.Pattern[str],
+                                 tuple[re.Pattern[str], ...]], ...] = ()
     prompt: re.Pattern[str] | None = None   # the platform's prompt shape (any host name)
     reformat: str = ""            # "" (as printed) or "json" (re-indented before cleaning)
     facts_commands: tuple[str, ...] = ()
@@ -381,6 +388,10 @@ _RECIPE_FIELDS: dict[str, Kind] = {
     "transport": Choice("cli", "exec", "scp"),
     "pager": ListOf(REGEX),
     "prompt": REGEX,
+    "secret_sections": ListOf(Section(
+        {"begin": REGEX, "end": REGEX, "secrets": ListOf(Regex(group="secret"))},
+        required=("begin", "end", "secrets"),
+        label="a mapping {begin: REGEX, end: REGEX, secrets: [REGEX with (?P<secret>...)]}")),
     "login": ListOf(Section({"expect": REGEX, "send": STR}, required=("expect", "send"),
                             label="a mapping {expect: REGEX, send: TEXT}")),
     "reformat": Choice("json"),
@@ -424,6 +435,8 @@ def _recipe(body: dict[str, Any], base: dict[str, Any] | None = None) -> BackupR
         pager=data.get("pager", ()),
         login=tuple((step["expect"], step["send"]) for step in data.get("login", ())),
         prompt=data.get("prompt"),
+        secret_sections=tuple((section["begin"], section["end"], tuple(section["secrets"]))
+                              for section in data.get("secret_sections", ())),
         reformat=data.get("reformat", ""),
         facts_commands=facts.pop("commands", ()),
         facts=facts,
