@@ -670,7 +670,7 @@ async def collect(transport: SnmpTransport, host: str = "", site: str = "",
     if system is None:
         system = await read_system(transport)
     reader = _Reader(transport)
-    facts = Facts(sys_object_id=str(system.get(SYS_OBJECT_ID, "")),
+    facts = Facts(sys_object_id=_oid_text(system.get(SYS_OBJECT_ID)),
                   sys_descr=text(system.get(SYS_DESCR)), sys_name=text(system.get(SYS_NAME)),
                   lldp_capabilities=decode_capabilities(system.get(LLDP_LOC_CAP_ENABLED)))
     # the profile and the device's enterprise decide which identification scalars to read
@@ -752,8 +752,11 @@ def _not_already(found: list[Neighbor], known: list[Neighbor]) -> list[Neighbor]
     return [n for n in found if (n.local_port, n.remote_chassis_id, n.remote_port) not in seen]
 
 
-async def _empty() -> dict[str, SnmpValue]:
-    return {}
+def _oid_text(value: SnmpValue | None) -> str:
+    """sysObjectID as dotted text; some agents send it as an OCTET STRING (".1.3.6...")."""
+    raw = text(value) if isinstance(value, bytes) else str(value or "")
+    raw = raw.strip().strip(".")
+    return raw if re.fullmatch(r"[0-9]+(\.[0-9]+)*", raw) else ""
 
 
 def _cidr_key(cidr: str) -> ipaddress.IPv4Interface:

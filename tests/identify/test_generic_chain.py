@@ -234,3 +234,11 @@ def test_a_cdp_neighbours_version_is_read_from_its_version_string() -> None:
 def test_lldp_capabilities_raw_or_as_recorded_by_net_snmp(raw: bytes | None,
                                                           names: list[str]) -> None:
     assert decode_capabilities(raw) == names
+
+
+def test_a_sys_object_id_sent_as_text_is_still_the_devices_identity(tmp_path: Path) -> None:
+    walk = tmp_path / "pdu.snmprec"  # an agent that sends sysObjectID as an OCTET STRING
+    walk.write_text("1.3.6.1.2.1.1.1.0|4|Metered PDU\n"
+                    "1.3.6.1.2.1.1.2.0|4|.1.3.6.1.4.1.232.165.11\n")
+    device, _ = asyncio.run(collect(RecordedTransport(walk)))
+    assert (device.sys_object_id, device.vendor) == ("1.3.6.1.4.1.232.165.11", "HPE")
