@@ -16,7 +16,8 @@ enterprise registry and one spelling per vendor). This module only applies it:
    c. the profile's `snmp.models` table (exact sysObjectID -> model name; model only),
    d. the generic chain, used when the profile says nothing (or no profile matched):
       ENTITY-MIB's chassis row (ModelName, SerialNum, SoftwareRev/FirmwareRev; for the
-      model also entPhysicalName/Descr when they read like a model number), then the
+      model also entPhysicalName/Descr when they read like a model number, else a short
+      chassis description without its "Chassis"), then the
       vendor MIB scalars of netdoc/data/identify.yaml, then its sysDescr patterns;
    "Usable" excludes placeholders ("<private>", "unknown", "0", "FFFFFFFF", ...);
 3. vendor: the profile's vendor, else the IANA enterprise of sysObjectID, else
@@ -420,6 +421,22 @@ def looks_like_model(value: str) -> str:
     return "" if _NOT_A_MODEL.search(value) else value
 
 
+_CHASSIS_WORDS = re.compile(r"(?i)[\s,-]*\b(chassis|system|series)\b\s*$")
+
+
+def chassis_description_model(descr: str) -> str:
+    """A chassis row's entPhysicalDescr as the model when nothing better is known:
+    "Aruba 8325 1-slot Chassis" -> "Aruba 8325 1-slot"; only a short description with a
+    number in it (a product line, not "Linux chassis" or a sentence)."""
+    value = usable(descr)
+    previous = None
+    while previous != value:
+        previous, value = value, _CHASSIS_WORDS.sub("", value).strip()
+    if not value or len(value.split()) > 6 or len(value) > 48 or not re.search(r"[0-9]", value):
+        return ""
+    return value
+
+
 def _from_chassis(name: str, chassis: Chassis) -> str:
     if name == "model":
         return usable(chassis.model)
@@ -441,7 +458,8 @@ def _generic(name: str, facts: Facts) -> str:
         if enterprise is None or enterprise == number:
             value = _rule_value(rule, facts)
     if not value and name == "model":
-        value = looks_like_model(facts.chassis.name) or looks_like_model(facts.chassis.descr)
+        value = looks_like_model(facts.chassis.name) or looks_like_model(facts.chassis.descr) \
+            or chassis_description_model(facts.chassis.descr)
     descr = rules.descr_for_patterns(facts.sys_descr) if not value else ""
     for pattern in rules.sys_descr.get(name, ()):
         if value:

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from collectors.snmp import collect
-from netdoc.identify import (Chassis, EntityRow, Facts, chassis_candidates, decode_capabilities,
+from netdoc.identify import (Chassis, EntityRow, Facts, chassis_candidates,
+                             chassis_description_model, decode_capabilities,
                              generic_rules, identify, identify_neighbor, looks_like_model,
                              parse_snmp_section, pick_chassis, scalar_oids, usable)
 from netdoc.profiles import ProfileError, load_profiles
@@ -242,3 +243,14 @@ def test_a_sys_object_id_sent_as_text_is_still_the_devices_identity(tmp_path: Pa
                     "1.3.6.1.2.1.1.2.0|4|.1.3.6.1.4.1.232.165.11\n")
     device, _ = asyncio.run(collect(RecordedTransport(walk)))
     assert (device.sys_object_id, device.vendor) == ("1.3.6.1.4.1.232.165.11", "HPE")
+
+
+@pytest.mark.parametrize("descr, model", [
+    ("Aruba 8325 1-slot Chassis", "Aruba 8325 1-slot"), ("Cisco C8500-20X6C Chassis",
+                                                          "Cisco C8500-20X6C"),
+    ("Chassis", ""), ("Linux chassis", ""),
+    ("A very long description of a chassis with many words 12", ""),
+])
+def test_a_chassis_description_names_the_model_when_nothing_else_does(descr: str,
+                                                                       model: str) -> None:
+    assert chassis_description_model(descr) == model
