@@ -29,7 +29,8 @@ from typing import Awaitable, Callable, Iterable
 from netdoc.config import CredentialSet, SnmpSettings
 from netdoc.errors import SnmpAuthError, SnmpError, SnmpTimeout
 from netdoc.identify import (Chassis, EntityRow, Facts, chassis_candidates, decode_capabilities,
-                             identify, match_profile, pick_chassis, scalar_oids, snmp_rules)
+                             fill_chassis, identify, match_profile, pick_chassis, scalar_oids,
+                             snmp_rules, usable)
 from netdoc.models import ArpEntry, Device, FdbEntry, Interface, Neighbor, normalise_mac
 from netdoc.snmp import SnmpTransport
 from netdoc.snmp.client import open_client
@@ -318,22 +319,41 @@ def _inet_index_ipv4(index: tuple[int, ...]) -> str:
 
 
 async def _chassis(reader: _Reader) -> Chassis:
-    """The ENTITY-MIB row that stands for the device (netdoc.identify.chassis_candidates)."""
+    """The ENTITY-MIB row that stands for the device (netdoc.identify.chassis_candidates).
+
+    When none of the chassis/stack candidates carries a serial or model (a stack whose
+    members' serials sit on their base boards), the next lowest-index rows are read; an
+    agent (or trimmed walk) without entPhysicalClass and ContainedIn is searched by its
+    serial numbers."""
     classes, parents = await asyncio.gather(reader.column(ENT_CLASS),
                                             reader.column(ENT_CONTAINED_IN))
     rows = [EntityRow(index=index[0], phys_class=integer(value),
                       contained_in=integer(parents.get(index), -1) if parents else -1)
             for index, value in classes.items() if len(index) == 1]
-    if not rows:  # agents without entPhysicalClass: any row that has a serial or model
+    if not rows:
         rows = [EntityRow(index=index[0]) for index in parents if len(index) == 1]
+    if not rows:
+        serials = await reader.column(f"{ENT}.{ENT_FIELDS['serial']}")
+        rows = [EntityRow(index=index[0]) for index, value in serials.items()
+                if len(index) == 1 and usable(text(value))]
     candidates = chassis_candidates(rows)
-    if not candidates:
-        return Chassis()
-    oids = [f"{ENT}.{col}.{index}" for index in candidates for col in ENT_FIELDS.values()]
-    values = await reader.get(oids)
-    return pick_chassis([Chassis(**{name: text(values.get(f"{ENT}.{col}.{index}"))
-                                    for name, col in ENT_FIELDS.items()})
-                         for index in candidates])
+    chosen = pick_chassis(await _entity_rows(reader, candidates))
+    if candidates and not (usable(chosen.serial) or usable(chosen.model)):
+        others = sorted(r.index for r in rows if r.index not in candidates)[:4]
+        found = [row for row in await _entity_rows(reader, others)
+                 if usable(row.serial) or usable(row.model)]
+        if found:
+            return fill_chassis(chosen, found[0])
+    return chosen
+
+
+async def _entity_rows(reader: _Reader, indexes: list[int]) -> list[Chassis]:
+    if not indexes:
+        return []
+    values = await reader.get([f"{ENT}.{col}.{index}" for index in indexes
+                               for col in ENT_FIELDS.values()])
+    return [Chassis(**{name: text(values.get(f"{ENT}.{col}.{index}"))
+                       for name, col in ENT_FIELDS.items()}) for index in indexes]
 
 
 def _port_id_text(subtype: int, raw: SnmpValue | None) -> str:
@@ -705,6 +725,11 @@ async def collect(transport: SnmpTransport, host: str = "", site: str = "",
         arp=sorted(arp, key=lambda a: (ipaddress.IPv4Address(a.ip), a.interface)),
         fdb=sorted(_unique(fdb), key=lambda f: (f.vlan, f.mac, f.port)),
         warnings=list(reader.warnings))
+    if base_ports:  # a bridge: per-port VLANs and VLAN names (collectors/vlans.py)
+        from collectors.vlans import read_vlans
+
+        await read_vlans(reader, device, base_ports)
+        device.warnings = list(reader.warnings)
     return device, reader.warnings
 
 

@@ -139,6 +139,19 @@ def pick_chassis(candidates: list[Chassis]) -> Chassis:
     return candidates[0] if candidates else Chassis()
 
 
+def fill_chassis(chassis: Chassis, board: Chassis) -> Chassis:
+    """The chassis row with what it lacks taken from a board under it (a stack whose
+    serial and part name sit on the member's base board): empty fields are filled, and
+    a name or description that names no model gives way to the board's."""
+    filled = Chassis(**{name: getattr(chassis, name) or getattr(board, name)
+                        for name in Chassis.__dataclass_fields__})
+    if not looks_like_model(chassis.name):
+        filled.name = board.name or chassis.name
+    if not chassis_description_model(chassis.descr) and not looks_like_model(chassis.descr):
+        filled.descr = board.descr or chassis.descr
+    return filled
+
+
 @dataclass
 class Facts:
     sys_object_id: str = ""
@@ -437,9 +450,13 @@ def chassis_description_model(descr: str) -> str:
     return value
 
 
+_HEX_ID = re.compile(r"(?i)^0x[0-9a-f]+$")  # a board ID number, not a model name
+
+
 def _from_chassis(name: str, chassis: Chassis) -> str:
     if name == "model":
-        return usable(chassis.model)
+        model = usable(chassis.model)
+        return "" if _HEX_ID.match(model) else model
     if name == "serial":
         return usable(chassis.serial)
     if name == "version":

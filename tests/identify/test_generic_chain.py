@@ -14,7 +14,7 @@ import pytest
 
 from collectors.snmp import collect
 from netdoc.identify import (Chassis, EntityRow, Facts, chassis_candidates,
-                             chassis_description_model, decode_capabilities,
+                             chassis_description_model, decode_capabilities, fill_chassis,
                              generic_rules, identify, identify_neighbor, looks_like_model,
                              parse_snmp_section, pick_chassis, scalar_oids, usable)
 from netdoc.profiles import ProfileError, load_profiles
@@ -254,3 +254,14 @@ def test_a_sys_object_id_sent_as_text_is_still_the_devices_identity(tmp_path: Pa
 def test_a_chassis_description_names_the_model_when_nothing_else_does(descr: str,
                                                                        model: str) -> None:
     assert chassis_description_model(descr) == model
+
+
+def test_a_stack_without_serials_takes_them_from_its_members_base_board() -> None:
+    stack = Chassis(descr="VCStack", name="x930 Stack")
+    board = Chassis(descr="Base", name="AT-x930-28GSTX", serial="A04881A151300018")
+    filled = fill_chassis(stack, board)
+    assert filled.serial == "A04881A151300018"
+    found = identify(Facts(sys_object_id=NO_PROFILE_OID, sys_descr="hub", chassis=filled))
+    assert (found.model, found.serial) == ("AT-x930-28GSTX", "A04881A151300018")
+    kept = fill_chassis(Chassis(descr="Quidway S5300 Routing Switch"), board)
+    assert kept.descr == "Quidway S5300 Routing Switch"
