@@ -48,8 +48,10 @@ it through `parse_snmp_section`):
         '1.3.6.1.4.1.9.1.359': WS-C2950T-24     # statement is the sysObjectID itself
       fdb_per_vlan: true   # read BRIDGE-MIB per VLAN (Cisco community@vlan / v3 context)
 
-Every OID a profile names in `snmp.get` is read in the poller's one GET batch, with
-the generic scalars of the device's enterprise.
+Every OID a profile names in `snmp.get` is read in the poller's one round of GETs (24
+varbinds a request, sent together), with the generic scalars of the device's enterprise
+and the standard MIBs (`scalar_oids`). A profile for a platform (not an OS) should have
+match.priority >= 6, so that its vendor outranks the enterprise number's.
 """
 from __future__ import annotations
 
