@@ -107,6 +107,7 @@ class Recording:
     init_prompt: str = ""
     command_newline: str = "\n"
     script: list[tuple[str, str]] = field(default_factory=list)  # (typed key, answer), in order
+    echoed: bool = True          # answers start with the command's echo (else it is added)
 
     @classmethod
     def load(cls, path: Path) -> "Recording":
@@ -204,7 +205,15 @@ def oxidized_recording(data: dict[str, Any], path: Path) -> "Recording":
     return Recording(platform=stem, verbatim=True, commands=commands, script=script,
                      init_prompt=ruby_unescape(data.get("init_prompt")),
                      command_newline=ruby_unescape(str(data.get("command_newline") or "\\n")),
-                     exec_only=not _echoes(script), source=str(path))
+                     echoed=_echoes(script), source=str(path),
+                     # no echo and no prompt to show: recorded over exec requests
+                     exec_only=not _echoes(script) and not _looks_like_prompt(
+                         _last_line(ruby_unescape(data.get("init_prompt")))))
+
+
+def _looks_like_prompt(line: str) -> bool:
+    return bool(re.fullmatch(r"\S.{0,80}[#>$%\]:]\s*", _visible(line).strip() + " ")) \
+        if _visible(line).strip() else False
 
 
 def _line_of(key: str) -> str:
@@ -536,8 +545,8 @@ class _VerbatimShell:
 
     def _keypress_answer(self, key: str) -> bool:
         """A recorded lone keypress (the space a pager waits for) is answered at once."""
-        if not any(k == key for k, _ in self.rec.script):
-            return False
+        if not _is_keypress(key) or not any(k == key for k, _ in self.rec.script):
+            return False  # a recorded "\n" is an empty command line, answered as a line
         self.send(self._next_answer(key))
         return True
 
@@ -568,7 +577,12 @@ class _VerbatimShell:
             self.send(self.newline + self.prompt)
             return
         if line in self.rec.commands:  # also "" (a recorded bare Enter: "Press any key")
-            self.send(self._next_answer(line))
+            answer = self._next_answer(line)
+            if not self.rec.echoed:  # a device that was recorded without its echo
+                answer = line + self.newline + answer
+                if not _looks_like_prompt(_last_line(answer)):
+                    answer = answer.rstrip("\r\n") + self.newline + self.prompt
+            self.send(answer)
             return
         body = self.body_for(line)
         self.last_index = -1
@@ -635,7 +649,10 @@ def _body(rec: Recording, index: int) -> str:
         return answer
     if lines and _visible(lines[0]).strip().endswith(command):
         lines = lines[1:]
-    tail = lines.pop() if lines else ""
+    tail = ""
+    if lines and (rec.echoed or _looks_like_prompt(lines[-1])
+                  or _PAGER_LINE.search(_visible(lines[-1]))):
+        tail = lines.pop()  # the next prompt (or a pager), not output
     text = "\n".join(lines) + ("\n" if lines else "")
     if _PAGER_LINE.search(_visible(tail)) and index + 1 < len(rec.script) \
             and _is_keypress(rec.script[index + 1][0]):
