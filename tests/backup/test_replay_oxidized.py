@@ -115,6 +115,18 @@ commands:
 '''
 
 
+NO_ECHO_SESSION = r'''---
+init_prompt: |-
+  edge1#
+commands:
+  "show running-config\n": |-
+    !
+    hostname edge1
+    snmp-server community NoEch0Comm RO
+    end
+'''
+
+
 def _write(tmp_path: Path, name: str, text: str) -> Recording:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
@@ -193,6 +205,19 @@ def test_netmikos_fortinet_driver_meets_a_recording_made_without_it(
     assert "conf_file_ver" not in stored and stored.endswith("end\n")
     assert "SH2AAAABBBBCCCCDDDD" not in stored and "set password ENC <masked:" in stored
     assert site.meta("fw1").get("serial") == "FGT60F0000000000"
+
+
+def test_a_recording_without_echo_but_with_a_prompt_plays_over_a_shell(
+        tmp_path: Path, site: BackupSite) -> None:
+    recording = _write(tmp_path, "ios#noecho#simulation.yaml", NO_ECHO_SESSION)
+    assert not recording.echoed and not recording.exec_only
+    recording.username, recording.password = "netdoc", "lab-pass"
+    site.add(recording, "edge1", "ios")
+    outcome = site.run()
+    assert outcome.failures == []
+    stored = site.stored("edge1") or ""
+    assert stored.startswith("!\nhostname edge1\n") and stored.endswith("end\n")
+    assert "NoEch0Comm" not in stored
 
 
 def test_an_exec_recording_answers_exec_requests(tmp_path: Path, site: BackupSite) -> None:
