@@ -380,7 +380,8 @@ def _answer_login(conn: Any, request: FetchRequest, deadline: float) -> None:
         chunk = conn.read_channel()
         now = time.monotonic()
         if chunk:
-            seen, last_data = (seen + chunk)[-2000:], now
+            # questions and prompts are matched without terminal escapes
+            seen, last_data = (seen + PROMPT_ESCAPES.sub("", chunk))[-2000:], now
             for question, answer in request.login:
                 if question.search(seen):
                     if answered.count(question.pattern) >= LOGIN_REPEATS:
