@@ -133,7 +133,8 @@ def _autodetect(job: DeviceJob, credentials: list[tuple[str, Any]], deadline: fl
                                username=ssh.username,
                                password=_reveal(ssh.password, target.host, name),
                                key_file=ssh.key_file,
-                               known_key=job.host_keys.known(target.host, target.port))
+                               known_key=job.host_keys.known(target.host, target.port),
+                               max_bytes=job.max_bytes)
         try:
             found, key = job.source.detect(request, deadline)
         except LoginFailed:

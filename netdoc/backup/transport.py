@@ -102,6 +102,61 @@ class ConfigSource(Protocol):
         """Cut a running fetch off (its time is up); it then fails with a timeout."""
 
 
+# Every read netmiko makes itself (login banner, prompt finding, paging off,
+# autodetection) counts against the device's byte budget too: netmiko's own read
+# loops keep reading while a device keeps talking. The budget is per worker thread
+# (one device per thread); no budget set, no limit (netmiko used outside netdoc).
+_read_budget = threading.local()
+
+
+def _guard_netmiko_reads() -> None:
+    from netmiko.channel import SSHChannel
+
+    if getattr(SSHChannel.read_buffer, "_netdoc_bounded", False):
+        return
+    original = SSHChannel.read_buffer
+
+    def read_buffer(self: Any) -> str:
+        data = original(self)
+        left = getattr(_read_budget, "left", None)
+        if left is not None and data:
+            _read_budget.left = left - len(data)
+            if _read_budget.left < 0:
+                _read_budget.exceeded = True
+                try:  # netmiko may swallow the error (autodetection does): end the session
+                    self.remote_conn.close()
+                except Exception:  # noqa: BLE001 - it is going away either way
+                    pass
+                raise OutputTooLarge(getattr(_read_budget, "host", "?"),
+                                     _too_large("session set-up", _read_budget.limit))
+        return data
+
+    read_buffer._netdoc_bounded = True  # type: ignore[attr-defined]
+    SSHChannel.read_buffer = read_buffer  # type: ignore[method-assign]
+
+
+class _budget:
+    """Within: netmiko's reads in this thread may bring at most `limit` bytes."""
+
+    def __init__(self, host: str, limit: int) -> None:
+        self.host, self.limit = host, limit
+
+    def __enter__(self) -> "_budget":
+        _guard_netmiko_reads()
+        _read_budget.left, _read_budget.limit, _read_budget.host = \
+            self.limit, self.limit, self.host
+        _read_budget.exceeded = False
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _read_budget.left = None
+
+    def check(self) -> None:
+        """Raise if the device went over its budget, even where netmiko hid the error."""
+        if getattr(_read_budget, "exceeded", False):
+            raise OutputTooLarge(self.host, _too_large("session set-up", self.limit))
+
+
 class NetmikoSource:
     """The real thing: netmiko/paramiko over SSH."""
 
@@ -110,6 +165,9 @@ class NetmikoSource:
         self._lock = threading.Lock()
 
     def fetch(self, request: FetchRequest, deadline: float) -> RawFetch:
+        if request.transport == "cli":
+            with _budget(request.host, request.max_bytes):
+                return self._fetch_cli(request, deadline)
         if request.transport in ("exec", "scp"):
             return self._fetch_exec(request, deadline)
         return self._fetch_cli(request, deadline)
@@ -210,6 +268,18 @@ class NetmikoSource:
 
     # ------------------------------------------------------------ autodetection
     def detect(self, request: FetchRequest, deadline: float) -> tuple[str, HostKey | None]:
+        """netmiko's SSH autodetection; ("", key) when nothing matched. What the device
+        may send meanwhile is bounded like a fetch (backup.max_config_bytes)."""
+        with _budget(request.host, request.max_bytes) as budget:
+            try:
+                found = self._detect(request, deadline)
+            except BackupError:
+                budget.check()
+                raise
+            budget.check()
+            return found
+
+    def _detect(self, request: FetchRequest, deadline: float) -> tuple[str, HostKey | None]:
         """netmiko's SSH autodetection; ("", key) when nothing matched.
 
         Slow by nature (netmiko waits ~7 s per probe command), so the stage
@@ -552,9 +622,11 @@ def _prompt_pattern(base_prompt: str) -> re.Pattern[str]:
         # that terminator counts, not any config line that happens to end in ":" or "#"
         return re.compile(r"(?:^|[\r\n])(?:\x1b[\[\]()][0-9;?]*[A-Za-z]?|\x1b[=>78]|[ \t])*"
                           + re.escape(base or ">") + r"[ \t]*$")
-    # ("* " before it: Extreme EXOS's mark of unsaved changes)
+    # ("* " before it: Extreme EXOS's mark of unsaved changes; escapes after it: ZyNOS CLI
+    # switches save the cursor, "XGS4600# \e7")
     return re.compile(r"(?:^|[\r\n])(?:\x1b[\[\]()][0-9;?]*[A-Za-z]?|\x1b[=>78]|\s)*(?:\* )?[<\[(]?"
-                      + re.escape(base_prompt.strip()) + r"[^\r\n]{0,60}[>#$%\]:]\s*$")
+                      + re.escape(base_prompt.strip()) + r"[^\r\n]{0,60}[>#$%\]:]\s*"
+                      r"(?:\x1b(?:\[[0-9;?]*[A-Za-z]|[=>78]))*\s*$")
 
 
 def _scp_get(client: paramiko.SSHClient, path: str, deadline: float, host: str,

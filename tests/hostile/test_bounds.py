@@ -42,3 +42,22 @@ def test_max_config_bytes_is_a_setting(site: BackupSite) -> None:
     site.backup = {"max_config_bytes": 2048}
     outcome = site.run()
     assert outcome.failures and "backup.max_config_bytes (2,048 bytes)" in outcome.failures[0].reason
+
+
+def test_an_endless_device_during_autodetection_is_bounded_too(site: BackupSite) -> None:
+    """No platform given: netmiko's autodetection reads with its own loops; they count
+    against backup.max_config_bytes as well."""
+    site.add("cisco_ios", "endless", platform="", faults=Faults(endless_output=True))
+    site.backup = {"timeout": 60, "max_config_bytes": 4 * 1024 * 1024}
+    site.run()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    started = time.monotonic()
+    child = subprocess.Popen([sys.executable, "-m", "netdoc.cli", "--config",
+                              str(site.config_path), "backup"], env=env, cwd=site.root,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out = child.communicate(timeout=200)
+    seconds = time.monotonic() - started
+    text = out[0] + out[1]
+    assert child.returncode == 1, text
+    assert "FAILED hq/endless" in text and "backup.max_config_bytes" in text, text
+    assert seconds < 50, f"{seconds:.0f} s"
