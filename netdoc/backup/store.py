@@ -234,6 +234,8 @@ class ConfigRepository:
                 error = lines[-1].strip() if lines else f"no answer within {timeout:g} s" \
                     if exc.status in (-9, "-9", None) or "kill" in str(exc).lower() \
                     else f"git exited with {exc.status}"
+                if "did not complete in" in error:  # gitpython's kill_after_timeout
+                    error = f"no answer within {timeout:g} s; push cut off"
                 error = _scrub(error, remote_url)
                 log.info("push to %s failed (attempt %d/%d): %s", shown, attempt,
                          attempts, error)

@@ -137,3 +137,23 @@ def test_terminal_escapes_from_devices_never_reach_a_commit_message(tmp_path: Pa
     message = git(tmp_path / "acme", "log", "-1", "--format=%B").stdout
     assert "\x1b" not in message and "\x07" not in message and "\x00" not in message
     assert "hq/sw1" in message and "% Invalid input" in message
+
+
+def test_a_stalled_remote_cannot_hold_the_run(tmp_path: Path) -> None:
+    import socket
+    import time
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)  # accepts the connection, never answers the TLS handshake
+    try:
+        repo = ConfigRepository(tmp_path / "acme")
+        repo.write_and_commit([StoredConfig("hq/sw1", "hq/sw1", "a\n", {})], [])
+        started = time.monotonic()
+        ok, error = repo.push(f"https://netdoc:t0ken-abc123@127.0.0.1:"
+                              f"{listener.getsockname()[1]}/acme.git", attempts=1, timeout=2)
+        seconds = time.monotonic() - started
+    finally:
+        listener.close()
+    assert not ok and seconds < 10, (seconds, error)
+    assert "no answer within 2 s" in error and "t0ken-abc123" not in error
