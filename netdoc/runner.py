@@ -28,7 +28,7 @@ from netdoc.errors import NetdocError, StoreError
 from netdoc.fsutil import atomic_write, stable_json
 from netdoc.pipeline import Event, StageOutcome, run_client_stages
 from netdoc.secrets import redact
-from netdoc.textsafe import clean
+from netdoc.textsafe import clean, clean_block
 
 log = logging.getLogger("netdoc.run")
 
@@ -137,8 +137,14 @@ def _fill(report: RunReport, outcomes: list[StageOutcome]) -> None:
                               "summary": outcome.summary, "seconds": outcome.seconds,
                               "changes": outcome.changes, "outputs": outcome.outputs,
                               "failed": len(outcome.failures), "skipped": len(outcome.skipped)})
-        report.events += [asdict(e) for e in outcome.events]
-        report.failures += [{"stage": outcome.stage, **asdict(f)} for f in outcome.failures]
+        # device-supplied text is cleaned before it reaches the JSON report (and the site,
+        # the summary and the alerts that read it)
+        report.events += [{**asdict(e), "device": clean(e.device, 255),
+                           "detail": clean(e.detail, 2000), "diff": clean_block(e.diff)}
+                          for e in outcome.events]
+        report.failures += [{"stage": outcome.stage, **{k: clean(v, 1000) if isinstance(v, str)
+                                                          else v for k, v in asdict(f).items()}}
+                            for f in outcome.failures]
         report.skipped += [f"{outcome.stage}: {s}" for s in outcome.skipped]
     if report.status == "ok" and (report.failures or report.skipped):
         report.status = "failures"

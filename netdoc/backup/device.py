@@ -81,7 +81,8 @@ def backup_device(job: DeviceJob) -> DeviceResult:
     except Exception as exc:  # noqa: BLE001 - one device's surprise must not stop the others
         log.exception("%s: unexpected error", job.target.label)
         result.error = f"unexpected error ({exc.__class__.__name__}: {exc}); please report it"
-    if result.error:
+    if result.error:  # it may quote the device: terminal- and markup-safe from here on
+        result.error = clean(result.error, 1000)
         result.config, result.metadata = "", {}
     result.seconds = round(time.monotonic() - started, 3)
     return result

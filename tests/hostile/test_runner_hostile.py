@@ -10,7 +10,7 @@ import pytest
 
 from netdoc import runner
 from netdoc.config import Client, Config, parse_config
-from netdoc.pipeline import StageOutcome
+from netdoc.pipeline import DeviceFailure, Event, StageOutcome
 
 CONFIG = """
 clients:
@@ -23,7 +23,10 @@ output: {inventory: inventory, config_backups: config_backups}
 def stage(config: Config, client: Client) -> StageOutcome:
     if client.name == "acme":
         raise RuntimeError("surprise from a device: \x1b]2;owned\x07")
-    return StageOutcome(stage="discover", client=client.name, summary="2 devices")
+    return StageOutcome(stage="discover", client=client.name, summary="2 devices",
+                        failures=[DeviceFailure(host="192.0.2.9", name="sw\x1b[2J9",
+                                                reason="said \x1b]2;owned\x07 and left")],
+                        events=[Event("new_device", "pc\x01\x1b[31m", "192.0.2.9\x00")])
 
 
 def test_an_unexpected_error_in_one_client_does_not_stop_the_next(
@@ -47,5 +50,8 @@ def test_an_unexpected_error_in_one_client_does_not_stop_the_next(
     assert reports["globex"]["stages"][0]["summary"] == "2 devices"
     assert reports["globex"]["alerts"] == ["alerts not sent: KeyError: 'alerts-state.json had "
                                            "an unexpected shape'"]
+    raw = (tmp_path / "inventory" / "globex" / "last-run.json").read_text()
+    assert "\\u001b" not in raw and "\\u0001" not in raw and "\\u0000" not in raw
+    assert reports["globex"]["failures"][0]["reason"] == "said  and left"
     err = capsys.readouterr().err
     assert "\x1b" not in err and "\x07" not in err  # device text cannot drive the terminal
