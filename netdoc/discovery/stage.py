@@ -221,11 +221,15 @@ class SiteDiscovery:
                  "%d new ARP entr(ies)", len(stale), time.monotonic() - started, new_macs,
                  new_arp)
         known = {s.ip for s in self.sightings}
+        with_mac = {s.ip for s in self.sightings if s.mac}
         woken = [Sighting(entry.ip, entry.mac, f"router-arp {device.mgmt_ip}")
                  for device in self.polled.values() for entry in device.arp
-                 if entry.ip not in known and self._in_site(entry.ip)]
+                 if entry.ip not in with_mac and self._in_site(entry.ip)]
+        # New hosts (the sweep asked them and they answered nothing but the router's ARP:
+        # not worth an SNMP timeout) and the MACs of those that answered the sweep.
         self.sightings += woken
-        await self._poll_all([s.ip for s in woken])
+        log.debug("second pass: %d host(s) only the routers' ARP tables name",
+                  len({s.ip for s in woken} - known))
 
     async def _finish(self) -> SiteResult:
         from collectors.names import nic_vendor, reverse_dns

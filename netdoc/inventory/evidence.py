@@ -22,6 +22,7 @@ become endpoint records of their own, from what they announce.
 from __future__ import annotations
 
 import ipaddress
+import re
 from dataclasses import dataclass
 from typing import Callable
 
@@ -29,6 +30,11 @@ from netdoc.models import Device, Interface, Neighbor, normalise_mac
 from netdoc.textsafe import clean
 
 INFRASTRUCTURE = frozenset({"switch", "router", "firewall"})
+# A station that runs an LLDP agent and describes itself as a general-purpose operating
+# system is a server (desktops rarely announce themselves; phones, APs, cameras say what
+# they are through capabilities and LLDP-MED).
+SERVER_SYSTEMS = re.compile(r"\b(linux|windows server|freebsd|openbsd|vmware esxi|proxmox|"
+                            r"sunos|solaris|hyper-v)\b", re.IGNORECASE)
 REASON_LIMIT = 300
 
 
@@ -143,6 +149,9 @@ def _enrich(device: Device, n: Neighbor, chassis: str, ident: object) -> None:
         if value and not getattr(device, name):
             setattr(device, name, value)
     role = str(getattr(ident, "role", "") or "")
+    if role in ("endpoint", "unknown", "") and not n.remote_med_class and \
+            SERVER_SYSTEMS.search(n.remote_platform or ""):
+        role = "server"
     if role and role not in ("unknown", "endpoint") and device.role in ("endpoint", "unknown"):
         device.role = role
 

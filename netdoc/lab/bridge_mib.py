@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import bisect
 import json
+import re
 import struct
 import sys
 import time
@@ -36,6 +37,11 @@ DOT1D_BASE_PORT_ENTRY = DOT1D_BASE + (4, 1)
 DOT1D_TP = DOT1D_BRIDGE + (4,)
 DOT1D_TP_FDB_ENTRY = DOT1D_TP + (3, 1)
 DOT1Q_TP_FDB_ENTRY = DOT1D_BRIDGE + (7, 1, 2, 2, 1)
+DOT1Q_VLAN_CURRENT_ENTRY = DOT1D_BRIDGE + (7, 1, 4, 2, 1)  # index timeMark.vid
+DOT1Q_VLAN_STATIC_ENTRY = DOT1D_BRIDGE + (7, 1, 4, 3, 1)  # index vid
+DOT1Q_PORT_VLAN_ENTRY = DOT1D_BRIDGE + (7, 1, 4, 5, 1)  # index base port: .1 dot1qPvid
+IF_DESCR = (1, 3, 6, 1, 2, 1, 2, 2, 1, 2)
+IF_NAME = (1, 3, 6, 1, 2, 1, 31, 1, 1, 1, 1)
 ENT_PHYSICAL_ENTRY = (1, 3, 6, 1, 2, 1, 47, 1, 1, 1, 1)
 
 FDB_STATUS_LEARNED, FDB_STATUS_SELF = 3, 4
@@ -93,6 +99,7 @@ class FdbEntry:
     mac: bytes
     port_no: int
     is_local: bool
+    vlan: int = FDB_ID
 
 
 def read_fdb(bridge_dir: Path) -> list[FdbEntry]:
@@ -117,7 +124,118 @@ def read_ports(bridge_dir: Path, net_dir: Path) -> dict[int, int]:
     return ports
 
 
-def bridge_rows(bridge: str, net_dir: Path = Path("/sys/class/net")) -> list[tuple[Oid, Value]]:
+VLAN_BRIDGE = re.compile(r"^Vlan(\d+)$")
+
+
+def vlan_bridges(net_dir: Path) -> dict[int, Path]:
+    """VLAN id -> bridge folder. The lab's kernel may lack VLAN filtering and 802.1Q, so a
+    VLAN-aware lab switch is one Linux bridge per VLAN (Vlan1, Vlan20 ...): an access port
+    sits in its VLAN's bridge, a trunk carries VLAN 1 on the port itself and every other
+    VLAN on a companion link PORT.VID in that VLAN's bridge."""
+    found = {}
+    for entry in net_dir.iterdir() if net_dir.is_dir() else []:
+        match = VLAN_BRIDGE.match(entry.name)
+        if match and (entry / "bridge").is_dir():
+            found[int(match.group(1))] = entry
+    return dict(sorted(found.items()))
+
+
+@dataclass(frozen=True)
+class Member:
+    """One bridge port of a VLAN bridge, as the 802.1Q switch it stands for sees it."""
+
+    vlan: int
+    port_no: int  # within that VLAN's bridge
+    physical: str  # the switch port (Gi1-0-25 for Gi1-0-25 and Gi1-0-25.20)
+    tagged: bool
+
+
+def vlan_members(bridges: dict[int, Path]) -> list[Member]:
+    members = []
+    for vlan, folder in bridges.items():
+        brif = folder / "brif"
+        for port in sorted(brif.iterdir()) if brif.is_dir() else []:
+            physical, _, sub = port.name.partition(".")
+            members.append(Member(vlan=vlan, port_no=int((port / "port_no").read_text().strip(), 0),
+                                  physical=physical, tagged=bool(sub)))
+    return members
+
+
+def _port_list(numbers: Iterable[int], size: int) -> Value:
+    """A Q-BRIDGE PortList: bit 0x80 of the first octet is bridge port 1."""
+    octets = bytearray(max(1, (size + 7) // 8))
+    for number in numbers:
+        if 1 <= number <= size:
+            octets[(number - 1) // 8] |= 0x80 >> ((number - 1) % 8)
+    return _octets(bytes(octets))
+
+
+def vlan_switch_rows(bridges: dict[int, Path], names: dict[int, str],
+                     net_dir: Path) -> list[tuple[Oid, Value]]:
+    """BRIDGE-MIB and Q-BRIDGE-MIB of a switch made of per-VLAN bridges: one base port per
+    switch port (numbered by its ifIndex), FDB entries in their VLAN, VLAN membership
+    (egress, untagged), names and each port's PVID."""
+    members = vlan_members(bridges)
+    base = {m.physical: int((net_dir / m.physical / "ifindex").read_text().strip())
+            for m in members}
+    size = max(base.values(), default=0)
+    first = bridges.get(1) or next(iter(bridges.values()))
+    rows: list[tuple[Oid, Value]] = [
+        (DOT1D_BASE + (1, 0), _octets(_mac_bytes((first / "address").read_text()))),
+        (DOT1D_BASE + (2, 0), Value("integer", str(len(base)))),
+        (DOT1D_BASE + (3, 0), Value("integer", "2")),
+        (DOT1D_TP + (2, 0), Value("integer", "86400")),
+    ]
+    for number in sorted(base.values()):
+        rows += [(DOT1D_BASE_PORT_ENTRY + (1, number), Value("integer", str(number))),
+                 (DOT1D_BASE_PORT_ENTRY + (2, number), Value("integer", str(number)))]
+    egress: dict[int, set[int]] = {}
+    untagged: dict[int, set[int]] = {}
+    for m in members:
+        egress.setdefault(m.vlan, set()).add(base[m.physical])
+        if not m.tagged:
+            untagged.setdefault(m.vlan, set()).add(base[m.physical])
+            rows.append((DOT1Q_PORT_VLAN_ENTRY + (1, base[m.physical]),
+                         Value("gauge", str(m.vlan))))
+    for vid in sorted(set(bridges) | set(names)):
+        members_of, plain = egress.get(vid, set()), untagged.get(vid, set())
+        rows += [
+            (DOT1Q_VLAN_CURRENT_ENTRY + (3, 0, vid), Value("gauge", str(vid))),  # FdbId
+            (DOT1Q_VLAN_CURRENT_ENTRY + (4, 0, vid), _port_list(members_of, size)),
+            (DOT1Q_VLAN_CURRENT_ENTRY + (5, 0, vid), _port_list(plain, size)),
+            (DOT1Q_VLAN_CURRENT_ENTRY + (6, 0, vid), Value("integer", "2")),  # permanent
+            (DOT1Q_VLAN_STATIC_ENTRY + (1, vid), Value("string", names.get(vid, f"VLAN{vid:04d}"))),
+            (DOT1Q_VLAN_STATIC_ENTRY + (2, vid), _port_list(members_of, size)),
+            (DOT1Q_VLAN_STATIC_ENTRY + (3, vid), _port_list((), size)),
+            (DOT1Q_VLAN_STATIC_ENTRY + (4, vid), _port_list(plain, size)),
+            (DOT1Q_VLAN_STATIC_ENTRY + (5, vid), Value("integer", "1")),  # active
+        ]
+    by_port = {(m.vlan, m.port_no): base[m.physical] for m in members}
+    seen: set[tuple[int, bytes]] = set()
+    for vlan, folder in bridges.items():
+        for entry in read_fdb(folder):
+            base_port = by_port.get((vlan, entry.port_no))
+            if base_port is None or (vlan, entry.mac) in seen:
+                continue
+            seen.add((vlan, entry.mac))
+            port = "0" if entry.is_local else str(base_port)
+            status = str(FDB_STATUS_SELF if entry.is_local else FDB_STATUS_LEARNED)
+            mac_index = tuple(entry.mac)
+            rows += [
+                (DOT1D_TP_FDB_ENTRY + (1,) + mac_index, _octets(entry.mac)),
+                (DOT1D_TP_FDB_ENTRY + (2,) + mac_index, Value("integer", port)),
+                (DOT1D_TP_FDB_ENTRY + (3,) + mac_index, Value("integer", status)),
+                (DOT1Q_TP_FDB_ENTRY + (2, vlan) + mac_index, Value("integer", port)),
+                (DOT1Q_TP_FDB_ENTRY + (3, vlan) + mac_index, Value("integer", status)),
+            ]
+    return rows
+
+
+def bridge_rows(bridge: str, net_dir: Path = Path("/sys/class/net"),
+                vlan_names: dict[int, str] | None = None) -> list[tuple[Oid, Value]]:
+    bridges = vlan_bridges(net_dir)
+    if set(bridges) - {1} or set(vlan_names or {}) - {1}:  # a VLAN-aware switch
+        return vlan_switch_rows(bridges, vlan_names or {}, net_dir)
     bridge_dir = net_dir / bridge
     ports = read_ports(bridge_dir, net_dir)
     bridge_mac = _mac_bytes((bridge_dir / "address").read_text())
@@ -137,8 +255,13 @@ def bridge_rows(bridge: str, net_dir: Path = Path("/sys/class/net")) -> list[tup
             (DOT1D_BASE_PORT_ENTRY + (4, number), Value("counter", "0")),
             (DOT1D_BASE_PORT_ENTRY + (5, number), Value("counter", "0")),
         ]
-    for entry in read_fdb(bridge_dir):
+    fdb = read_fdb(bridge_dir)
+    seen: set[tuple[int, bytes]] = set()
+    for entry in fdb:
         mac_index = tuple(entry.mac)
+        if (entry.vlan, entry.mac) in seen:
+            continue  # `bridge fdb` lists an address once per flag set
+        seen.add((entry.vlan, entry.mac))
         # RFC 4188: port 0 for the bridge's own addresses, status self(4).
         port = "0" if entry.is_local else str(entry.port_no)
         status = str(FDB_STATUS_SELF if entry.is_local else FDB_STATUS_LEARNED)
@@ -146,9 +269,34 @@ def bridge_rows(bridge: str, net_dir: Path = Path("/sys/class/net")) -> list[tup
             (DOT1D_TP_FDB_ENTRY + (1,) + mac_index, _octets(entry.mac)),
             (DOT1D_TP_FDB_ENTRY + (2,) + mac_index, Value("integer", port)),
             (DOT1D_TP_FDB_ENTRY + (3,) + mac_index, Value("integer", status)),
-            (DOT1Q_TP_FDB_ENTRY + (2, FDB_ID) + mac_index, Value("integer", port)),
-            (DOT1Q_TP_FDB_ENTRY + (3, FDB_ID) + mac_index, Value("integer", status)),
+            (DOT1Q_TP_FDB_ENTRY + (2, entry.vlan) + mac_index, Value("integer", port)),
+            (DOT1Q_TP_FDB_ENTRY + (3, entry.vlan) + mac_index, Value("integer", status)),
         ]
+    return rows
+
+
+# ---------------------------------------------------------------- IF-MIB names
+
+def device_port_name(linux: str, long: bool) -> str:
+    """Gi1-0-25 -> Gi1/0/25 (ifName) or GigabitEthernet1/0/25 (ifDescr): Linux interface
+    names cannot hold '/', the lab's devices name their ports as IOS does."""
+    match = re.fullmatch(r"Gi(\d+(?:-\d+)*)(\.\d+)?", linux)
+    if not match:
+        return linux
+    return ("GigabitEthernet" if long else "Gi") + match.group(1).replace("-", "/") + \
+        (match.group(2) or "")
+
+
+def name_rows(long: bool, net_dir: Path = Path("/sys/class/net")) -> list[tuple[Oid, Value]]:
+    """ifDescr (long) or ifName column with the device's spelling of every port."""
+    rows = []
+    for entry in net_dir.iterdir():
+        try:
+            ifindex = int((entry / "ifindex").read_text().strip())
+        except (OSError, ValueError):
+            continue
+        rows.append(((IF_DESCR if long else IF_NAME) + (ifindex,),
+                     Value("string", device_port_name(entry.name, long))))
     return rows
 
 
@@ -218,13 +366,20 @@ def serve(source: Callable[[], MibView], stdin: TextIO, stdout: TextIO,
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    if len(args) != 2 or args[0] not in ("bridge", "entity"):
-        print("usage: python -m netdoc.lab.bridge_mib bridge BRIDGE | entity FILE.json",
-              file=sys.stderr)
+    if not (args and (args[0] in ("ifname", "ifdescr") and len(args) == 1 or
+                      args[0] == "entity" and len(args) == 2 or
+                      args[0] == "bridge" and len(args) in (2, 3))):
+        print("usage: python -m netdoc.lab.bridge_mib bridge BRIDGE [VLANS.json] | "
+              "entity FILE.json | ifname | ifdescr", file=sys.stderr)
         return 2
-    what, target = args
-    if what == "bridge":
-        serve(lambda: MibView(bridge_rows(target)), sys.stdin, sys.stdout)
+    what, target = args[0], args[1] if len(args) > 1 else ""
+    if what in ("ifname", "ifdescr"):
+        serve(lambda: MibView(name_rows(what == "ifdescr")), sys.stdin, sys.stdout,
+              cache_seconds=5.0)
+    elif what == "bridge":
+        names = {int(k): str(v) for k, v in json.loads(Path(args[2]).read_text()).items()} \
+            if len(args) == 3 else {}
+        serve(lambda: MibView(bridge_rows(target, vlan_names=names)), sys.stdin, sys.stdout)
     else:
         serve(lambda: MibView(entity_rows(Path(target))), sys.stdin, sys.stdout,
               cache_seconds=float("inf"))

@@ -62,6 +62,10 @@ class NodeFiles:
         return self.root / "entity.json"
 
     @property
+    def vlans(self) -> Path:
+        return self.root / "vlans.json"
+
+    @property
     def running_config(self) -> Path:
         return self.root / "running-config"
 
@@ -109,9 +113,12 @@ def snmpd_conf(topology: Topology, node: Node, files: NodeFiles, creds: Credenti
         lines += ["master off"]
     helper = f"{sys.executable} {BRIDGE_MIB_SCRIPT}"
     if node.spec.bridge:
-        lines.append(f"pass_persist .1.3.6.1.2.1.17 {helper} bridge {BRIDGE}")
+        lines.append(f"pass_persist .1.3.6.1.2.1.17 {helper} bridge {BRIDGE} {files.vlans}")
     if node.spec.ssh:
         lines.append(f"pass_persist .1.3.6.1.2.1.47 {helper} entity {files.entity}")
+        # ports named as the device writes them (Gi1/0/25), not as Linux must (Gi1-0-25)
+        lines.append(f"pass_persist .1.3.6.1.2.1.2.2.1.2 {helper} ifdescr")
+        lines.append(f"pass_persist .1.3.6.1.2.1.31.1.1.1.1 {helper} ifname")
     return "\n".join(lines) + "\n"
 
 
@@ -133,6 +140,7 @@ def entity_json(node: Node) -> str:
 def lldpd_conf(topology: Topology, node: Node) -> str:
     capabilities = {"switch": "bridge", "router": "router", "firewall": "router",
                     "ap": "wlan"}.get(node.kind, "station")
+    from netdoc.lab.bridge_mib import device_port_name
     ports = ",".join(topology.ports(node.name))
     descr = node.platform.sys_descr.replace('"', "'")
     lines = [
@@ -146,6 +154,11 @@ def lldpd_conf(topology: Topology, node: Node) -> str:
     ]
     if node.mgmt_ip:
         lines.insert(3, f"configure system ip management pattern {node.mgmt_ip}")
+    if node.chassis_id:
+        lines.append(f"configure system chassisid {node.chassis_id}")
+    if node.spec.ssh:  # the port ID as the device's neighbours read it: Gi1/0/25
+        lines += [f"configure ports {port} lldp portidsubtype local "
+                  f"{device_port_name(port, long=False)}" for port in topology.ports(node.name)]
     return "\n".join(lines) + "\n"
 
 

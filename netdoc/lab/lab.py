@@ -29,6 +29,7 @@ from typing import Any, Sequence
 
 from netdoc.errors import LabError
 from netdoc.lab import daemons, system
+from netdoc.lab.bridge_mib import device_port_name
 from netdoc.lab.daemons import Credentials, NodeFiles
 from netdoc.lab.running_config import (port_description, render_running_config,
                                        render_show_version)
@@ -312,6 +313,8 @@ class Lab:
                 sysctls.update({"net.ipv4.ip_forward": "1",
                                 "net.ipv4.conf.all.send_redirects": "0",
                                 "net.ipv4.conf.default.send_redirects": "0"})
+            if node.drop:  # a host that does not answer pings
+                sysctls["net.ipv4.icmp_echo_ignore_all"] = "1"
             system.write_sysctls(self.prefix + node.name, sysctls)
 
     def mac(self, node: str, port: str) -> str:
@@ -319,7 +322,13 @@ class Lab:
         spec = self.topology.nodes[node]
         if port == BRIDGE:
             return _mac(spec.platform.oui, spec.index, 0)
+        if port.startswith("Vlan"):  # another VLAN's bridge
+            return _mac(spec.platform.oui, spec.index, 0xC000 | int(port[4:]))
         ports = self.topology.ports(node)
+        base, _, vid = port.partition(".")
+        if vid:  # a trunk's companion link for VLAN vid
+            return _mac(spec.platform.oui, spec.index,
+                        0x8000 | (int(vid) << 6) | (ports.index(base) + 1))
         return _mac(spec.platform.oui, spec.index, ports.index(port) + 1)
 
     def base_mac(self, node: str) -> str:
@@ -329,12 +338,18 @@ class Lab:
         return _mac(spec.platform.oui, spec.index, 0)
 
     def _create_links(self) -> None:
+        """One veth pair per cable. This kernel may have no 802.1Q, so a trunk carries its
+        native VLAN on the cable itself and each other VLAN on a companion pair PORT.VID."""
         commands = []
         for link in self.topology.links:
-            a, b = link.a, link.b
-            commands.append(f"link add {a.name} address {self.mac(a.node, a.name)} "
-                            f"netns {self.prefix}{a.node} type veth peer name {b.name} "
-                            f"address {self.mac(b.node, b.name)} netns {self.prefix}{b.node}")
+            pairs = [(link.a.name, link.b.name)]
+            pairs += [(f"{link.a.name}.{v}", f"{link.b.name}.{v}")
+                      for v in self.topology.link_vlans(link) if v != 1]
+            for a_name, b_name in pairs:
+                a, b = Port(link.a.node, a_name), Port(link.b.node, b_name)
+                commands.append(f"link add {a.name} address {self.mac(a.node, a.name)} "
+                                f"netns {self.prefix}{a.node} type veth peer name {b.name} "
+                                f"address {self.mac(b.node, b.name)} netns {self.prefix}{b.node}")
         system.ip_batch(commands)
 
     def _configure_nodes(self) -> None:
@@ -345,23 +360,41 @@ class Lab:
                     f"net.ipv4.neigh.{port}.gc_stale_time": "86400"
                     for port in self.topology.ports(node.name)})
             commands = ["link set lo up"]
+            used = {v for port in self.topology.ports(node.name) if node.spec.bridge
+                    for v in self.topology.port_vlans(Port(node.name, port))[2]}
+            vlans = sorted(used - {1})  # the VLAN bridges this switch has members in
             if node.spec.bridge:
-                commands.append(f"link add {BRIDGE} address {self.mac(node.name, BRIDGE)} type "
-                                f"bridge ageing_time {BRIDGE_AGEING_CS} no_linklocal_learn 1")
+                for bridge in [BRIDGE] + [f"Vlan{v}" for v in vlans]:  # one bridge per VLAN
+                    commands.append(f"link add {bridge} address {self.mac(node.name, bridge)} "
+                                    f"type bridge ageing_time {BRIDGE_AGEING_CS} "
+                                    f"no_linklocal_learn 1")
             for port in self.topology.ports(node.name):
                 description = port_description(self.topology, Port(node.name, port))
                 commands.append(f'link set {port} alias "{description}"')
                 if node.spec.bridge:
-                    commands.append(f"link set {port} master {BRIDGE}")
+                    mode, vlan, allowed = self.topology.port_vlans(Port(node.name, port))
+                    commands.append(f"link set {port} master Vlan{vlan if mode == 'access' else 1}")
+                    if mode == "trunk":  # the other VLANs ride on companion links PORT.VID
+                        commands += [cmd for v in allowed if v != 1 for cmd in
+                                     (f"link set {port}.{v} master Vlan{v}",
+                                      f"link set {port}.{v} up")]
                 commands.append(f"link set {port} up")
             if node.spec.bridge:
-                commands.append(f"link set {BRIDGE} up")
+                commands += [f"link set {b} up" for b in [BRIDGE] + [f"Vlan{v}" for v in vlans]]
+            for port in node.addresses:  # Gi0-0.20: VLAN 20 on Gi0-0 (a router-on-a-stick)
+                if "." in port:
+                    commands += [f"link set {port} up",  # ARP entries kept a day here too
+                                 f"ntable change name arp_cache dev {port} gc_stale 86400000"]
             for port, address in node.addresses.items():
                 commands.append(f"addr add {address} dev {port}")
             if node.gateway:
                 commands.append(f"route add default via {node.gateway}")
             for network, via in node.routes.items():
                 commands.append(f"route add {network} via {via}")
+            if node.drop == "all":  # answers ARP (the kernel does) and nothing else
+                own = {a.network for a in node.addresses.values()}
+                commands += [f"route add blackhole {s.network}" for s in self.topology.subnets
+                             if s.network not in own]
             system.ip_batch(commands, netns=self.prefix + node.name)
 
     def _write_node_files(self, node: Node, creds: Credentials) -> None:
@@ -369,6 +402,9 @@ class Lab:
         files.root.mkdir(parents=True, exist_ok=True)
         if node.spec.snmp:
             files.snmp_persist.mkdir(exist_ok=True)
+            if node.spec.bridge:  # VLAN names for the Q-BRIDGE tables ({} : VLAN 1 only)
+                _write(files.vlans, json.dumps({str(k): v for k, v in self.topology.vlans.items()
+                                                if self.topology.vlan_aware}) + "\n")
             _write(files.snmpd_conf, daemons.snmpd_conf(self.topology, node, files, creds,
                                                         self.base_mac(node.name)), 0o600)
         if node.spec.lldp:
@@ -513,6 +549,8 @@ class Lab:
         """One datagram from every address, as real hosts chatter: bridges learn
         every MAC, routers' ARP tables learn every host that uses them."""
         for node in self.topology.nodes.values():
+            if node.quiet:
+                continue  # a host that never talks first: only the sweeps wake it
             for port, address in node.addresses.items():
                 subnet = self.topology.subnet_of(address)
                 gateway = subnet.gateway if subnet else None
@@ -540,11 +578,13 @@ class Lab:
             left = pending()
 
     def expected_lldp(self) -> dict[str, set[tuple[str, str, str]]]:
-        """node -> {(local port, neighbour name, neighbour port)} it must see."""
+        """node -> {(local port, neighbour name, neighbour port ID)} it must see (the port
+        ID as the neighbour announces it: Gi1/0/25 for a switch port, eth0 for a host)."""
         expected: dict[str, set[tuple[str, str, str]]] = {}
         for link in self.topology.lldp_links():
             for here, there in ((link.a, link.b), (link.b, link.a)):
-                expected.setdefault(here.node, set()).add((here.name, there.node, there.name))
+                expected.setdefault(here.node, set()).add((here.name, there.node,
+                                                           self._port_name(there)))
         return expected
 
     def lldp_neighbors(self, node: str) -> set[tuple[str, str, str]]:
@@ -615,11 +655,16 @@ class Lab:
                 "name": name, "ifindex": link["ifindex"], "mac": link["address"],
                 "ipv4": [str(node.addresses[name])] if name in node.addresses else [],
                 "description": link.get("ifalias", ""),
+                "ifname": device_port_name(name, long=False) if node.spec.ssh else name,
+                "ifdescr": device_port_name(name, long=True) if node.spec.ssh else name,
             }
             slave = link.get("linkinfo", {}).get("info_slave_data", {})
             if "no" in slave:
                 entry["bridge_port"] = int(slave["no"], 0)
-            if name != BRIDGE:
+            if node.spec.bridge and name in self.topology.ports(node.name):
+                mode, vlan, allowed = self.topology.port_vlans(Port(node.name, name))
+                entry.update(vlan_mode=mode, vlan=vlan, allowed_vlans=list(allowed))
+            if name != BRIDGE and name in self.topology.ports(node.name):
                 peer = self.topology.peer(Port(node.name, name))
                 entry["peer"] = {"node": peer.node, "port": peer.name}
             out.append(entry)
@@ -670,6 +715,7 @@ class Lab:
             "prefix": self.prefix, "state_dir": str(self.state_dir),
             "config": str(self.config_path), "created": self.created,
             "client": topo.client, "site": topo.site, "probe": self.probe,
+            "vlans": {str(k): v for k, v in topo.vlans.items()},
             "subnets": [{"name": s.name, "cidr": str(s.network), "gateway": str(s.gateway),
                          "scanned": s.scan} for s in topo.subnets],
             "nodes": nodes,
@@ -686,9 +732,16 @@ class Lab:
 
     def _link_truth(self, a: Port, b: Port) -> dict[str, Any]:
         lldp = self.topology.nodes[a.node].spec.lldp and self.topology.nodes[b.node].spec.lldp
-        return {"a": {"node": a.node, "port": a.name, "mac": self.mac(a.node, a.name)},
-                "b": {"node": b.node, "port": b.name, "mac": self.mac(b.node, b.name)},
+        return {"a": {"node": a.node, "port": a.name, "mac": self.mac(a.node, a.name),
+                      "port_name": self._port_name(a)},
+                "b": {"node": b.node, "port": b.name, "mac": self.mac(b.node, b.name),
+                      "port_name": self._port_name(b)},
                 "lldp": lldp}
+
+    def _port_name(self, port: Port) -> str:
+        """The port as its device names it over SNMP and LLDP (Gi1/0/25)."""
+        node = self.topology.nodes[port.node]
+        return device_port_name(port.name, long=False) if node.spec.ssh else port.name
 
     def _endpoints(self) -> list[dict[str, Any]]:
         out = []
@@ -698,11 +751,16 @@ class Lab:
             peer = self.topology.peer(Port(node.name, HOST_PORT))
             address = node.addresses.get(HOST_PORT)
             subnet = self.topology.subnet_of(address) if address else None
+            switch = self.topology.nodes[peer.node]
             out.append({"node": node.name, "kind": node.kind, "role": node.spec.role,
                         "ip": str(address.ip) if address else "",
                         "mac": self.mac(node.name, HOST_PORT),
                         "switch": peer.node, "port": peer.name,
-                        "switch_managed": self.topology.nodes[peer.node].managed,
+                        "port_name": self._port_name(peer),
+                        "vlan": self.topology.port_vlans(peer)[1] if switch.spec.bridge else 0,
+                        "switch_managed": switch.managed, "quiet": node.quiet,
+                        "drop": node.drop, "announces_lldp": node.spec.lldp,
+                        "chassis_id": node.chassis_id,
                         "subnet": subnet.name if subnet else ""})
         return out
 

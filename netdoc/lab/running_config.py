@@ -115,7 +115,13 @@ def _interfaces(topology: Topology, node: Node) -> list[str]:
         lines.append(f"interface {ios_port_name(port)}")
         lines.append(f" description {port_description(topology, Port(node.name, port))}")
         address = node.addresses.get(port)
-        if node.spec.bridge:
+        if node.spec.bridge and topology.vlan_aware:
+            mode, vlan, allowed = topology.port_vlans(Port(node.name, port))
+            lines += [" switchport mode trunk", " switchport trunk native vlan 1",
+                      " switchport trunk allowed vlan " + ",".join(map(str, allowed))] \
+                if mode == "trunk" else [f" switchport access vlan {vlan}",
+                                         " switchport mode access", " spanning-tree portfast edge"]
+        elif node.spec.bridge:
             peer = topology.nodes[topology.peer(Port(node.name, port)).node]
             lines += [" switchport mode trunk"] if peer.spec.lldp and peer.spec.ssh else \
                 [" switchport access vlan 1", " switchport mode access",
@@ -129,6 +135,15 @@ def _interfaces(topology: Topology, node: Node) -> list[str]:
             lines.append(" duplex auto")
             lines.append(" speed auto")
         lines.append("!")
+        for sub, address in node.addresses.items():  # router-on-a-stick subinterfaces
+            if sub.startswith(port + "."):
+                vid = sub.split(".", 1)[1]
+                lines += [f"interface {ios_port_name(port)}.{vid}",
+                          f" encapsulation dot1Q {vid}",
+                          f" ip address {address.ip} {address.netmask}", "!"]
+    if node.spec.bridge and topology.vlan_aware:
+        for number, vlan_name in topology.vlans.items():
+            lines += [f"vlan {number}", f" name {vlan_name}", "!"]
     if node.spec.bridge and BRIDGE in node.addresses:
         address = node.addresses[BRIDGE]
         lines += ["interface Vlan1", f" ip address {address.ip} {address.netmask}", "!"]

@@ -53,6 +53,7 @@ KINDS: dict[str, Kind] = {
     "server": Kind(role="server", default_platform="server"),
     "printer": Kind(role="printer", snmp=("2c",), default_platform="laserjet"),
     "ap": Kind(role="wireless", lldp=True, default_platform="ap"),
+    "lldp-server": Kind(role="server", lldp=True, default_platform="server"),
     "isp": Kind(role="router", default_platform="isp"),
     # a box on the client LAN that answers SNMP and SSH like a Cisco switch, which no one
     # listed in netdoc.yaml: netdoc must send it no credential. Its SSH server accepts no
@@ -114,6 +115,10 @@ class Node:
     gateway: ipaddress.IPv4Address | None = None
     routes: dict[ipaddress.IPv4Network, ipaddress.IPv4Address] = field(default_factory=dict)
     location: str = ""
+    quiet: bool = False  # sends nothing at `up`: in no table until something asks for it
+    drop: str = ""  # "icmp": ignores echo requests; "all": answers nothing but ARP
+    vlan: int = 0  # the access VLAN of the switch port an endpoint is plugged into
+    chassis_id: str = ""  # lldp-server: the chassis ID lldpd announces (another NIC's MAC)
 
     @property
     def spec(self) -> Kind:
@@ -146,6 +151,37 @@ class Topology:
     nodes: dict[str, Node]
     links: tuple[Link, ...]
     source: str = ""
+    vlans: dict[int, str] = field(default_factory=dict)  # 802.1Q VLANs: id -> name
+
+    @property
+    def vlan_aware(self) -> bool:
+        """Switches filter VLANs (more than the default VLAN 1 is defined)."""
+        return bool(set(self.vlans) - {1})
+
+    def port_vlans(self, port: Port) -> tuple[str, int, tuple[int, ...]]:
+        """(mode, access or native VLAN, allowed VLANs) of a switch port: a port facing a
+        switch or router is a trunk of every VLAN (native 1); one facing a host is an
+        access port of the host's VLAN (1 unless it says otherwise)."""
+        far = self.peer(port)
+        peer = self.nodes[far.node]
+        if peer.spec.bridge and peer.managed and self.vlan_aware:
+            return "trunk", 1, tuple(sorted(self.vlans))
+        if peer.spec.forwards:  # a router-on-a-stick: VLAN 1 plus its subinterfaces' VLANs
+            tagged = sorted(int(p.split(".", 1)[1]) for p in peer.addresses
+                            if p.startswith(far.name + ".") and p.split(".", 1)[1].isdigit())
+            return ("trunk", 1, tuple([1] + tagged)) if tagged else ("access", 1, (1,))
+        if peer.spec.bridge:
+            return "access", 1, (1,)
+        return "access", peer.vlan or 1, (peer.vlan or 1,)
+
+    def link_vlans(self, link: Link) -> tuple[int, ...]:
+        """The VLANs a cable carries (1 only, unless a switch end is a trunk)."""
+        for here in link.ends():
+            if self.nodes[here.node].spec.bridge and self.nodes[here.node].managed:
+                mode, _, allowed = self.port_vlans(here)
+                if mode == "trunk":
+                    return allowed
+        return (1,)
 
     def ports(self, node: str) -> list[str]:
         """The node's link ports, in link order."""
@@ -240,6 +276,7 @@ class _Parser:
         if not isinstance(data, dict):
             raise self.fail("top level", "expected a mapping with name, subnets, nodes, links")
         subnets = tuple(self.subnet(str(n), b) for n, b in (data.get("subnets") or {}).items())
+        vlans = self.vlans(data.get("vlans"))
         raw_nodes = dict(data.get("nodes") or {})
         for index, group in enumerate(data.get("groups") or []):
             raw_nodes.update(self.expand_group(group, f"groups[{index}]", raw_nodes))
@@ -261,11 +298,23 @@ class _Parser:
             client=str(data.get("client", "lab")), site=str(data.get("site", "hq")),
             domain=str(data.get("domain", "lab.example.net")),
             contact=str(data.get("contact", "")), subnets=subnets, nodes=nodes,
-            links=tuple(links), source=self.source)
+            links=tuple(links), source=self.source, vlans=vlans)
         self.check(topology)
         return topology
 
     # pieces --------------------------------------------------------------
+    def vlans(self, body: Any) -> dict[int, str]:
+        if body is None:
+            return {}
+        if not isinstance(body, dict):
+            raise self.fail("vlans", "expected {VLAN id: name}")
+        found = {}
+        for vid, name in body.items():
+            if not isinstance(vid, int) or not 1 <= vid <= 4094:
+                raise self.fail("vlans", f"VLAN id {vid!r} is not 1-4094")
+            found[vid] = str(name)
+        return dict(sorted(found.items()))
+
     def subnet(self, name: str, body: Any) -> Subnet:
         where = f"subnets.{name}"
         if not isinstance(body, dict) or "cidr" not in body or "gateway" not in body:
@@ -359,9 +408,14 @@ class _Parser:
                   for net, via in (body.get("routes") or {}).items()}
         attached = Link(Port(name, HOST_PORT), self.port(body["at"], where + ".at")) \
             if "at" in body else None
+        drop = str(body.get("drop", ""))
+        if drop not in ("", "icmp", "all"):
+            raise self.fail(where + ".drop", "expected icmp or all")
         node = Node(name=name, kind=str(body["kind"]), platform=platforms[platform_name],
                     index=index, addresses=addresses, gateway=gateway, routes=routes,
-                    location=str(body.get("location", "")))
+                    location=str(body.get("location", "")), quiet=bool(body.get("quiet")),
+                    drop=drop, vlan=int(body.get("vlan", 0) or 0),
+                    chassis_id=str(body.get("chassis_id", "")))
         return node, attached
 
     # whole-topology rules ---------------------------------------------------
@@ -387,7 +441,10 @@ class _Parser:
                 raise self.fail(f"nodes.{node.name}", f"a {node.kind} has exactly one port "
                                                       f"({HOST_PORT}); it has {ports}")
             for port, address in node.addresses.items():
-                if port not in ports and port != BRIDGE:
+                base, _, vid = port.partition(".")
+                if vid and base in ports and vid.isdigit() and int(vid) in topology.vlans:
+                    pass  # a VLAN subinterface of a linked port
+                elif port not in ports and port != BRIDGE:
                     raise self.fail(f"nodes.{node.name}.addresses.{port}",
                                     f"no link uses port {port}")
                 if address.ip in seen_ips:

@@ -236,12 +236,34 @@ def _endpoint_table(graph: nx.MultiGraph, host: str, ports: dict[str, list[str]]
         rows += [f"<TR><TD ALIGN=\"RIGHT\">{n}</TD><TD ALIGN=\"LEFT\">{html.escape(role)}"
                  f"</TD></TR>" for role, n in sorted(roles.items())]
     else:
+        vlan_of = {port: _vlan_of(graph, ports[port]) for port in ordered}
+        grouped = len(set(vlan_of.values()) - {0}) > 1  # endpoint table grouped by VLAN
+        if grouped:
+            ordered = sorted(ordered, key=lambda p: (vlan_of[p] or 1 << 13, _port_order(p)))
+        current = -1
         for port in ordered:
+            if grouped and vlan_of[port] != current:
+                current = vlan_of[port]
+                rows.append(f"<TR><TD COLSPAN=\"2\" ALIGN=\"LEFT\"><I>"
+                            f"{html.escape(_vlan_title(graph, host, current))}</I></TD></TR>")
             rows.append(_port_row(graph, port, ports[port], options))
     label = "<<TABLE BORDER=\"0\" CELLBORDER=\"1\" CELLSPACING=\"0\" CELLPADDING=\"2\" " \
             f"COLOR=\"{ENDPOINT_STYLE[2]}\">{''.join(rows)}</TABLE>>"
     return f"    {quote('endpoints:' + host)} [shape=plain, style=\"\", fontsize=9, " \
            f"label={label}];"
+
+
+def _vlan_of(graph: nx.MultiGraph, endpoints: list[str]) -> int:
+    return int(graph.nodes[endpoints[0]].get("vlan", 0) or 0) if endpoints else 0
+
+
+def _vlan_title(graph: nx.MultiGraph, host: str, vlan: int) -> str:
+    if not vlan:
+        return "VLAN unknown"
+    names = dict(part.split("=", 1) for part in str(graph.nodes[host].get("vlan_names", ""))
+                 .split("|") if "=" in part)
+    name = names.get(str(vlan), "")
+    return f"VLAN {vlan}" + (f" {name}" if name else "")
 
 
 def _port_row(graph: nx.MultiGraph, port: str, endpoints: list[str],
@@ -285,8 +307,11 @@ def _l2_edges(graph: nx.MultiGraph, attached: dict[str, dict[str, list[str]]],
                  data.get("node_b"): data.get("port_b", "")}
         tail, head = short_port(str(ports.get(a, ""))), short_port(str(ports.get(b, "")))
         attrs = [f"taillabel={quote(tail)}", f"headlabel={quote(head)}"]
+        trunk = trunk_label(data)
         if fan_out[a] > CROWDED_FAN_OUT:  # tail labels would pile up on the parent
-            attrs = [f"label={quote(' — '.join(p for p in (tail, head) if p))}"]
+            attrs = [f"label={quote(' — '.join(p for p in (tail, head, trunk) if p))}"]
+        elif trunk:
+            attrs.append(f"label={quote(trunk)}")
         if data.get("kind") == "wan":
             attrs = [f"label={quote('WAN ' + str(data.get('subnet', '')))}", "style=dashed",
                      "color=\"#b42318\"", "penwidth=2", "constraint=false"]
@@ -299,6 +324,15 @@ def _l2_edges(graph: nx.MultiGraph, attached: dict[str, dict[str, list[str]]],
         lines.append(f"  {quote(host)} -- {quote('endpoints:' + host)} "
                      f"[color=\"{ENDPOINT_STYLE[2]}\", style=dotted, weight=4];")
     return lines
+
+
+def trunk_label(data: dict[str, Any]) -> str:
+    """A cable's VLAN label: "trunk 1,10,20 (native 1)", or "" for an access link."""
+    if data.get("vlan_mode") != "trunk":
+        return ""
+    native = int(data.get("native_vlan", 0) or 0)
+    vlans = str(data.get("vlans", "")) or "all"
+    return f"trunk {vlans}" + (f" (native {native})" if native and native != 1 else "")
 
 
 def _orientation(graph: nx.MultiGraph) -> dict[tuple[str, str], bool]:

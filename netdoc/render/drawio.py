@@ -84,7 +84,7 @@ def _cluster(root: ET.Element, obj: dict[str, Any], height: float) -> None:
 def _edge(root: ET.Element, edge: dict[str, Any], objects: list[dict[str, Any]]) -> None:
     tail, head = objects[edge["tail"]]["name"], objects[edge["head"]]["name"]
     ports = [str(edge.get(k, "")) for k in ("taillabel", "headlabel") if edge.get(k)]
-    label = " — ".join(ports) or str(edge.get("label", ""))
+    label = " — ".join(p for p in (" — ".join(ports), str(edge.get("label", ""))) if p)
     dashed = "dashed=1;" if edge.get("style") in ("dashed", "dotted") else ""
     colour = edge.get("color", "#52525b")
     cell = _cell(root, id=f"e-{edge['_gvid']}", value=_text_value(label),

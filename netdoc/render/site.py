@@ -175,7 +175,8 @@ def _summary(data: SiteInput, rows: list[dict[str, Any]], generated: str) -> dic
     for site in sites or [""]:
         mine = [r for r in rows if r["site"] == site or not sites]
         per_site.append({"name": site, "devices": len(mine),
-                         "roles": dict(sorted(Counter(r["role"] for r in mine).items()))})
+                         "roles": dict(sorted(Counter(r["role"] for r in mine).items())),
+                         "vlans": site_vlans(data, site if sites else None)})
     backups = Counter(b.status for b in data.backups.values())
     return {"client": data.client, "generated": generated, "devices": len(rows),
             "network_devices": sum(1 for r in rows if r["kind"] == "device"),
@@ -184,6 +185,54 @@ def _summary(data: SiteInput, rows: list[dict[str, Any]], generated: str) -> dic
             "sites": per_site, "backups": dict(sorted(backups.items())),
             "changes": len(data.changes),
             "last_run": {k: data.last_run.get(k, "") for k in ("started", "status")}}
+
+
+def site_vlans(data: SiteInput, site: str | None) -> list[dict[str, Any]]:
+    """The site's VLAN table: id, name, the switches that have it, how many access and
+    trunk ports carry it and how many endpoints were found in it."""
+    table: dict[int, dict[str, Any]] = {}
+
+    def entry(vid: int) -> dict[str, Any]:
+        return table.setdefault(vid, {"id": vid, "name": "", "switches": set(), "access": 0,
+                                      "trunks": 0, "endpoints": 0})
+
+    from collectors.vlans import expand
+
+    for node, device in data.devices.items():
+        if site is not None and device.site != site:
+            continue
+        name = str(data.graph.nodes[node].get("name", node)) if node in data.graph else node
+        for vid, vlan_name in device.vlans.items():
+            if vid.isdigit():
+                entry(int(vid))["name"] = entry(int(vid))["name"] or vlan_name
+                entry(int(vid))["switches"].add(name)
+        for interface in device.interfaces:
+            if interface.vlan_mode == "access" and interface.vlan:
+                entry(interface.vlan)["access"] += 1
+                entry(interface.vlan)["switches"].add(name)
+    for node, device in data.devices.items():  # trunks: counted for the VLANs known above
+        if site is not None and device.site != site:
+            continue
+        for interface in device.interfaces:
+            if interface.vlan_mode == "trunk":
+                carried = expand(interface.allowed_vlans) if interface.allowed_vlans else \
+                    set(table)
+                for number in sorted(carried & set(table)):
+                    table[number]["trunks"] += 1
+    for _, attrs in data.graph.nodes(data=True):
+        if attrs.get("kind") == "endpoint" and attrs.get("vlan") and \
+                (site is None or attrs.get("site") == site):
+            entry(int(attrs["vlan"]))["endpoints"] += 1
+    return [{**row, "switches": sorted(row["switches"])} for _, row in sorted(table.items())]
+
+
+def _vlan_text(interface: Any) -> str:
+    if interface.vlan_mode == "access":
+        return f"access {interface.vlan}"
+    if interface.vlan_mode == "trunk":
+        return f"trunk {interface.allowed_vlans or 'all'}" + \
+            (f" (native {interface.vlan})" if interface.vlan else "")
+    return ""
 
 
 def _device_context(data: SiteInput, row: dict[str, Any], out_dir: Path) -> dict[str, Any]:
@@ -195,18 +244,33 @@ def _device_context(data: SiteInput, row: dict[str, Any], out_dir: Path) -> dict
     for interface in sorted(device.interfaces if device else [], key=lambda i: i.index):
         name = interface.name or interface.descr
         interfaces.append({"i": interface, "name": name, "link": links.get(name),
-                           "endpoints": plugged.get(name, [])})
+                           "endpoints": plugged.get(name, []), "vlan": _vlan_text(interface)})
     known_ports = {i["name"] for i in interfaces}
     extra_ports = sorted(set(links) | set(plugged) - known_ports)
     svg = data.neighbourhoods.get(node)
     return {"row": row, "device": device, "interfaces": interfaces,
             "neighbours": [links[p] | {"port": p} for p in sorted(links)],
             "plugged": [{"port": p, "endpoints": plugged[p]} for p in sorted(plugged)],
+            "by_vlan": _plugged_by_vlan(plugged, device),
             "extra_ports": extra_ports, "record": data.records.get(node, DeviceRecord()),
             "backup": data.backups.get(node), "node": graph.nodes[node],
             "subnets": sorted(str(graph.nodes[o].get("name")) for o in graph.neighbors(node)
                               if graph.nodes[o].get("kind") == "subnet"),
             "map_svg": _inline_svg(svg, prefix_from="", prefix_to="") if svg else ""}
+
+
+def _plugged_by_vlan(plugged: dict[str, list[dict[str, Any]]], device: Device | None) \
+        -> list[dict[str, Any]]:
+    """The endpoints on a switch grouped by VLAN: [{vlan, name, rows: [{port, endpoint}]}]."""
+    names = device.vlans if device else {}
+    groups: dict[int, list[dict[str, Any]]] = {}
+    for port, endpoints in plugged.items():
+        for endpoint in endpoints:
+            groups.setdefault(int(endpoint.get("vlan") or 0), []).append(
+                {"port": port, "e": endpoint})
+    return [{"vlan": vid, "name": names.get(str(vid), ""),
+             "rows": sorted(rows, key=lambda r: (r["port"], r["e"]["name"]))}
+            for vid, rows in sorted(groups.items(), key=lambda kv: (kv[0] == 0, kv[0]))]
 
 
 def _links_and_endpoints(graph: nx.MultiGraph, node: str) \
@@ -241,7 +305,8 @@ def _behind_hub(graph: nx.MultiGraph, hub: str) -> list[dict[str, Any]]:
 def _endpoint_brief(graph: nx.MultiGraph, node: str) -> dict[str, Any]:
     data = graph.nodes[node]
     return {"name": data.get("name", node), "page": page_name(node), "ip": data.get("mgmt_ip"),
-            "role": data.get("role"), "vendor": data.get("vendor")}
+            "role": data.get("role"), "vendor": data.get("vendor"),
+            "model": data.get("model"), "vlan": data.get("vlan", 0)}
 
 
 def _map_entry(rendered: RenderedMap, out_dir: Path) -> dict[str, Any]:

@@ -35,7 +35,7 @@ from typing import Iterable, Sequence
 import networkx as nx
 
 from netdoc.models import Device, Neighbor, normalise_mac
-from netdoc.topology.ports import resolve_port
+from netdoc.topology.ports import interface_by_name, resolve_port
 
 INFRASTRUCTURE_ROLES = frozenset({"router", "switch", "firewall", "wireless"})
 
@@ -223,7 +223,28 @@ class _Builder:
         self.graph.add_edge(a, b, key=f"l2|{a}|{port_a}|{b}|{port_b}", kind="l2",
                             node_a=a, port_a=port_a, node_b=b, port_b=port_b, source=source,
                             seen_from=seen_from or "both",
-                            inter_site=bool(site_a and site_b and site_a != site_b))
+                            inter_site=bool(site_a and site_b and site_a != site_b),
+                            **self._cable_vlans((a, port_a), (b, port_b)))
+
+    def _port_vlans(self, node: str, port: str) -> tuple[str, int, str]:
+        """(mode, access or native VLAN, allowed list) a device reports for its port."""
+        device = self.devices.get(node)
+        interface = interface_by_name(device, port) if device is not None and port else None
+        if interface is None or not interface.vlan_mode:
+            return "", 0, ""
+        return interface.vlan_mode, interface.vlan, interface.allowed_vlans
+
+    def _cable_vlans(self, *ends: tuple[str, str]) -> dict[str, object]:
+        """A cable's VLANs as its ends report them: a trunk's allowed list and native VLAN
+        (edge labels on the maps), or the one VLAN of an access link."""
+        reported = [self._port_vlans(node, port) for node, port in ends]
+        trunk = next((r for r in reported if r[0] == "trunk"), None)
+        if trunk is not None:
+            return {"vlan_mode": "trunk", "vlans": trunk[2], "native_vlan": trunk[1]}
+        access = next((r for r in reported if r[0] == "access"), None)
+        if access is not None:
+            return {"vlan_mode": "access", "vlans": str(access[1]), "native_vlan": access[1]}
+        return {"vlan_mode": "", "vlans": "", "native_vlan": 0}
 
     def _attach(self, endpoint: str, switch: str, port: str, source: str, vlan: int = 0,
                 via: str = "") -> None:
@@ -231,6 +252,9 @@ class _Builder:
         if node.get("switch"):
             return  # first placement wins: LLDP before MAC tables before ARP
         host = via or switch
+        if not vlan:  # placed by LLDP or ARP: the access VLAN its switch reports for the port
+            mode, access, _ = self._port_vlans(switch, port)
+            vlan = access if mode == "access" else 0
         self.graph.add_edge(endpoint, host, key=f"attach|{endpoint}", kind="attach",
                             switch=switch, port=port, vlan=vlan, source=source)
         node.update(switch=switch, port=port, via=via, vlan=vlan)
@@ -510,7 +534,13 @@ def _device_attributes(device: Device, kind: str) -> dict[str, object]:
         "serial": device.serial, "platform": device.platform, "mgmt_ip": device.mgmt_ip,
         "ips": ",".join(device_ips(device)), "macs": ",".join(device_macs(device)),
         "inventoried": True, "switch": "", "port": "", "via": "", "vlan": 0,
+        "vlan_names": "|".join(f"{vid}={name}" for vid, name in
+                               sorted(device.vlans.items(), key=lambda kv: _vlan_id(kv[0]))),
     }
+
+
+def _vlan_id(text: str) -> int:
+    return int(text) if text.isdigit() else 1 << 13
 
 
 def _derive_ids(devices: Sequence[Device]) -> list[str]:

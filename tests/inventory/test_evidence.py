@@ -120,3 +120,11 @@ def test_an_address_seen_by_several_sweeps_records_them() -> None:
     assert box.base_mac == "00:1b:21:00:00:bb"
     assert box.merged_because == ["198.51.100.30 seen by icmp, router-arp; its MAC from "
                                   "router-arp 198.51.100.1"]
+
+
+def test_a_station_announcing_a_server_operating_system_is_a_server() -> None:
+    server = Neighbor(protocol="lldp", local_port="Gi1/0/5", remote_name="srv-03",
+                      remote_chassis_id="00:1b:21:00:00:bb", remote_capabilities=["station"],
+                      remote_platform="Ubuntu 22.04.4 LTS Linux 5.15.0-105-generic x86_64")
+    [box] = endpoints(merge([switch([server], [])], [Sighting("198.51.100.30", "00:1b:21:00:00:bb")]))
+    assert box.role == "server"
