@@ -121,8 +121,10 @@ class HostKeyStore:
                     reason = (f"claims {kind} {value!r}, but the device known at this address "
                               f"has {kind} {mine[kind]!r} (replaced, or an impostor?)")
                     break
+                # another address claiming it (one address behind several ports - port
+                # forwards - is one inventory record: not a clone)
                 other = next((e for e, ids in sorted(known.items())
-                              if e != entry and ids.get(kind) == value), None)
+                              if _host_of(e) != host and ids.get(kind) == value), None)
                 if other is not None:
                     reason = (f"claims {kind} {value!r}, which belongs to the known device at "
                               f"{other} (a clone or an impostor?)")
@@ -143,6 +145,11 @@ class HostKeyStore:
     def pending_identities(self) -> dict[str, dict[str, Any]]:
         with self._lock:
             return _read_claims(self.state_dir / IDENTITY_PENDING)
+
+
+def _host_of(entry: str) -> str:
+    """'192.0.2.1' and '[192.0.2.1]:2222' -> '192.0.2.1'."""
+    return entry[1:].split("]", 1)[0] if entry.startswith("[") else entry
 
 
 def _read_claims(path: Path) -> dict[str, Any]:

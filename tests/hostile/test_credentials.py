@@ -221,3 +221,12 @@ def test_a_new_host_key_at_a_known_address_gets_no_password_until_accepted(
     assert "host key CHANGED" in outcome.failures[0].reason
     HostKeyStore(state_dir(config, "acme")).accept(device.host, device.port)
     assert not run(config).failures and len(impostor.faults.offered) == 1
+
+
+def test_one_address_behind_two_ports_is_not_a_clone(tmp_path: Path) -> None:
+    store = HostKeyStore(tmp_path)
+    claims = {"serial": "FGT60F0000001", "mac": "00:00:5e:00:53:10"}
+    assert store.check_identity("192.0.2.1", 22, claims) == ""
+    assert store.check_identity("192.0.2.1", 2222, claims) == ""  # a port forward
+    assert "belongs to the known device at 192.0.2.1" in \
+        store.check_identity("192.0.2.77", 22, claims)
