@@ -60,6 +60,7 @@ def discover_client(config: Config, client: Client) -> StageOutcome:
         failed_hosts |= result.failed_hosts
         probe_neighbours.extend(result.heard)
         remembered.update(result.credentials)
+    _vlans_from_backups(config, client, devices)
     update = store.update(devices, failed_hosts, config.discovery.missing_after_runs)
     try:
         moves = _record_port_history(store, client.name)
@@ -77,6 +78,42 @@ def discover_client(config: Config, client: Client) -> StageOutcome:
         failures=failures, changes=[str(c) for c in update.changes] + moves,
         events=[Event(EVENT_KINDS[c.kind], c.device, c.detail) for c in update.changes],
         outputs={"inventory": str(store.root)})
+
+
+def _vlans_from_backups(config: Config, client: Client, devices: list[Device]) -> int:
+    """Where SNMP said nothing about a switch port's VLANs, its latest backed-up
+    configuration may (switchport lines, vlan names). Returns the ports filled."""
+    candidates = [d for d in devices if d.sys_object_id and d.interfaces and
+                  any(not i.vlan_mode for i in d.interfaces) and
+                  (d.fdb or d.role in ("switch", "wireless"))]
+    if not candidates:
+        return 0
+    try:
+        from netdoc.backup.state import load_states, state_dir
+    except ImportError:
+        return 0
+    from collectors.vlans import apply_config
+
+    try:
+        states = load_states(state_dir(config, client.name))
+    except (NetdocError, OSError, ValueError) as exc:
+        log.debug("VLANs from configs skipped: %s", exc)
+        return 0
+    by_host = {s.host: s for s in states.values() if getattr(s, "host", "")}
+    filled = 0
+    for device in candidates:
+        state = by_host.get(device.mgmt_ip)
+        if state is None:
+            continue
+        path = config.backups_dir(client.name) / f"{state.path}.cfg"
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        filled += apply_config(device, text)
+    if filled:
+        log.info("VLANs of %d port(s) taken from backed-up configurations", filled)
+    return filled
 
 
 def _record_port_history(store: InventoryStore, client: str, stamp: str = "") -> list[str]:

@@ -2,6 +2,8 @@
 the backed-up configuration."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from collectors.vlans import (PortVlans, apply_config, cisco_ports, compact, expand,
                               port_list, qbridge_ports, vlans_from_config)
 from netdoc.models import Device, Interface
@@ -84,3 +86,27 @@ def test_config_vlans_fill_only_the_ports_snmp_left_unknown() -> None:
     assert (device.interfaces[0].vlan_mode, device.interfaces[0].vlan) == ("access", 10)
     assert (device.interfaces[1].vlan_mode, device.interfaces[1].vlan) == ("access", 5)
     assert device.vlans == {"10": "staff", "20": "voice"}
+
+
+def test_discovery_takes_vlans_from_the_backed_up_config_where_snmp_said_nothing(
+        tmp_path: Path) -> None:
+    import time
+
+    from netdoc.backup.state import DeviceState, save_states, state_dir
+    from netdoc.backup.store import ConfigRepository, StoredConfig
+    from netdoc.config import parse_config
+    from netdoc.discovery.stage import _vlans_from_backups
+
+    text = "clients:\n  acme:\n    sites:\n      hq: {subnets: [192.0.2.0/24]}\n" \
+           "output: {inventory: inventory, config_backups: config_backups}\n"
+    config = parse_config(text, tmp_path / "netdoc.yaml")
+    ConfigRepository(config.backups_dir("acme")).write_and_commit(
+        [StoredConfig("hq/sw1", "hq/sw1", CONFIG, {"platform": "cisco_ios"})], failed=[])
+    save_states(state_dir(config, "acme"), {"hq/sw1": DeviceState(
+        path="hq/sw1", host="192.0.2.3", name="sw1", site="hq", last_attempt=time.time(),
+        last_success=time.time())})
+    switch = Device(mgmt_ip="192.0.2.3", sys_object_id="1.3.6.1.4.1.9.1.1208", role="switch",
+                    interfaces=[Interface(index=1, name="Gi1/0/1"), Interface(index=2, name="Gi1/0/2")])
+    assert _vlans_from_backups(config, config.client("acme"), [switch]) == 2
+    assert [(i.vlan_mode, i.vlan, i.allowed_vlans) for i in switch.interfaces] == \
+        [("access", 10, ""), ("trunk", 10, "10,20,30-31")]
