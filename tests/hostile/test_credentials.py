@@ -55,7 +55,7 @@ def rogue_device_from_snmp(ip: str) -> Device:
         credential = CredentialSet("probe", snmp=SnmpCredential(
             version="2c", community=Secret("public", _plain="public")))
         result = asyncio.run(poll_device("127.0.0.1", agent.port, [credential],
-                                         SnmpSettings(timeout=1, retries=0, device_budget=10),
+                                         SnmpSettings(timeout=3, retries=2, device_budget=90),
                                          site="hq"))
     assert result.device is not None, result.error
     device = result.device
