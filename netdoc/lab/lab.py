@@ -635,6 +635,9 @@ class Lab:
                 elif node.name in expected and len(self._snmp_answers(
                         node, ".1.0.8802.1.1.2.1.4.1.1.9", walk=True)) < len(expected[node.name]):
                     missing.append(f"{node.name} (LLDP-MIB)")
+                elif node.spec.ssh and not any("/" in line for line in self._snmp_answers(
+                        node, ".1.3.6.1.2.1.31.1.1.1.1", walk=True)):
+                    missing.append(f"{node.name} (ifName helper)")  # started, answering
             return missing
 
         live = lambda: all(system.is_ours(r) for r in self.processes)  # noqa: E731
