@@ -80,9 +80,10 @@ def test_switches_and_routers_are_identified_with_sysname_and_interfaces(
         assert device.platform == "cisco_ios"
         assert device.role in ("switch", "router", "firewall")
         names = {i.name for i in device.interfaces}
-        assert {i["name"] for i in node["interfaces"]} <= names
+        # ports named as the device writes them (Gi1/0/25), not as Linux must (Gi1-0-25)
+        assert {i["ifname"] for i in node["interfaces"]} <= names
         macs = {i.name: i.mac for i in device.interfaces}
-        assert all(macs[i["name"]] == i["mac"] for i in node["interfaces"])
+        assert all(macs[i["ifname"]] == i["mac"] for i in node["interfaces"])
 
 
 def test_lldp_neighbours_match_the_cabling(discovered: Discovered) -> None:
@@ -96,7 +97,7 @@ def test_lldp_neighbours_match_the_cabling(discovered: Discovered) -> None:
             seen = {(n.local_port, n.remote_name, n.remote_port, n.remote_mgmt_ip)
                     for n in found[node["mgmt_ip"]].neighbors if n.protocol == "lldp"}
             far_node = truth["nodes"][far["node"]]
-            assert (near["port"], far["node"], far["port"], far_node["mgmt_ip"]) in seen
+            assert (near["port_name"], far["node"], far["port_name"], far_node["mgmt_ip"]) in seen
 
 
 def test_mac_tables_put_every_station_on_its_port(discovered: Discovered) -> None:
@@ -105,7 +106,8 @@ def test_mac_tables_put_every_station_on_its_port(discovered: Discovered) -> Non
         if node["role"] != "switch" or not node.get("fdb"):
             continue
         fdb = {(e.mac, e.port) for e in found[node["mgmt_ip"]].fdb}
-        assert set(node["fdb"].items()) <= fdb
+        ports = {i["name"]: i["ifname"] for i in node["interfaces"]}
+        assert {(mac, ports[port]) for mac, port in node["fdb"].items()} <= fdb
 
 
 def test_hosts_behind_the_router_come_from_its_arp_table(discovered: Discovered) -> None:
@@ -135,7 +137,7 @@ def test_endpoints_get_names_and_nic_vendors(discovered: Discovered) -> None:
 def test_the_probe_hears_its_upstream_switch_passively(discovered: Discovered) -> None:
     heard = json.loads((discovered.folder / "probe-neighbours.json").read_text())
     probe = next(e for e in discovered.truth["endpoints"] if e["role"] == "probe")
-    assert {"protocol": "lldp", "remote_name": probe["switch"], "remote_port": probe["port"]} \
+    assert {"protocol": "lldp", "remote_name": probe["switch"], "remote_port": probe["port_name"]} \
         .items() <= heard[0].items()
 
 

@@ -17,6 +17,7 @@ import pytest
 
 from netdoc.cli import main
 from netdoc.errors import LabError
+from netdoc.lab.bridge_mib import device_port_name
 from support.lab_fixtures import (lab_location, lab_unavailable_reason,
                                   sweep_stale_test_labs)
 
@@ -74,7 +75,9 @@ def test_every_switch_and_router_answers_snmp_v2c_and_v3_with_its_sysname(lab: A
 def test_every_switch_and_router_serves_its_lldp_neighbours(lab: Any) -> None:
     nodes = lab.ground_truth["nodes"]
     for name, node in managed(lab).items():
-        expected = {(iface["name"], iface["peer"]["node"], iface["peer"]["port"])
+        # LLDP port IDs as the devices write them (Gi1/0/25); hosts announce eth0
+        expected = {(iface["ifname"], iface["peer"]["node"],
+                     device_port_name(iface["peer"]["port"], long=False))
                     for iface in node["interfaces"]
                     if "peer" in iface and nodes[iface["peer"]["node"]]["services"]["lldp"]}
         local_ports = {key[0]: port for key, port in walk(lab, node["mgmt_ip"],
@@ -101,9 +104,10 @@ def test_every_switch_serves_its_mac_table_with_endpoints_on_the_right_ports(lab
                    for key, port in walk(lab, host, DOT1D_TP_FDB_PORT).items() if port != "0"}
         for endpoint in lab.ground_truth["endpoints"]:
             if endpoint["switch"] == name:  # plugged in here: learned on its own port
-                assert learned.get(endpoint["mac"]) == endpoint["port"], (name, endpoint)
+                assert learned.get(endpoint["mac"]) == endpoint["port_name"], (name, endpoint)
+        ifname = {i["name"]: i["ifname"] for i in node["interfaces"]}
         wrong = {mac: (port, learned.get(mac)) for mac, port in node["fdb"].items()
-                 if learned.get(mac) != port}
+                 if learned.get(mac) != ifname[port]}
         assert node["fdb"] and not wrong, (name, wrong)
 
 
