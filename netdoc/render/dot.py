@@ -275,16 +275,29 @@ def _port_row(graph: nx.MultiGraph, port: str, endpoints: list[str],
     if len(endpoints) > NAMES_PER_PORT:
         cell = f"<TD ALIGN=\"LEFT\">{hub}{len(endpoints)} endpoints</TD>"
     else:
-        links = [f"{html.escape(str(graph.nodes[e].get('name', e)))}" for e in endpoints]
+        links = [html.escape(_endpoint_label(graph.nodes[e], e)) for e in endpoints]
         href = options.link_prefix + page_name(endpoints[0])
         cell = f"<TD ALIGN=\"LEFT\" HREF=\"{html.escape(href)}\">{hub}{', '.join(links)}</TD>"
     return f"<TR><TD ALIGN=\"LEFT\">{html.escape(short_port(port) or '-')}</TD>{cell}</TR>"
 
 
+ROLE_MARK = {"wireless": "AP", "phone": "phone", "camera": "camera", "server": "server",
+             "printer": "printer", "ups": "UPS", "nas": "NAS"}  # endpoint type in map tables
+
+
+def _endpoint_label(data: dict[str, Any], node: str) -> str:
+    """An endpoint's name with its type and model when a switch (LLDP/CDP) or SNMP told
+    them: "ap-01 (AP UAP-AC-Pro)"."""
+    name = str(data.get("name", node))
+    mark = ROLE_MARK.get(str(data.get("role", "")), "")
+    detail = " ".join(x for x in (mark, str(data.get("model", "") or "")) if x)
+    return f"{name} ({detail})" if mark and detail else name
+
+
 def _endpoint_row(graph: nx.MultiGraph, endpoint: str, options: MapOptions) -> str:
     data = graph.nodes[endpoint]
     href = html.escape(options.link_prefix + page_name(endpoint))
-    return f"<TR><TD ALIGN=\"LEFT\" HREF=\"{href}\">{html.escape(str(data.get('name')))}</TD>" \
+    return f"<TR><TD ALIGN=\"LEFT\" HREF=\"{href}\">{html.escape(_endpoint_label(data, endpoint))}</TD>" \
            f"<TD ALIGN=\"LEFT\">{html.escape(str(data.get('mgmt_ip', '')))}</TD></TR>"
 
 
