@@ -18,7 +18,7 @@ def test_an_endless_device_is_cut_off_at_max_config_bytes_in_bounded_memory(
         site: BackupSite) -> None:
     site.add("cisco_ios", "endless", faults=Faults(endless_output=True))
     site.add("cisco_ios", "sw1")
-    site.backup = {"timeout": 60}
+    site.backup = {"timeout": 600}  # so only the size limit can end it in time
     site.run()  # first: creates the mask key etc. (the endless device fails here too)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     started = time.monotonic()
@@ -32,7 +32,7 @@ def test_an_endless_device_is_cut_off_at_max_config_bytes_in_bounded_memory(
 
     assert os.waitstatus_to_exitcode(status) == 1, out  # the endless device failed alone
     assert "FAILED hq/endless" in out and "backup.max_config_bytes" in out
-    assert seconds < 50, f"cut off by size, not by backup.timeout ({seconds:.0f} s)"
+    assert seconds < 300, f"cut off by size, not by backup.timeout ({seconds:.0f} s)"
     assert usage.ru_maxrss < MEMORY_LIMIT_KB, f"peak RSS {usage.ru_maxrss // 1024} MB"
     assert site.stored("sw1") is not None
 
@@ -48,7 +48,7 @@ def test_an_endless_device_during_autodetection_is_bounded_too(site: BackupSite)
     """No platform given: netmiko's autodetection reads with its own loops; they count
     against backup.max_config_bytes as well."""
     site.add("cisco_ios", "endless", platform="", faults=Faults(endless_output=True))
-    site.backup = {"timeout": 60, "max_config_bytes": 4 * 1024 * 1024}
+    site.backup = {"timeout": 600, "max_config_bytes": 4 * 1024 * 1024}
     site.run()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     started = time.monotonic()
@@ -60,4 +60,4 @@ def test_an_endless_device_during_autodetection_is_bounded_too(site: BackupSite)
     text = out[0] + out[1]
     assert child.returncode == 1, text
     assert "FAILED hq/endless" in text and "backup.max_config_bytes" in text, text
-    assert seconds < 50, f"{seconds:.0f} s"
+    assert seconds < 300, f"{seconds:.0f} s"
