@@ -119,7 +119,7 @@ def test_a_misbehaving_webhook_fails_alone_within_the_time_limit(
         seconds = time.monotonic() - started
     finally:
         close()
-    assert seconds < 6, f"the run waited {seconds:.1f} s for one channel"
+    assert seconds < 15, f"the run waited {seconds:.1f} s for one channel"
     assert results[0].startswith("bad: not delivered") and "retried next run" in results[0]
     assert results[1].startswith("good: sent"), results
     assert [path for path, _ in Received.bodies] == ["/y"]
@@ -168,5 +168,5 @@ def test_a_silent_smtp_server_fails_alone_within_the_time_limit(tmp_path: Path,
         seconds = time.monotonic() - started
     finally:
         listener.close()
-    assert seconds < 6 and results[0].startswith("mail: not delivered"), results
+    assert seconds < 15 and results[0].startswith("mail: not delivered"), results
     assert results[1].startswith("good: sent")
