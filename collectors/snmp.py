@@ -725,7 +725,8 @@ async def collect(transport: SnmpTransport, host: str = "", site: str = "",
         arp=sorted(arp, key=lambda a: (ipaddress.IPv4Address(a.ip), a.interface)),
         fdb=sorted(_unique(fdb), key=lambda f: (f.vlan, f.mac, f.port)),
         warnings=list(reader.warnings))
-    if base_ports:  # a bridge: per-port VLANs and VLAN names (collectors/vlans.py)
+    if base_ports or fdb or (rules is not None and rules.fdb_per_vlan):  # a bridge: per-port
+        # VLANs and VLAN names (collectors/vlans.py); Cisco has no base ports outside VLAN views
         from collectors.vlans import read_vlans
 
         await read_vlans(reader, device, base_ports)
