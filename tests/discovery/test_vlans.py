@@ -106,7 +106,8 @@ def test_discovery_takes_vlans_from_the_backed_up_config_where_snmp_said_nothing
         path="hq/sw1", host="192.0.2.3", name="sw1", site="hq", last_attempt=time.time(),
         last_success=time.time())})
     switch = Device(mgmt_ip="192.0.2.3", sys_object_id="1.3.6.1.4.1.9.1.1208", role="switch",
-                    interfaces=[Interface(index=1, name="Gi1/0/1"), Interface(index=2, name="Gi1/0/2")])
+                    interfaces=[Interface(index=1, name="Gi1/0/1"),
+                                Interface(index=2, name="Gi1/0/2")])
     assert _vlans_from_backups(config, config.client("acme"), [switch]) == 2
     assert [(i.vlan_mode, i.vlan, i.allowed_vlans) for i in switch.interfaces] == \
         [("access", 10, ""), ("trunk", 10, "10,20,30-31")]

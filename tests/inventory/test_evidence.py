@@ -12,7 +12,8 @@ def no_vendor(mac: str) -> str:
 
 
 def switch(neighbours: list[Neighbor], fdb: list[FdbEntry]) -> Device:
-    return Device(hostname="branch-sw", mgmt_ip="198.51.100.2", sys_object_id="1.3.6.1.4.1.9.1.1208",
+    return Device(hostname="branch-sw", mgmt_ip="198.51.100.2",
+                  sys_object_id="1.3.6.1.4.1.9.1.1208",
                   sys_descr="Cisco IOS Software", role="switch", base_mac=SWITCH_MAC,
                   interfaces=[Interface(index=1, name="Vlan1", mac=SWITCH_MAC,
                                         ipv4=["198.51.100.2/24"]),
@@ -49,7 +50,8 @@ def test_a_server_seen_by_lldp_and_by_the_router_arp_table_is_one_box_joined_by_
 def test_an_access_point_announcing_itself_gets_its_role_and_model_from_lldp() -> None:
     ap = Neighbor(protocol="lldp", local_port="Gi1/0/5", remote_name="ap-lobby",
                   remote_chassis_id="24:a4:3c:00:00:01", remote_port="eth0",
-                  remote_platform="UAP-AC-Pro-Gen2 6.5.55", remote_capabilities=["bridge", "wlan-ap"],
+                  remote_platform="UAP-AC-Pro-Gen2 6.5.55",
+                  remote_capabilities=["bridge", "wlan-ap"],
                   remote_model="UAP-AC-Pro", remote_manufacturer="Ubiquiti Inc.")
     devices = merge([switch([ap], [])], [Sighting("198.51.100.60", "24:a4:3c:00:00:01")])
     [box] = endpoints(devices)
@@ -126,5 +128,6 @@ def test_a_station_announcing_a_server_operating_system_is_a_server() -> None:
     server = Neighbor(protocol="lldp", local_port="Gi1/0/5", remote_name="srv-03",
                       remote_chassis_id="00:1b:21:00:00:bb", remote_capabilities=["station"],
                       remote_platform="Ubuntu 22.04.4 LTS Linux 5.15.0-105-generic x86_64")
-    [box] = endpoints(merge([switch([server], [])], [Sighting("198.51.100.30", "00:1b:21:00:00:bb")]))
+    seen = [Sighting("198.51.100.30", "00:1b:21:00:00:bb")]
+    [box] = endpoints(merge([switch([server], [])], seen))
     assert box.role == "server"
