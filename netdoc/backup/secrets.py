@@ -131,6 +131,8 @@ def secret_spans(line: str) -> list[tuple[int, int]]:
     prose = _PROSE.search(line) or _REMOVAL.match(line)
     spans: list[tuple[int, int]] = []
     for rule in GENERIC_RULES:
+        if rule.when is not None and not rule.when.search(line):
+            continue
         for match in rule.pattern.finditer(line):
             start, end = match.span("secret")
             if start < 0 or start == end:
@@ -153,6 +155,8 @@ def _is_secret_value(value: str, rule: "SecretRule", typed: bool = False) -> boo
         return False
     if rule.name == "community" and _BGP_COMMUNITY.fullmatch(word):
         return False
+    if rule.checked and not typed and _NEXT_KEYWORD.fullmatch(value.strip("\"'")):
+        return False  # the next keyword (`cmode SHA authPwd X`), not a value
     return True
 
 
@@ -189,6 +193,7 @@ class SecretRule:
     pattern: re.Pattern[str]
     checked: bool = True          # drop values that are syntax words, key numbers, ...
     prose_sensitive: bool = True  # not after `description`/`remark` on the same line
+    when: re.Pattern[str] | None = None  # only on lines this regex finds
 
 
 # Words that say how the value that follows is written (`password 7 X`, `key ciphertext
@@ -205,7 +210,11 @@ _VALUE = r"""(?P<quote>["'])?(?P<secret>(?(quote)[^"'\n]++|[^\s"';{}<]++))(?(quo
 _KEYWORD = (r"(?<![\w.-])(?!(?:ssh-)?public-|pub-|host-|send-|no-)"
             r"(?!psk\s+\S+\s+(?:secret|id|local-id|remote-id)\b)"  # VyOS: psk NAME secret X
             r"(?:(?:[a-z0-9]+-)*(?:password|passwd|passphrase|passcode|secret|psksecret|psk|"
-            r"key|key-string|md5|password-encrypt)|(?:[a-z0-9]+-)+(?:pwd|pw))(?![\w-])")
+            r"key|key-string|md5|password-encrypt|preshare|community-string)|"
+            r"(?:[a-z0-9]+-)+(?:pwd|pw))(?![\w-])")
+# camelCase keywords of web-style CLIs and APIs: authPwd, privPwd, radiusSecret, preSharedKey
+_CAMEL_KEYWORD = (r"(?<![\w-])[a-z][a-z0-9]*(?:Pwd|Pw|Password|Passwd|Passphrase|Secret|Key|"
+                  r"Psk|Community)(?![\w-])")
 
 _GENERIC = [
     # password 0 X / secret 5 $1$.. / key 7 X / key "x" / set psksecret ENC X /
@@ -213,32 +222,54 @@ _GENERIC = [
     ("keyword", _KEYWORD + r"(?=(?:\s+=)?\s+(?P<type>" + _TYPE + ")" + _VALUE
      # `users passwd "admin" encrypted X`: the first value names a user, X is the secret
      + r"(?!\s+(?:encrypted|cipher|hash|sha1|md5)\s+\S))", True, True),
+    ("camelCase keyword", _CAMEL_KEYWORD + r"(?=(?:\s+=)?\s+(?P<type>" + _TYPE + ")" + _VALUE
+     + ")", True, True),
+    # `users passwd "admin" encrypted X`, `radius server key auth H encrypted X`,
+    # ExtremeXOS `community encrypted "#$..."`: what follows `encrypted` is a secret
+    ("encrypted value", r"(?<=\S\s)(?<!user )encrypt(?:ed)?\s+(?:md5\s+\d+\s+|sha_?1\s+)?\"?"
+     r"(?P<secret>[^\s\"]{6,})", True, True),
+    # NTP/OSPF key numbers: `ntp authentication-key 1 KEY` (the key number, then the key)
+    ("numbered key", r"(?<![\w-])(?:authentication-key|trusted-key|key-id)\s+\d+\s+"
+     r"(?!(?:md5|sha\S*|hmac\S*|cmac\S*|trusted|vr|vrf)\b)\"?(?P<secret>[^\s\"]+)", True, True),
+    # a hash algorithm then a long hex digest: `sha1 "0c2b..."` (ProCurve), `md5 HEX`
+    ("hex digest", r"(?<![\w-])(?:md5|sha\d*)\s+(?:\d\s+)?\"?(?P<secret>[0-9A-Fa-f]{16,})\"?",
+     False, True),
+    # ExtremeXOS `"#$..."` and Brocade/Ruckus `$...` base64 encodings of secrets
+    ("dollar base64", r"(?<![\w$\\#])(?P<secret>\$[A-Za-z0-9+/]{8,}={0,2})(?![\w$/+=])",
+     False, False),
+    # "Name= value" screens (Ruckus Unleashed, web-style show output): the rest of the line
+    ("display field", r"(?i)(?<![\w-])(?:community|pass ?phrase|privacy phrase|shared secret|"
+     r"secret|password|psk|key)\s*=\s+(?P<secret>\S.*?)\s*$", True, True),
     # a cleartext (type 0) value runs to the end of the line or the next keyword: Cisco
     # takes the rest of the line (`set-key ascii 0 two words`, `password 0 MGMT PASSW0RD`)
     ("cleartext line", r"(?<![\w-])(?:password|secret|set-key (?:ascii|hex))\s+0\s+"
      r"(?P<secret>[^\s\"'].*?)(?=\s+(?:password|secret)\s+\d\s|\s*$)", True, True),
     # name=X, password="a b" (RouterOS, ini files, URLs' query strings)
-    ("key=value", r"(?<![\w-])(?!public-|pub-)(?:[a-z0-9]+[-_])*(?:password|passwd|passphrase|"
-     r"secret|psk|key|pre-shared-key|community|pwd|pass|token)="
+    ("key=value", r"(?<![\w-])(?![a-z0-9_.-]*pub)[a-z0-9_.-]*?(?:password|passwd|"
+     r"passphrase|secret|psk|key|pre-shared-key|community|pwd|pass|token)="
      r"(?P<secret>\"(?:[^\"\\]|\\.)*\"|[^\s\"]+)", True, True),
     # snmp-server community X / community 'x' / trap version v2c community X /
     # Junos `community public {`; never BGP communities (set/match community 65000:1,
     # community-list, send-community, Junos `community NAME members ...`)
     ("community", r"(?<![\w-])(?<!set )(?<!match )(?<!from )(?<!then )(?<!add )"
-     r"(?<!delete )(?<!bgp )community(?![\w-])(?=\s+(?:(?:read|write|ro|rw|read-only|"
+     r"(?<!delete )(?<!bgp )(?:(?:get|set|trap|ro|rw|read|write)-)?community(?![\w-])(?=\s+(?:(?:read|write|ro|rw|read-only|"
      r"read-write|view \S+|string|name|community-name)\s+)?(?:(?:cipher|simple|plain|\d)\s+)?"
      + _VALUE + r"(?!\s+members\b))", True, True),
     # snmp-server host H [vrf V] [traps|informs] [version 1|2c|3 auth|noauth|priv] COMMUNITY
-    ("snmp trap host", r"^\s*snmp-server host \S+(?:\s+vrf \S+)?(?:\s+(?:traps|informs))?"
+    ("snmp trap host", r"^\s*(?:create\s+)?snmp(?:-server)? host \S+(?:\s+\d{2,5})?(?:\s+enable)?"
+     r"(?:\s+vrf \S+)?(?:\s+(?:traps|informs))?"
      r"(?:\s+(?:version\s+)?(?:1|2c|3|v1|v2c|v3)(?:\s+(?:auth|noauth|priv))?)?\s+\"?"
      r"(?!(?:vrf|version|traps|informs|community|use-vrf|filter-vrf|source-interface|"
      r"udp-port|port|trap|inform|poll|trap-level)\b)(?![0-9.]+\s|[0-9.]+$)"
      r"(?![0-9a-f]*:[0-9a-f:]*(?:\s|$))(?P<secret>[^\s\"]+)", True, False),
+    # snmptrap "COMMUNITY" ipaddr H (FASTPATH, EdgeSwitch, Quanta)
+    ("snmptrap", r"^\s*snmptrap\s+\"?(?P<secret>[^\"\s]+)", True, False),
     # snmp-agent target-host ... params securityname X (Comware, VRP)
     ("snmp securityname", r"\bsecurityname\s+(?:(?:cipher|simple)\s+)?(?P<secret>\S+)",
      True, False),
     # SNMPv3 keys: auth sha X priv aes 128 Y, authentication-mode sha X privacy-mode aes128 Y
-    ("snmpv3 key", r"(?<![\w-])(?:auth|priv|authentication-mode|privacy-mode)(?=\s+"
+    ("snmpv3 key", r"(?<![\w-])(?:auth|priv|authentication|privacy|authentication-mode|"
+     r"privacy-mode)(?=\s+"
      r"(?:md5|sha\S*|des\S*|3des|aes\S*|hmac\S*)\s+(?:\d{1,3}\s+)?"
      r"(?:(?:cipher|simple|ciphertext|encrypted|localizedkey|auth-pass|priv-pass)\s+)*"
      r"(?P<secret>[^\s\"]+))", True, True),
@@ -251,7 +282,7 @@ _GENERIC = [
     ("url password", r"(?i)\b[a-z][a-z0-9+.-]*://[^\s:/@'\"]*:(?P<secret>[^\s@/'\"]+)@",
      False, False),
     # crypt(3), Cisco type 8/9, Junos $9$, Comware $h$, ASA $sha512$ hashes, wherever they are
-    ("crypt hash", r"(?<![\w$])(?P<secret>\$(?:1|2[abxy]?|5|6|7|8|9|y|h|sha512|pbkdf2[\w-]*|md5)"
+    ("crypt hash", r"(?<![\w$])(?P<secret>\$(?:[0-9a-z]{1,2}|sha512|pbkdf2[\w-]*|md5)"
      r"\$[^\s\"';<]+)", False, False),
     # Huawei VRP / H3C Comware reversible ciphers: %^%#...%^%# and %$%$...%$%$, anywhere
     ("vrp cipher", r"(?P<secret>%\^%#.+?%\^%#|%\$%\$.+?%\$%\$)", False, False),
@@ -269,10 +300,17 @@ _GENERIC = [
     ("json member", r"(?i)\"(?![\w-]*pub)[\w-]*(?:password|passwd|passphrase|secret|psk|key|"
      r"token|community)\"\s*:\s*\"(?P<secret>[^\"]+)\"", True, False),
 ]
+_NEXT_KEYWORD = re.compile(_KEYWORD + "|" + _CAMEL_KEYWORD)
+
 GENERIC_RULES: tuple[SecretRule, ...] = tuple(
     SecretRule(name, re.compile(pattern, re.IGNORECASE if name in (
         "keyword", "key=value", "community") else 0), checked, prose)
-    for name, pattern, checked, prose in _GENERIC)
+    for name, pattern, checked, prose in _GENERIC) + (
+    # SNMPv3 users written without auth/priv words: `snmp-server user U group G sha X aes Y`
+    SecretRule("snmp user key", re.compile(r"(?i)(?<![\w-])(?:md5|sha\d*|aes\d*|des|3des)"
+                                           r"(?=\s+(?P<secret>[^\s\"]+))"),
+               when=re.compile(r"(?i)^\s*snmp(?:-server)?\s+user\b")),
+)
 
 # Multi-line secrets, (begin, end): the lines between are masked as one placeholder.
 GENERIC_BLOCKS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
@@ -299,10 +337,13 @@ _NOT_SECRETS = frozenset("""
     rsa dsa ecdsa ed25519 pubkey-chain config-key password-encrypt algorithm allow clear
     drop acct accounting authorization manager operator port-access vlan user user-name
     control create accessmode ipaddr ipv6addr status community-name security-name key-id
+    by_password by_key
     = :
 """.split())
-_NOT_SECRET_VALUE = re.compile(r"\d{1,3}|.*(?:pubkey|chain)|[<{(\[].*|-.*|\.?[\w-]+=[^=].*|"
+_NOT_SECRET_VALUE = re.compile(r"\d{1,3}|.*(?:pubkey|chain)|[<{(\[]|<.*>|-[a-z-]{0,20}|"
+                               r"\.?[\w-]+=[^=].*|"
                                r"(?:password|secret|key|community|passphrase)-.*|"
+                               r".*-(?:key|password|secret|community|passphrase)|"
                                r".*-(?:history|policy|length|age|attempts|expiry|expiration|"
                                r"complexity|lockout|retries|timeout|encryption|id)",
                                re.IGNORECASE)  # (a `name=value` of its own is no value)

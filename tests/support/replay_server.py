@@ -43,10 +43,10 @@ Oxidized's simulation format (`MODEL#DESCRIPTION#simulation.yaml`, as in
 ../shared/device-sessions and Oxidized's spec/model/data; `netdoc record` writes it
 too) is read by the same `Recording.load` (see `oxidized_recording`):
 
-    init_prompt: |-               # banner + first prompt, Ruby-style escapes (\e \r \x20)
-    command_newline: "\r\n"      # optional: what the device wants after a command
+    init_prompt: |-               # banner + first prompt, Ruby-style escapes (\\e \\r \\x20)
+    command_newline: "\\r\\n"      # optional: what the device wants after a command
     commands:                      # a mapping, or a list of one-key mappings (in order:
-      "show version\n": |-        #   the same key may repeat, " " answers a pager)
+      "show version\\n": |-        #   the same key may repeat, " " answers a pager)
         show version               # the answer as the device sent it: echo, output and
         ...                        #   the next prompt, played back verbatim
         sw1#
