@@ -155,17 +155,13 @@ def _bits(value: Any) -> list[int]:
 
 def compact(vlans: Iterable[int]) -> str:
     """{1, 10, 20, 21, 22} -> "1,10,20-22"."""
-    ordered = sorted(set(vlans))
-    parts: list[str] = []
-    start = prev = None
-    for vid in ordered + [None]:  # type: ignore[list-item]
-        if vid is not None and prev is not None and vid == prev + 1:
-            prev = vid
-            continue
-        if start is not None:
-            parts.append(str(start) if start == prev else f"{start}-{prev}")
-        start = prev = vid
-    return ",".join(parts)
+    runs: list[list[int]] = []
+    for vid in sorted(set(vlans)):
+        if runs and vid == runs[-1][1] + 1:
+            runs[-1][1] = vid
+        else:
+            runs.append([vid, vid])
+    return ",".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
 
 
 def expand(text: str) -> set[int]:
