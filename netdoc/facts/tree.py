@@ -1,0 +1,138 @@
+"""A config as a tree of lines, and the small value helpers every family shares.
+
+Indented configs (IOS, ASA, ProCurve, AOS-CX, SonicOS, FortiOS) and brace configs
+(Junos, PAN-OS) are read by ciscoconfparse2, which knows their block rules
+(banners, `exit`, `{ ... }` and `;`); this module only hands its lines on as a
+plain tree of `Node`s so the family modules stay small and typed.
+"""
+from __future__ import annotations
+
+import ipaddress
+import re
+import shlex
+from dataclasses import dataclass, field
+from typing import Iterator
+
+from netdoc.facts.model import FactsError
+
+
+@dataclass
+class Node:
+    text: str                                  # the line, stripped
+    children: list["Node"] = field(default_factory=list)
+
+    @property
+    def words(self) -> list[str]:
+        return split_words(self.text)
+
+    def find(self, pattern: str) -> Iterator["Node"]:
+        """Children whose line matches the regex (anchored at the start)."""
+        rx = re.compile(pattern)
+        return (c for c in self.children if rx.match(c.text))
+
+    def first(self, pattern: str) -> "Node | None":
+        return next(self.find(pattern), None)
+
+    def value(self, keyword: str) -> str:
+        """The rest of the first child line that starts with `keyword `, unquoted."""
+        for child in self.children:
+            if child.text == keyword:
+                return ""
+            if child.text.startswith(keyword + " "):
+                return unquote(child.text[len(keyword) + 1:].strip().rstrip(";"))
+        return ""
+
+    def walk(self) -> Iterator["Node"]:
+        for child in self.children:
+            yield child
+            yield from child.walk()
+
+    def path(self, *patterns: str) -> Iterator["Node"]:
+        """Descendants reached by one regex per level."""
+        level: list[Node] = [self]
+        for pattern in patterns:
+            level = [c for node in level for c in node.find(pattern)]
+        return iter(level)
+
+
+def parse_tree(text: str, syntax: str = "ios") -> Node:
+    """The config as a tree; syntax is ciscoconfparse2's (ios, asa, junos)."""
+    from ciscoconfparse2 import CiscoConfParse
+
+    lines = text.splitlines()
+    if syntax == "junos":  # ciscoconfparse2 reads '#' comments in brace configs badly
+        lines = [re.sub(r"\s*## SECRET-DATA\s*$", "", line) for line in lines
+                 if not line.lstrip().startswith(("#", "/*", "*"))]
+    try:
+        parsed = CiscoConfParse(lines, syntax=syntax, loguru=False, ignore_blank_lines=True)
+        rows = [(obj.indent, obj.text.strip()) for obj in list(parsed.objs)]
+    except Exception as exc:  # noqa: BLE001 - the library raises many kinds
+        raise FactsError(f"ciscoconfparse2 could not read the config: "
+                         f"{exc.__class__.__name__}: {str(exc)[:200]}") from None
+    root = Node("")
+    stack: list[tuple[int, Node]] = [(-1, root)]
+    for indent, line in rows:
+        if not line or line in ("!", "exit", "}"):
+            continue
+        while stack[-1][0] >= indent:
+            stack.pop()
+        node = Node(line.rstrip(";").rstrip())
+        stack[-1][1].children.append(node)
+        stack.append((indent, node))
+    return root
+
+
+def split_words(text: str) -> list[str]:
+    """Words of a config line; double or single quotes group, quotes removed."""
+    try:
+        lexer = shlex.shlex(text, posix=True)
+        lexer.whitespace_split = True
+        lexer.commenters = ""
+        return list(lexer)
+    except ValueError:  # an unbalanced quote: plain split
+        return [unquote(w) for w in text.split()]
+
+
+def unquote(text: str) -> str:
+    text = text.strip()
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
+        return text[1:-1]
+    return text
+
+
+def prefix(address: str, mask: str) -> str:
+    """'192.0.2.1', '255.255.255.0' -> '192.0.2.1/24' (mask may be a length)."""
+    try:
+        network = ipaddress.ip_interface(f"{address}/{mask}")
+    except ValueError:
+        return address
+    return f"{network.ip}/{network.network.prefixlen}"
+
+
+def network(address: str, mask: str = "") -> str:
+    """'192.0.2.0', '255.255.255.0' -> '192.0.2.0/24'; a host is /32."""
+    try:
+        return str(ipaddress.ip_network(f"{address}/{mask}" if mask else address, strict=False))
+    except ValueError:
+        return f"{address} {mask}".strip()
+
+
+def wildcard_network(address: str, wildcard: str) -> str:
+    """ACL form '192.0.2.0 0.0.0.255' -> '192.0.2.0/24'."""
+    try:
+        inverted = ".".join(str(255 - int(o)) for o in wildcard.split("."))
+    except ValueError:
+        return f"{address} {wildcard}"
+    return network(address, inverted)
+
+
+def is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+        return True
+    except ValueError:
+        return False
+
+
+def port_range(first: str, last: str = "") -> str:
+    return f"{first}-{last}" if last and last != first else first
