@@ -222,6 +222,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     from netdoc.backup.platforms import platform_warnings
 
     warnings += platform_warnings(config, client_filter)  # unknown platform: names
+    from netdoc.central import central_warnings
+
+    warnings += central_warnings(config, client_filter)  # secrets: keep + central remote
     report: dict[str, Any] = {"config": str(config.path), "credentials_checked": checked,
                               "warnings": warnings, "weak_credentials": weak, "clients": []}
     lines = [f"configuration {config.path}: OK"]

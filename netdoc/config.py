@@ -106,6 +106,17 @@ class Client:
     remote: str = ""  # git remote the config repository pushes to
     alerts: tuple[str, ...] = ()  # names of alert channels this client's changes go to
     backup_variants: dict[str, str] = field(default_factory=dict)  # platform -> variant
+    central: "CentralSettings | None" = None  # overrides the top-level central: (netdoc.central)
+
+
+@dataclass(frozen=True)
+class CentralSettings:
+    """`central:` the MSP's git server both repositories of every client push to."""
+
+    remote: str = ""  # template: ssh://git@hub/{client}/{repo}  ({repo}: inventory | configs)
+    ssh_key: str = ""  # private key the probe pushes with ("" = ssh's default)
+    known_hosts: str = ""  # the server's host key ("" = ssh's default files)
+    timeout: float = 120.0  # seconds one repository's push may take, all attempts together
 
 
 @dataclass(frozen=True)
@@ -207,6 +218,7 @@ class Config:
     schedule: ScheduleSettings = ScheduleSettings()
     alerts: AlertSettings = AlertSettings()
     vault: VaultSettings = VaultSettings()
+    central: CentralSettings | None = None
     warnings: tuple[str, ...] = ()
 
     def client(self, name: str) -> Client:
@@ -465,7 +477,7 @@ class _Validator:
     # the document ----------------------------------------------------------
     def config(self, data: Any) -> Config:
         top = self.mapping(data, (), ("credentials", "clients", "discovery", "backup", "output",
-                                      "run", "schedule", "alerts", "vault"))
+                                      "run", "schedule", "alerts", "vault", "central"))
         credentials = {}
         for cred_name, body in self.mapping(top.get("credentials"), ("credentials",),
                                             tuple(map(str, (top.get("credentials") or {})))).items():
@@ -490,6 +502,7 @@ class _Validator:
                       backup=self.backup(top.get("backup")), output=output,
                       run=self.run(top.get("run")), schedule=self.schedule(top.get("schedule")),
                       alerts=alerts, vault=self.vault(top.get("vault")),
+                      central=self.central(top.get("central"), ("central",)),
                       warnings=tuple(self.warnings))
 
     def credential_set(self, name: str, body: Any, at: tuple[str, ...]) -> CredentialSet:
@@ -546,7 +559,7 @@ class _Validator:
     def client(self, name: str, body: Any, at: tuple[str, ...],
                credentials: dict[str, CredentialSet], alerts: AlertSettings) -> Client:
         body = self.mapping(body, at, ("sites", "secrets", "remote", "alerts",
-                                       "backup_variants"), required=("sites",))
+                                       "backup_variants", "central"), required=("sites",))
         variants_at = at + ("backup_variants",)
         raw_variants = body.get("backup_variants") or {}
         variants = {str(k): self.string(v, variants_at + (str(k),))
@@ -579,7 +592,35 @@ class _Validator:
                       secrets=self.string(body.get("secrets", "mask"), at + ("secrets",),
                                           ("mask", "keep")),
                       remote=self.remote(body.get("remote", ""), at + ("remote",)),
-                      alerts=tuple(channels), backup_variants=variants)
+                      alerts=tuple(channels), backup_variants=variants,
+                      central=self.central(body.get("central"), at + ("central",)))
+
+    def central(self, value: Any, at: tuple[str, ...]) -> CentralSettings | None:
+        """`central: {remote: "ssh://git@hub/{client}/{repo}", ssh_key, known_hosts, timeout}`"""
+        if value is None:
+            return None
+        body = self.mapping(value, at, ("remote", "ssh_key", "known_hosts", "timeout"),
+                            required=("remote",))
+        remote = self.remote(body["remote"], at + ("remote",))
+        if "{repo}" not in remote:
+            raise self.fail(at + ("remote",), "the central remote needs {repo} (each client "
+                                              "pushes two repositories, inventory and configs), "
+                                              "e.g. ssh://git@hub/{client}/{repo}")
+        if at == ("central",) and "{client}" not in remote:
+            raise self.fail(at + ("remote",), "the top-level central remote needs {client}, or "
+                                              "every client would push to the same repository")
+        base = self.path.resolve().parent
+
+        def file(key: str) -> str:
+            text = self.string(body.get(key, ""), at + (key,))
+            if not text:
+                return ""
+            path = Path(text).expanduser()
+            return str(path if path.is_absolute() else base / path)
+
+        return CentralSettings(remote=remote, ssh_key=file("ssh_key"),
+                               known_hosts=file("known_hosts"),
+                               timeout=self.duration(body.get("timeout", 120), at + ("timeout",)))
 
     def remote(self, value: Any, at: tuple[str, ...]) -> str:
         url = self.string(value, at)

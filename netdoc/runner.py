@@ -57,6 +57,7 @@ class RunReport:
     failures: list[dict[str, str]] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     alerts: list[str] = field(default_factory=list)
+    push: dict[str, Any] = field(default_factory=dict)  # central push per repository
 
     @property
     def exit_code(self) -> int:
@@ -109,6 +110,10 @@ def run_client(config: Config, client: Client, stages: list[str]) -> RunReport:
                 except Exception as exc:  # noqa: BLE001 - alerting fails alone
                     log.exception("[%s] alerts failed", client.name)
                     report.alerts = [f"alerts not sent: {_reason(exc)}"]
+            if report.status != "terminated":  # a push failure never fails the run
+                from netdoc.central import push_client
+
+                report.push = push_client(config, client, _pending(report, started))
     except ClientLocked as exc:
         report.status = "locked"
         report.failures.append({"host": "-", "name": "", "reason": str(exc)})
@@ -125,6 +130,14 @@ def run_client(config: Config, client: Client, stages: list[str]) -> RunReport:
     if report.status != "locked":
         _write_report(folder, report)
     return report
+
+
+def _pending(report: RunReport, started: float) -> dict[str, Any]:
+    """The report as it stands before the push (what the hub sees of this run)."""
+    data = asdict(report)
+    data["finished"] = _now()
+    data["seconds"] = round(time.monotonic() - started, 3)
+    return json.loads(redact(json.dumps(data)))
 
 
 def _reason(exc: BaseException) -> str:
@@ -195,6 +208,9 @@ def print_summary(report: RunReport) -> None:
         print(f"  SKIPPED {clean(skipped, 300)}", file=out)
     for alert in report.alerts:
         print(f"  alert: {clean(alert, 500)}", file=out)
+    for repo, push in sorted(report.push.items()):
+        print(f"  central push {repo}: {push.get('status', '')}"
+              f"{': ' + clean(push['reason'], 500) if push.get('reason') else ''}", file=out)
 
 
 # ---------------------------------------------------------------- locking

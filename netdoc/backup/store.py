@@ -212,36 +212,10 @@ class ConfigRepository:
         shows the URL's credentials (https://user:TOKEN@host/...)."""
         if not self.repo.head.is_valid():
             return True, ""
-        shown = masked_url(remote_url)
-        try:
-            remote = self.repo.remote("origin") if "origin" in [r.name for r in
-                                                                self.repo.remotes] \
-                else self.repo.create_remote("origin", remote_url)
-            if remote.url != remote_url:
-                remote.set_url(remote_url)
-        except (git.GitError, ValueError) as exc:
-            return False, f"cannot configure remote {shown}: {_scrub(str(exc), remote_url)}"
-        error = ""
-        env = {"GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "true", "SSH_ASKPASS": "true",
-               "GIT_SSH_COMMAND": "ssh -o BatchMode=yes -o ConnectTimeout=15"}
-        for attempt in range(1, attempts + 1):
-            try:
-                self.repo.git.push("origin", f"{BRANCH}:{BRANCH}", "--porcelain", env=env,
-                                   kill_after_timeout=timeout)
-                return True, ""
-            except git.GitCommandError as exc:
-                lines = str(exc.stderr or "").strip().splitlines()
-                error = lines[-1].strip() if lines else f"no answer within {timeout:g} s" \
-                    if exc.status in (-9, "-9", None) or "kill" in str(exc).lower() \
-                    else f"git exited with {exc.status}"
-                if "did not complete in" in error:  # gitpython's kill_after_timeout
-                    error = f"no answer within {timeout:g} s; push cut off"
-                error = _scrub(error, remote_url)
-                log.info("push to %s failed (attempt %d/%d): %s", shown, attempt,
-                         attempts, error)
-                if attempt < attempts:
-                    time.sleep(pause * attempt)
-        return False, f"push to {shown} failed after {attempts} attempts: {error}"
+        from netdoc.central import push_refs  # the one module that pushes
+
+        return push_refs(self.folder, remote_url, [f"{BRANCH}:{BRANCH}"], remote_name="origin",
+                         attempts=attempts, pause=pause, timeout=timeout, per_attempt=True)
 
     def log_for(self, path: str, since: str | None = None) -> list[git.Commit]:
         args: dict[str, Any] = {"paths": [f"{path}.cfg"]}
