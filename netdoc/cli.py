@@ -135,6 +135,9 @@ def build_parser() -> argparse.ArgumentParser:
     from netdoc.where import add_where_command  # where MAC|IP|NAME
 
     add_where_command(command)
+    from netdoc.hub.cli import add_hub_command  # hub sync | build | serve | access
+
+    add_hub_command(command)
     return parser
 
 
