@@ -156,6 +156,7 @@ class SiteDiscovery:
         self.sightings: list[Sighting] = []
         self.polled_at: dict[str, float] = {}  # when each device's tables were read
         self.swept_at = 0.0  # when the last sweep (ARP, liveness) ended
+        self.routed: list[ipaddress.IPv4Network] = []  # subnets the probe reaches via a router
         self.seeds = {seed.host: seed for seed in site.devices if not seed.exclude}
 
     # ------------------------------------------------------------ the plan
@@ -163,6 +164,7 @@ class SiteDiscovery:
         from collectors import arp
 
         direct, routed = self._split_subnets()
+        self.routed = routed
         listen = asyncio.create_task(asyncio.to_thread(_listen_on_probe_interfaces,
                                                        self.settings.lldp_listen)) \
             if self.settings.lldp_listen > 0 else None
@@ -259,9 +261,12 @@ class SiteDiscovery:
                  new_arp)
         known = {s.ip for s in self.sightings}
         with_mac = {s.ip for s in self.sightings if s.mac}
+        # only routed subnets: on the probe's own subnets the ARP sweep is the truth, and a
+        # router's ARP table remembers hosts long after they are gone
         woken = [Sighting(entry.ip, entry.mac, f"router-arp {device.mgmt_ip}")
                  for device in self.polled.values() for entry in device.arp
-                 if entry.ip not in with_mac and self._in_site(entry.ip)]
+                 if entry.ip not in with_mac and self._in_site(entry.ip)
+                 and any(_contains(net, entry.ip) for net in self.routed)]
         # New hosts (the sweep asked them and they answered nothing but the router's ARP:
         # not worth an SNMP timeout) and the MACs of those that answered the sweep.
         self.sightings += woken

@@ -101,6 +101,12 @@ def placements_from_graph(graph: Any) -> dict[str, Placement]:
     found: dict[str, Placement] = {}
     for node, data in graph.nodes(data=True):
         switch = str(data.get("switch", ""))
+        if data.get("kind") == "device" and data.get("role") in ACCESS_DEVICES and \
+                data.get("inventoried", False):
+            place = _cabled_to_one_switch(graph, str(node))
+            if place is not None:
+                found[str(node)] = place
+            continue
         if data.get("kind") != "endpoint" or not switch or switch not in graph:
             continue
         if not data.get("inventoried", False):
@@ -111,6 +117,27 @@ def placements_from_graph(graph: Any) -> dict[str, Placement]:
             via_hub=bool(data.get("via")), name=str(data.get("name", "")),
             ip=str(data.get("mgmt_ip", "")), mac=str(data.get("macs", "")).split(",")[0])
     return found
+
+
+ACCESS_DEVICES = ("wireless",)  # network devices at the edge: an AP hangs off one switch port
+
+
+def _cabled_to_one_switch(graph: Any, node: str) -> Placement | None:
+    """An access point's place: the one switch port its cable (LLDP) goes to."""
+    cables = [d for _, _, d in graph.edges(node, data=True) if d.get("kind") == "l2"]
+    if len(cables) != 1:
+        return None
+    cable = cables[0]
+    side = "b" if cable.get("node_a") == node else "a"
+    switch = str(cable.get(f"node_{side}", ""))
+    if switch not in graph or graph.nodes[switch].get("role") != "switch":
+        return None
+    data = graph.nodes[node]
+    return Placement(switch=switch, switch_name=str(graph.nodes[switch].get("name", switch)),
+                     port=str(cable.get(f"port_{side}", "")),
+                     vlan=int(cable.get("native_vlan", 0) or 0),
+                     name=str(data.get("name", "")), ip=str(data.get("mgmt_ip", "")),
+                     mac=str(data.get("macs", "")).split(",")[0])
 
 
 def _same_place(entry: dict[str, Any], place: Placement) -> bool:

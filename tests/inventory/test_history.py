@@ -130,3 +130,17 @@ def test_the_endpoint_page_shows_the_last_port_and_the_history(
     assert 'id="port-history"' in page and "<td>Gi1/0/2</td>" in page
     listing = (site.root / "site" / "devices.html").read_text(encoding="utf-8")
     assert "last: access-sw2 Gi1/0/2 (VLAN 10) at 2026-11-23T09:00:00Z" in listing
+
+
+def test_an_access_point_keeps_the_switch_port_its_lldp_cable_goes_to(
+        site: InventoryStore, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from netdoc.models import Neighbor
+
+    sw2 = access_switch("access-sw2", "00:1e:bd:03:00:00", [])
+    sw2.neighbors = [Neighbor(protocol="lldp", local_port="Gi1/0/12", remote_name="ap-01",
+                              remote_chassis_id="24:a4:3c:00:00:01", remote_port="eth0")]
+    ap = Device(hostname="ap-01", mgmt_ip="192.0.2.60", base_mac="24:a4:3c:00:00:01",
+                role="wireless", model="UAP-AC-Pro", site="hq")
+    run(site, [sw2, ap], datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc))
+    code, out = where(tmp_path, "ap-01", capsys)
+    assert code == 0 and "now:  access-sw2 Gi1/0/12" in out
