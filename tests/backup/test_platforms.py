@@ -155,7 +155,12 @@ def test_volatile_changes_alone_make_no_commit(masked: Run, tmp_path: Path) -> N
             for command in recipe.commands:
                 commands[command], changed = _touch_volatile(commands[command], recipe)
                 changed_any += changed
-            again.add(replace(rec, commands=commands), stem, platform)
+            # each device answers on its own port with its own host key again, as a real
+            # device would (a fresh random port may be one another device had: key changed)
+            served = next(d.served for d in site.devices if d.name == stem)
+            site.server.stop(served)
+            again.add(replace(rec, commands=commands), stem, platform, port=served.port,
+                      host_key=served.host_key)
         outcome = again.run()
     assert changed_any >= 10, "the recordings should carry volatile lines"
     assert outcome.failures == []
