@@ -534,8 +534,9 @@ class SnmpClient:
                 if repetitions > SMALL_BULK and "budget" not in exc.reason and \
                         "no SNMP agent" not in exc.reason:
                     # a large GETBULK reply can be lost (fragments dropped on the way) or be
-                    # too much for a busy agent: ask again for a few rows at a time
-                    repetitions = SMALL_BULK
+                    # too much for a busy agent: ask again for a few rows at a time, and
+                    # keep to that for the rest of this device's walks
+                    repetitions = self.max_repetitions = SMALL_BULK
                     continue
                 raise SnmpWalkTimeout(self.host, exc.reason, guard.result()) from None
             except SnmpError as exc:

@@ -189,4 +189,5 @@ def test_a_walk_asks_for_fewer_rows_when_a_big_getbulk_goes_unanswered() -> None
             SnmpSettings(timeout=0.3, retries=0, max_repetitions=25, device_budget=10)))
     assert result.device is not None and result.warnings == []
     assert [i.name for i in result.device.interfaces] == ["lo", "eth0", "eth1"]
-    assert agent.dropped > 0
+    # the first walks (sent together) lose their big requests; the later ones ask small
+    assert 0 < agent.dropped <= 15
