@@ -15,6 +15,7 @@ APT_PACKAGES=(
   graphviz                           # maps
   arp-scan nmap                      # benchmarks compare netdoc with these
   chromium chromium-driver           # the HTML site is tested in a real browser
+  gitolite3 openssh-server           # the hub's access tests: real gitolite behind real sshd
 )
 
 missing=()
