@@ -240,6 +240,7 @@ _ANSI = re.compile(r"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|[()][A-Z0-9]|[=>78DEHM])")
 # what a device prints at a page break (the last line of an answer that wants a keypress)
 _PAGER_LINE = re.compile(r"-+ ?\(?more(?: \d+%)?\)? ?-+|<--- More --->|Press any key|"
                          r"next page: Space", re.IGNORECASE)
+_PASSWORD_PROMPT = re.compile(r"(?i)(?:password|passphrase|secret)[^\n]{0,20}:\s*$")
 _FILTERS = {"include", "inc", "i", "grep", "match", "exclude", "exc", "e", "except", "begin",
             "b"}
 _NO_PAGING = {"no-more", "nomore", "no-paging"}
@@ -497,7 +498,8 @@ class _VerbatimShell:
         self.rec = recording
         self.faults = faults
         self.played: dict[str, int] = {}  # key -> answers of it played so far
-        self.last_index = -1              # script entry played last (-1: none, or synthesised)
+        self.last_index = -1              # script entry played last (-1: none yet, -2: an
+                                          # answer made up for a line the recording lacks)
         self.prompt = _last_line(recording.init_prompt)
         self.newline = "\r\n" if any("\r\n" in a for _, a in recording.script) else "\n"
         self.password_asked = False
@@ -550,14 +552,18 @@ class _VerbatimShell:
         self.send(self._next_answer(key))
         return True
 
+    def _recorded_next(self, key: str) -> bool:
+        """Is `key` the script entry right after the one played last (or the first one)?"""
+        follows = self.last_index + 1
+        return self.last_index >= -1 and follows < len(self.rec.script) \
+            and _line_of(self.rec.script[follows][0]) == key
+
     def _next_answer(self, key: str) -> str:
         """The answer to `key`: the entry right after the last one played when it is that
         key (a pager's next page), else the key's next recorded answer (the last repeats)."""
-        follows = self.last_index + 1
-        if 0 <= self.last_index and follows < len(self.rec.script) \
-                and _line_of(self.rec.script[follows][0]) == key:
-            self.last_index = follows
-            return self.rec.script[follows][1]
+        if self._recorded_next(key):
+            self.last_index += 1
+            return self.rec.script[self.last_index][1]
         indexes = [i for i, (k, _) in enumerate(self.rec.script) if _line_of(k) == key]
         count = self.played.get(key, 0)
         self.played[key] = count + 1
@@ -567,14 +573,21 @@ class _VerbatimShell:
     def send(self, answer: str) -> None:
         self.process.stdout.write(answer)
         prompt = _last_line(answer)
-        if prompt.strip() and not _PAGER_LINE.search(prompt):
+        asks = _PASSWORD_PROMPT.search(_visible(prompt))
+        if prompt.strip() and not _PAGER_LINE.search(prompt) and not asks:
             self.prompt = prompt
-        self.password_asked = bool(re.search(r"(?i)password: ?$", _visible(prompt)))
+        # a password prompt in the answer (`enable` recorded with its Password: line, the
+        # secret itself left out): the next line typed is that secret
+        self.password_asked = any(_PASSWORD_PROMPT.search(_visible(line))
+                                  for line in answer.split("\n")[-3:])
 
     def answer(self, line: str) -> None:
         if self.password_asked and line not in self.rec.commands:
             self.password_asked = False  # a secret typed at a password prompt: no echo
             self.send(self.newline + self.prompt)
+            return
+        if line == "" and not self._recorded_next(""):
+            self.send(self.newline + self.prompt)  # a bare Enter: the prompt again
             return
         if line in self.rec.commands:  # also "" (a recorded bare Enter: "Press any key")
             answer = self._next_answer(line)
@@ -585,7 +598,7 @@ class _VerbatimShell:
             self.send(answer)
             return
         body = self.body_for(line)
-        self.last_index = -1
+        self.last_index = -2  # answered from no script entry: no entry "follows" it
         if body and not body.endswith("\n"):
             body += "\n"
         self.send(line + self.newline + body.replace("\r\n", "\n").replace(
