@@ -441,7 +441,7 @@ def parse_asa(text: str) -> DeviceFacts:
         elif head == "access-group" and len(w) >= 3 and w[2] == "global":
             bindings[w[1]] = ("any", "global")
         elif head == "nat" and len(w) > 1:
-            nat = _asa_twice_nat(w, len(facts.nat) + 1)
+            nat = _asa_twice_nat(w, sum(1 for n in facts.nat if n.id.startswith("rule ")) + 1)
             if nat:
                 facts.nat.append(nat)
         elif w[:3] == ["ip", "local", "pool"] and len(w) > 4:
@@ -518,7 +518,7 @@ def _asa_twice_nat(w: list[str], index: int) -> NatRule | None:
     if len(w) < 5 or "source" not in w:
         return None
     s = w.index("source")
-    nat = NatRule(id=str(index), kind="static" if w[s + 1] == "static" else "source",
+    nat = NatRule(id=f"rule {index}", kind="static" if w[s + 1] == "static" else "source",
                   interface=w[1].strip("()"), source=w[s + 2] if len(w) > s + 2 else "",
                   translated_source=w[s + 3] if len(w) > s + 3 else "")
     if "destination" in w:

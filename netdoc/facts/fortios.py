@@ -84,6 +84,10 @@ def parse_fortios(text: str) -> DeviceFacts:
                     addresses[e.name] = f"{e.get('start-ip')}-{e.get('end-ip')}"
                 elif e.get("fqdn"):
                     addresses[e.name] = e.get("fqdn")
+        elif path == "firewall vip":   # a virtual IP is a policy's destination too
+            for e in entries:
+                if e.get("extip") and e.get("mappedip"):
+                    addresses[e.name] = f"{e.get('extip')} -> {e.get('mappedip')}"
     services: dict[str, str] = {}
     for _vdom, path, entries in found:
         if path == "firewall service custom":

@@ -78,7 +78,7 @@ class DhcpScope:
 @dataclass
 class Vpn:
     name: str
-    kind: str = "site-to-site"          # site-to-site | remote-access
+    kind: str = "site-to-site"          # site-to-site | remote-access | wireguard (an instance)
     peer: str = ""
     local_subnets: list[str] = field(default_factory=list)
     remote_subnets: list[str] = field(default_factory=list)

@@ -39,9 +39,8 @@ def _endpoint(node: Element | None, nets: dict[str, str]) -> tuple[str, str]:
         return negate + "any", port
     if _text(node, "network"):
         name = _text(node, "network")
-        base = name.removesuffix("ip")
-        if name.endswith("ip") and base in nets:
-            return negate + f"{base} address", port
+        if name.endswith("ip") and name != "ip":   # wanip, lanip, opt1ip: its own address
+            return negate + f"{name.removesuffix('ip')} address", port
         return negate + (f"{name} net ({nets[name]})" if name in nets else name), port
     if _text(node, "address"):
         return negate + _text(node, "address"), port
@@ -136,7 +135,8 @@ def _vpns(root: Any, facts: DeviceFacts, nets: dict[str, str]) -> None:
     for p1 in root.findall("ipsec/phase1"):
         mobile = _has(p1, "mobile")
         crypto = " ".join(x for x in (_text(p1, "iketype"),
-                                      _text(p1, "encryption/item/encryption-algorithm/name"),
+                                      _text(p1, "encryption/item/encryption-algorithm/name")
+                                      + _text(p1, "encryption/item/encryption-algorithm/keylen"),
                                       _text(p1, "encryption/item/hash-algorithm")) if x)
         vpn = Vpn(name=_text(p1, "descr") or f"ipsec {_text(p1, 'ikeid')}",
                   kind="remote-access" if mobile else "site-to-site",
@@ -149,11 +149,11 @@ def _vpns(root: Any, facts: DeviceFacts, nets: dict[str, str]) -> None:
         phase1[_text(p1, "ikeid")] = vpn
         facts.vpns.append(vpn)
     for p2 in root.findall("ipsec/phase2"):
-        vpn = phase1.get(_text(p2, "ikeid"))
-        if vpn is not None:
-            vpn.local_subnets.append(_side(p2.find("localid"), nets))
-            if not vpn.kind == "remote-access":
-                vpn.remote_subnets.append(_side(p2.find("remoteid"), nets))
+        owner = phase1.get(_text(p2, "ikeid"))
+        if owner is not None:
+            owner.local_subnets.append(_side(p2.find("localid"), nets))
+            if not owner.kind == "remote-access":
+                owner.remote_subnets.append(_side(p2.find("remoteid"), nets))
     for server in root.findall("openvpn/openvpn-server"):
         user_mode = "p2p" not in _text(server, "mode")
         facts.vpns.append(Vpn(
@@ -179,8 +179,8 @@ def _vpns(root: Any, facts: DeviceFacts, nets: dict[str, str]) -> None:
                                              .split(",") if s],
                               enabled=_text(server, "enabled") == "1"))
     for peer in root.findall("OPNsense/wireguard/client/clients/client"):
-        facts.vpns.append(Vpn(name=_text(peer, "name"), kind="wireguard",
-                              peer=_text(peer, "serveraddress"),
+        facts.vpns.append(Vpn(name=_text(peer, "name"), kind="site-to-site",
+                              peer=_text(peer, "serveraddress"), crypto="wireguard",
                               remote_subnets=[s for s in _text(peer, "tunneladdress")
                                               .split(",") if s],
                               enabled=_text(peer, "enabled") == "1"))
@@ -218,11 +218,10 @@ def _rules(root: Any, facts: DeviceFacts, nets: dict[str, str],
             translated_destination=_text(rule, "target"),
             translated_service=_service(protocol, _text(rule, "local-port")),
             enabled=not _has(rule, "disabled"), comment=_text(rule, "descr")))
-    mode = _text(root, "nat/outbound/mode")
-    if mode in ("automatic", "hybrid", ""):
+    mode = _text(root, "nat/outbound/mode")   # absent: automatic, the product's default
+    if mode in ("automatic", "hybrid") or (mode == "" and _has(root, "nat")):
         for key, net in nets.items():
-            if key != "wan" and root.find("interfaces/wan") is not None and mode != "" \
-                    or key != "wan" and mode == "" and _has(root, "nat"):
+            if key != "wan":
                 facts.nat.append(NatRule(id=f"outbound auto {key}", kind="source",
                                          interface=names.get("wan", "wan"), source=net,
                                          translated_source="interface address"))

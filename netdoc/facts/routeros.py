@@ -103,7 +103,7 @@ def parse_routeros(text: str) -> DeviceFacts:
             item = iface(c.get("name"))
             if c.get("vlan-id").isdigit():
                 item.access_vlan = int(c.get("vlan-id"))
-                facts.vlans.append(Vlan(int(c.get("vlan-id")), c.get("name")))
+                facts.vlans.append(Vlan(int(c.get("vlan-id")), c.get("comment") or c.get("name")))
             item.description = c.get("comment")
         elif menu == "/interface/bridge":
             iface(c.get("name")).description = c.get("comment")
@@ -140,14 +140,14 @@ def parse_routeros(text: str) -> DeviceFacts:
             peers[vpn.name] = vpn
             facts.vpns.append(vpn)
         elif menu == "/ip/ipsec/policy":
-            vpn = peers.get(c.get("peer"))
-            if vpn is not None:
-                vpn.local_subnets.append(c.get("src-address"))
-                vpn.remote_subnets.append(c.get("dst-address"))
+            owner = peers.get(c.get("peer"))
+            if owner is not None:
+                owner.local_subnets.append(c.get("src-address"))
+                owner.remote_subnets.append(c.get("dst-address"))
         elif menu == "/interface/wireguard/peers":
             facts.vpns.append(Vpn(name=c.get("name") or c.get("comment") or
                                   c.get("endpoint-address") or c.get("interface"),
-                                  kind="wireguard", peer=c.get("endpoint-address"),
+                                  crypto="wireguard", peer=c.get("endpoint-address"),
                                   interface=c.get("interface"),
                                   remote_subnets=_list(c.get("allowed-address")),
                                   enabled=not c.disabled))

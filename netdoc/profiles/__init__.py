@@ -20,6 +20,7 @@ Schema (every key but `name` optional):
     os: IOS
     role: switch                 # role when nothing better is known
     netmiko: cisco_ios           # netmiko device_type used for SSH
+    parser: cisco_ios            # config facts parser (netdoc.facts.PARSERS) for its configs
     aliases: [ios, cisco_ios_ssh, rancid:cisco]
                                  # other names accepted as `platform:`: the Oxidized model
                                  # name(s) (so an Oxidized router.db maps one to one), netmiko
@@ -151,6 +152,7 @@ class Profile:
     source: str = ""
     # parsed hooked sections (see register_section), e.g. {"snmp": SnmpRules(...)}
     sections: Mapping[str, Any] = field(default_factory=dict)
+    parser: str = ""   # the config facts parser (netdoc.facts.PARSERS), "" for none
 
 
 class ProfileError(NetdocError):
@@ -415,6 +417,7 @@ PROFILE_SCHEMA = Section({
                             label="a mapping {sys_descr: REGEX, role: ROLE}")),
     "snmp": Hooked("snmp"),
     "backup": RECIPE_SCHEMA,
+    "parser": NAME,
 }, required=("name",))
 
 
@@ -470,7 +473,8 @@ def parse_profile(data: Any, source: str) -> Profile:
         roles=tuple((r["sys_descr"], r["role"]) for r in body.get("roles", ())),
         backup=_recipe(body["backup"]) if body.get("backup") is not None else None,
         source=source,
-        sections={name: body[name] for name in _hooked_sections() if name in body})
+        sections={name: body[name] for name in _hooked_sections() if name in body},
+        parser=body.get("parser", ""))
 
 
 def _hooked_sections() -> list[str]:
