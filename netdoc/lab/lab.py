@@ -635,8 +635,10 @@ class Lab:
                 elif node.name in expected and len(self._snmp_answers(
                         node, ".1.0.8802.1.1.2.1.4.1.1.9", walk=True)) < len(expected[node.name]):
                     missing.append(f"{node.name} (LLDP-MIB)")
-                elif node.spec.ssh and not any("/" in line for line in self._snmp_answers(
-                        node, ".1.3.6.1.2.1.31.1.1.1.1", walk=True)):
+                elif node.spec.ssh and not any(
+                        f'"{device_port_name(self.topology.ports(node.name)[0], long=False)}"'
+                        in line for line in self._snmp_answers(
+                            node, ".1.3.6.1.2.1.31.1.1.1.1", walk=True)):
                     missing.append(f"{node.name} (ifName helper)")  # started, answering
             return missing
 
