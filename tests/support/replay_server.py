@@ -428,9 +428,10 @@ class _DeviceShell:
             await self.page_forever(output)
             return False
         if self.faults.endless_output and output:
-            while True:  # a device that streams forever (until the client hangs up)
+            while not self.process.is_closing():  # streams until the client hangs up
                 self.write(output)
                 await self.process.stdout.drain()
+            return False
         await self.send_paged(output)
         self.write(self.prompt)
         return True
