@@ -60,10 +60,9 @@ ENT_FIELDS = {"descr": 2, "name": 7, "hardware_rev": 8, "firmware_rev": 9, "soft
 GET_BATCH = 24  # varbinds per GET request: small enough for any agent's reply size
 
 LLDP_REM = "1.0.8802.1.1.2.1.4.1.1"
-LLDP_REM_COLUMNS = {"chassis_subtype": f"{LLDP_REM}.4", "chassis_id": f"{LLDP_REM}.5",
-                    "port_subtype": f"{LLDP_REM}.6", "port_id": f"{LLDP_REM}.7",
-                    "port_descr": f"{LLDP_REM}.8", "sys_name": f"{LLDP_REM}.9",
-                    "sys_descr": f"{LLDP_REM}.10", "caps": f"{LLDP_REM}.12"}
+# neighbour tables are walked as whole entries (one request when the agent has none)
+LLDP_REM_COLUMNS = {"chassis_subtype": 4, "chassis_id": 5, "port_subtype": 6, "port_id": 7,
+                    "port_descr": 8, "sys_name": 9, "sys_descr": 10, "caps": 12}
 LLDP_REM_MAN_ADDR_IF_SUBTYPE = "1.0.8802.1.1.2.1.4.2.1.3"
 # LLDP-EXT-MED-MIB: what an endpoint (phone, AP, camera) says about itself
 LLDP_MED_INVENTORY = "1.0.8802.1.1.2.1.5.4795.1.3.3.1"
@@ -87,13 +86,11 @@ MNDP = "1.3.6.1.4.1.14988.1.1.11.1.1"
 MNDP_COLUMNS = {"address": 2, "mac": 3, "version": 4, "platform": 5, "identity": 6,
                 "software_id": 7, "if_index": 8}
 LLDP_LOC_PORT = "1.0.8802.1.1.2.1.3.7.1"
-LLDP_LOC_COLUMNS = {"id_subtype": f"{LLDP_LOC_PORT}.2", "id": f"{LLDP_LOC_PORT}.3",
-                    "descr": f"{LLDP_LOC_PORT}.4"}
+LLDP_LOC_COLUMNS = {"id_subtype": 2, "id": 3, "descr": 4}
 
 CDP = "1.3.6.1.4.1.9.9.23.1.2.1.1"
-CDP_COLUMNS = {"address_type": f"{CDP}.3", "address": f"{CDP}.4", "version": f"{CDP}.5",
-               "device_id": f"{CDP}.6", "device_port": f"{CDP}.7", "platform": f"{CDP}.8",
-               "capabilities": f"{CDP}.9"}
+CDP_COLUMNS = {"address_type": 3, "address": 4, "version": 5, "device_id": 6, "device_port": 7,
+               "platform": 8, "capabilities": 9}
 
 DOT1D_BASE_PORT_IFINDEX = "1.3.6.1.2.1.17.1.4.1.2"
 DOT1D_FDB_PORT, DOT1D_FDB_STATUS = "1.3.6.1.2.1.17.4.3.1.2", "1.3.6.1.2.1.17.4.3.1.3"
@@ -394,7 +391,7 @@ async def _lldp(reader: _Reader, interfaces: dict[int, Interface],
     """LLDP-MIB neighbours (lldpRemTable), with management addresses and LLDP-MED inventory,
     each with its lldpRemIndex."""
     remote, local, man, med, med_caps = await asyncio.gather(
-        reader.columns(LLDP_REM_COLUMNS), reader.columns(LLDP_LOC_COLUMNS),
+        reader.table(LLDP_REM, LLDP_REM_COLUMNS), reader.table(LLDP_LOC_PORT, LLDP_LOC_COLUMNS),
         reader.column(LLDP_REM_MAN_ADDR_IF_SUBTYPE),
         reader.table(LLDP_MED_INVENTORY, LLDP_MED_INVENTORY_COLUMNS),
         reader.table(LLDP_MED_CAPABILITIES, {"device_class": 3}))
@@ -492,7 +489,7 @@ def _lldp_local_port(port: int, local: dict[str, dict[tuple[int, ...], SnmpValue
 
 
 async def _cdp(reader: _Reader, interfaces: dict[int, Interface]) -> list[Neighbor]:
-    cols = await reader.columns(CDP_COLUMNS)
+    cols = await reader.table(CDP, CDP_COLUMNS)
     neighbors = []
     for index in sorted({i for table in cols.values() for i in table if len(i) == 2}):
         if_index = index[0]
