@@ -124,11 +124,14 @@ def compose(client: str, events: list[Event], status: str) -> dict[str, Any]:
         counts[event.kind] = counts.get(event.kind, 0) + 1
     headline = ", ".join(f"{n} {TITLES.get(k, k).lower()}" for k, n in sorted(counts.items()))
     events = [Event(kind=e.kind, device=clean(e.device, 255), detail=clean(e.detail, 2000),
-                    diff=clean_block(e.diff, 200_000), streak=e.streak) for e in events]
+                    diff=clean_block(e.diff, 200_000), streak=e.streak,
+                    facts_changes=[clean(c, 500) for c in e.facts_changes[:100]])
+              for e in events]
     lines = []
     for event in events:
         line = f"{TITLES.get(event.kind, event.kind)}: {event.device}"
         lines.append(line + (f" - {event.detail}" if event.detail else ""))
+        lines += [f"  * {change}" for change in event.facts_changes]   # plain words first
         if event.diff:
             lines.append(_indent(event.diff))
     text = redact("\n".join(lines))

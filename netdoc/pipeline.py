@@ -50,6 +50,8 @@ class Event:
     detail: str = ""
     diff: str = ""  # a config diff (secrets already masked), when there is one
     streak: int = 0  # for failures: how many runs in a row it has failed
+    # config_changed: the change in plain words, from the config facts (netdoc.facts)
+    facts_changes: list[str] = field(default_factory=list)
 
 
 @dataclass

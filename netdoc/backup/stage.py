@@ -33,6 +33,7 @@ from netdoc.backup.store import ConfigRepository, RepositoryLock, StoredConfig
 from netdoc.backup.targets import BackupTarget, backup_targets
 from netdoc.backup.transport import ConfigSource, NetmikoSource
 from netdoc.config import Client, Config
+from netdoc.facts.store import attach_changes, record_facts
 from netdoc.pipeline import DeviceFailure, Event, StageOutcome
 
 log = logging.getLogger("netdoc.backup")
@@ -198,6 +199,7 @@ def _store(config: Config, client: Client, repository: ConfigRepository, folder:
     failed = [r for r in results if not r.ok]
     with RepositoryLock(folder / LOCK_NAME):
         states = load_states(folder)  # again: another run may have finished meanwhile
+        facts = record_facts(repository.folder, stored)  # config facts, same commit
         commit = repository.write_and_commit(
             stored, [f"{r.target.label}: {r.error}" for r in failed])
         for result in results:
@@ -219,6 +221,8 @@ def _store(config: Config, client: Client, repository: ConfigRepository, folder:
          if r.credential_note]
     outcome.events = _events(repository, stored, commit, failed, states,
                              load_mask_key(folder) if client.secrets == "keep" else None)
+    attach_changes(outcome.events, facts)  # plain-words changes beside the line diff
+    outcome.changes += facts.warnings
     stale = _stale(results, states, config.backup.max_age_hours, now)
     outcome.changes += [f"stale {label}: last good backup {age}" for label, age in stale]
     outcome.events += [Event("backup_stale", label, f"last good backup {age}")

@@ -264,8 +264,8 @@ def _scrub(text: str, url: str) -> str:
 
 
 def _device_path(path: str) -> str:
-    """'hq/sw1.cfg' and 'hq/sw1.meta.yaml' -> 'hq/sw1'."""
-    for suffix in (".meta.yaml", ".cfg"):
+    """'hq/sw1.cfg', 'hq/sw1.meta.yaml' and 'hq/sw1.facts.yaml' -> 'hq/sw1'."""
+    for suffix in (".meta.yaml", ".facts.yaml", ".cfg"):
         if path.endswith(suffix):
             return path[:-len(suffix)]
     return path

@@ -39,8 +39,8 @@ def rule_summary(rule: Rule) -> str:
 
 def _rule_title(rule: Rule) -> str:
     kind = "firewall policy" if rule.kind == "policy" else "ACL entry"
-    named = f" ({rule.name})" if rule.name and rule.name != rule.id and rule.kind == "policy" \
-        else ""
+    named = f" ({rule.name})" if rule.name and not rule.id.startswith(rule.name) \
+        and rule.kind == "policy" else ""   # 'inside_in:1' names its access list already
     return f"{kind} {rule.id}{named}"
 
 

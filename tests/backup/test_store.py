@@ -31,7 +31,8 @@ def test_first_run_commits_everything_authored_by_netdoc(site: BackupSite) -> No
     assert site.commit_count() == 1
     assert site.git("log", "-1", "--format=%an <%ae>").strip() == "netdoc <netdoc@localhost>"
     files = site.git("ls-files").split()
-    assert files == ["hq/leaf1.cfg", "hq/leaf1.meta.yaml", "hq/sw1.cfg", "hq/sw1.meta.yaml"]
+    assert files == ["hq/leaf1.cfg", "hq/leaf1.meta.yaml", "hq/sw1.cfg",  # IOS has facts
+                     "hq/sw1.facts.yaml", "hq/sw1.meta.yaml"]
     message = site.git("log", "-1", "--format=%B")
     assert message.startswith("backup: 2 added")
     assert "Added:\n  hq/leaf1 (127.0.0.1)\n  hq/sw1 (127.0.0.1)" in message
@@ -65,7 +66,8 @@ def test_one_commit_per_run_listing_changed_added_and_failed(site: BackupSite) -
     assert "Changed:\n  hq/sw1 (127.0.0.1)" in message
     assert "Added:\n  hq/nx1 (127.0.0.1)" in message
     assert "Failed (last good backup kept):\n  hq/sw3 (127.0.0.1): login refused" in message
-    assert site.git("show", "--stat", "--format=", "HEAD").count("|") == 3  # sw1.cfg + nx1 x2
+    # sw1.cfg + sw1.facts.yaml (its host name) + nx1 x2 (NX-OS has no facts parser)
+    assert site.git("show", "--stat", "--format=", "HEAD").count("|") == 4
     diff = site.git("show", "--format=", "HEAD", "--", "hq/sw1.cfg")
     assert "-hostname acc-sw1\n+hostname acc-sw1-renamed" in diff
     assert outcome.summary.startswith("4 device(s): 1 changed, 1 added, 1 unchanged, 1 failed")

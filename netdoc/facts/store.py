@@ -1,0 +1,108 @@
+"""Facts files in the client's config repository, written in the backup's own commit.
+
+    config_backups/<client>/<site>/<device>.cfg          the config (netdoc.backup.store)
+    config_backups/<client>/<site>/<device>.facts.yaml   its facts (this module)
+
+The backup stage calls `record_facts` under the repository lock, just before it
+writes and commits the configs, so the facts land in the same commit. For each
+device whose platform's profile names a parser, the new facts are compared with
+the facts of the config being replaced (read by the same parser, so a parser
+upgrade alone reports nothing) and the differences said in plain words. A config the parser cannot read is a warning for that device (its
+previous facts file stays): the backup itself never fails because of facts.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from netdoc.errors import NetdocError
+from netdoc.facts import facts_for
+from netdoc.facts.changes import describe_changes
+from netdoc.facts.model import DeviceFacts, FactsError, from_yaml, to_yaml
+from netdoc.fsutil import atomic_write
+
+log = logging.getLogger("netdoc.facts")
+
+SUFFIX = ".facts.yaml"
+
+
+@dataclass
+class FactsRecord:
+    changes: dict[str, list[str]] = field(default_factory=dict)   # device path -> words
+    warnings: list[str] = field(default_factory=list)
+    written: list[str] = field(default_factory=list)               # device paths
+
+
+def facts_path(folder: Path, device_path: str) -> Path:
+    return folder / f"{device_path}{SUFFIX}"
+
+
+def read_facts(folder: Path, device_path: str) -> DeviceFacts | None:
+    """The stored facts of a device, or None (none yet, or unreadable)."""
+    try:
+        return from_yaml(facts_path(folder, device_path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, FactsError):
+        return None
+
+
+def record_facts(folder: Path, stored: Iterable[Any]) -> FactsRecord:
+    """Write the facts file of each stored config (items with .path, .label, .config and
+    .metadata['platform']); return the plain-words changes and the warnings."""
+    record = FactsRecord()
+    for item in stored:
+        platform = str((item.metadata or {}).get("platform", ""))
+        try:
+            facts = facts_for(item.config, platform)
+            if facts is None:
+                continue
+            text = to_yaml(facts)
+        except (FactsError, NetdocError) as exc:
+            record.warnings.append(f"{item.label}: facts not updated: {exc}")
+            log.warning("%s: facts not updated: %s", item.label, exc)
+            continue
+        path = facts_path(folder, item.path)
+        try:
+            previous = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            previous = None
+        except (OSError, UnicodeDecodeError):
+            previous = ""
+        old_config = _read(folder / f"{item.path}.cfg")
+        if old_config is not None and old_config != item.config:
+            # the old config read by today's parser: a parser upgrade alone is no change
+            try:
+                old = facts_for(old_config, platform)
+            except (FactsError, NetdocError):
+                old = None
+            changes = describe_changes(old, facts)
+            if changes:
+                record.changes[item.path] = changes
+        if previous == text:
+            continue
+        try:
+            atomic_write(path, text, mode=0o600)
+            record.written.append(item.path)
+        except NetdocError as exc:
+            record.warnings.append(f"{item.label}: facts not written: {exc}")
+            log.warning("%s: facts not written: %s", item.label, exc)
+    return record
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def attach_changes(events: list[Any], record: FactsRecord) -> None:
+    """Put each device's plain-words changes on its config_changed event (the event's
+    detail is '<path>.cfg')."""
+    for event in events:
+        if getattr(event, "kind", "") != "config_changed":
+            continue
+        path = str(event.detail).removesuffix(".cfg")
+        if record.changes.get(path):
+            event.facts_changes = list(record.changes[path])
