@@ -116,14 +116,15 @@ def _client(hub: HubSettings, name: str, out: Path, now: datetime) -> ClientView
     inventory = hub.mirror / name / "inventory.git"
     configs = hub.mirror / name / "configs.git"
     try:
-        if _has(inventory, "main"):
+        heads, config_heads = _heads(inventory), _heads(configs)
+        if "main" in heads:
             view.devices = _devices(inventory)
             view.changes += _week(inventory, "main", now, "inventory")
         else:
             view.problems.append("no inventory pushed yet")
-        if _has(inventory, SITE_BRANCH):
-            _site(inventory, name, out, view, now, hub.stale_after_hours)
-        if _has(configs, "main"):
+        if SITE_BRANCH in heads:
+            _site(inventory, name, out, view, now, hub.stale_after_hours, heads[SITE_BRANCH])
+        if "main" in config_heads:
             view.changes += _week(configs, "main", now, "configs")
         elif not view.problems:
             view.problems.append("no config backups on the hub (none pushed, or the client "
@@ -134,12 +135,18 @@ def _client(hub: HubSettings, name: str, out: Path, now: datetime) -> ClientView
     return view
 
 
-def _has(repo: Path, branch: str) -> bool:
+def _heads(repo: Path) -> dict[str, tuple[str, int]]:
+    """branch -> (commit, committer time) of a mirrored repository, in one git call."""
     if not (repo / "HEAD").is_file():
-        return False
-    code, _, _ = run_git(["rev-parse", "--verify", "-q", f"refs/heads/{branch}"], cwd=repo,
-                         timeout=60)
-    return code == 0
+        return {}
+    code, out, _ = run_git(["for-each-ref", "--format=%(refname:short) %(objectname) "
+                            "%(committerdate:unix)", "refs/heads"], cwd=repo, timeout=60)
+    heads = {}
+    for line in out.decode("utf-8", "replace").splitlines() if code == 0 else []:
+        parts = line.split()
+        if len(parts) == 3 and parts[2].isdigit():
+            heads[parts[0]] = (parts[1], int(parts[2]))
+    return heads
 
 
 def _git(repo: Path, *args: str) -> bytes:
@@ -193,11 +200,10 @@ def _text(value: Any, limit: int) -> str:
 
 
 def _site(repo: Path, name: str, out: Path, view: ClientView, now: datetime,
-          stale_after: float) -> None:
+          stale_after: float, head: tuple[str, int]) -> None:
     """Status from the site branch, and the client's own site copied out (when new)."""
-    commit, _, stamp = _git(repo, "log", "-1", "--format=%H %ct", SITE_BRANCH).decode() \
-        .strip().partition(" ")
-    pushed = datetime.fromtimestamp(int(stamp), timezone.utc)
+    commit, stamp = head
+    pushed = datetime.fromtimestamp(stamp, timezone.utc)
     view.last_push = pushed.strftime("%Y-%m-%d %H:%M UTC")
     view.age_hours = round((now - pushed).total_seconds() / 3600, 1)
     view.fresh = "fresh" if view.age_hours <= stale_after else "stale"

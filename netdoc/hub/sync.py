@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
+import shlex
 import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -82,9 +83,9 @@ def ssh_target(template: str) -> tuple[str, list[str], str]:
 
 def _gitolite_clients(hub: HubSettings) -> list[str]:
     host, options, path = ssh_target(hub.remote)
-    command = ssh_command(hub.ssh_key, hub.known_hosts).split() + options + [host, "info"]
+    command = shlex.split(ssh_command(hub.ssh_key, hub.known_hosts)) + options + [host, "info"]
     try:
-        done = subprocess.run([part.strip("'") for part in command], capture_output=True,
+        done = subprocess.run(command, capture_output=True,
                               text=True, timeout=60, check=False, stdin=subprocess.DEVNULL)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise HubError(f"cannot list the repositories on {host}: {exc}; list the clients "
