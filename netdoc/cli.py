@@ -2,12 +2,15 @@
 
     netdoc [--config PATH] [--client NAME] [-v|-q] [--json] COMMAND
 
-Exit codes: 0 all well, 1 the run finished but some devices failed,
-2 usage or configuration error.
+Exit codes (defined once, on the error classes of netdoc/errors.py): 0 all well,
+1 the run finished but some devices failed, 2 usage or configuration error,
+3 another run holds the lock, 4 environment (permissions, a missing tool),
+5 a stage failed, 143 stopped by SIGTERM.
 """
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import json
 import logging
@@ -15,23 +18,25 @@ import sys
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from netdoc.output import emit
+from netdoc.output import dump, emit, error_document, stamped
 from netdoc import __version__
 from netdoc.config import (Config, credential_routes, load_config, verify_secrets,
                            weak_credential_warnings)
-from netdoc.errors import NetdocError, UsageError
+from netdoc.errors import EXIT_DEVICES, EXIT_OK, NetdocError, UsageError
 from netdoc.pipeline import CYCLE
 from netdoc.secrets import redact
 
 log = logging.getLogger("netdoc")
 
-EXIT_OK, EXIT_DEVICE_FAILURES, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_DEVICE_FAILURES, EXIT_USAGE = EXIT_OK, EXIT_DEVICES, UsageError.exit_code
+# long-lived commands: their stdout is never held back for a --json document
+_STREAMING = {("daemon", None), ("hub", "serve")}
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> Any:  # argparse exits 2 on usage errors: keep that
+    def error(self, message: str) -> Any:  # a usage error: exit 2 (main() reports it)
         self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"netdoc: error: {message}\n")
+        raise UsageError(message)
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -138,6 +143,9 @@ def build_parser() -> argparse.ArgumentParser:
     from netdoc.hub.cli import add_hub_command  # hub sync | build | serve | access
 
     add_hub_command(command)
+    from netdoc.metrics_cli import add_metrics_commands  # metrics, health
+
+    add_metrics_commands(command)
     return parser
 
 
@@ -169,25 +177,72 @@ class _RedactingFormatter(logging.Formatter):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    as_json = "--json" in argv
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except NetdocError as exc:  # a usage error, already explained on stderr with the usage
+        return _fail(exc, as_json)
     _configure_logging(args)
     if not getattr(args, "command", None):
         parser.print_help(sys.stderr)
+        if as_json:
+            dump(error_document("UsageError", "no command given", EXIT_USAGE))
         return EXIT_USAGE
+    as_json = bool(getattr(args, "json", False))
+    streaming = (args.command, getattr(args, "hub_action", None)) in _STREAMING \
+        or (args.command, None) in _STREAMING
+    held = io.StringIO() if as_json and not streaming else None
+    real_stdout = sys.stdout
     try:
-        code = int(args.handler(args))
+        if held is not None:
+            sys.stdout = held
+        try:
+            code = int(args.handler(args))
+        finally:
+            sys.stdout = real_stdout
+        if held is not None:
+            _json_result(args.command, held.getvalue(), code)
         if code == 143:  # SIGTERM: the report is written; threads still closing their
             sys.stdout.flush()  # sessions must not hold the exit (systemd is waiting)
             sys.stderr.flush()
             os._exit(code)
         return code
     except NetdocError as exc:
-        print(f"netdoc: error: {redact(str(exc))}", file=sys.stderr)
-        return exc.exit_code
+        return _fail(exc, as_json)
     except KeyboardInterrupt:
         print("netdoc: interrupted", file=sys.stderr)
+        if as_json:
+            dump(error_document("Interrupted", "interrupted", 130))
         return 130
+
+
+def _fail(exc: NetdocError, as_json: bool) -> int:
+    """The one place an error becomes an exit code: the exception's own `exit_code`."""
+    message = redact(str(exc))
+    print(f"netdoc: error: {message}", file=sys.stderr)
+    if as_json:
+        dump(error_document(exc.kind, message, exc.exit_code))
+    return exc.exit_code
+
+
+def _json_result(command: str, text: str, code: int) -> None:
+    """Print what a command wrote under --json as one schema-stamped JSON document.
+
+    A command with its own JSON shape keeps it (stamped with the schema); one that
+    only has text for people is given {"command", "exit", "lines"}.
+    """
+    body = text.strip()
+    if body:
+        try:
+            data = json.loads(body)
+        except ValueError:
+            data = None
+        if data is not None:
+            sys.stdout.write(json.dumps(stamped(data), indent=2, sort_keys=True) + "\n")
+            return
+    dump({"command": command, "exit": code, "lines": body.splitlines() if body else []})
 
 
 # ---------------------------------------------------------------- helpers

@@ -148,6 +148,13 @@ class BackupSettings:
 
 
 @dataclass(frozen=True)
+class HealthSettings:
+    """`health:` what `netdoc health` and `netdoc metrics` call stale (netdoc.metrics)."""
+
+    max_backup_age: float = 0.0  # seconds; 0 = backup.max_age_hours
+
+
+@dataclass(frozen=True)
 class RunSettings:
     budget: float = 0.0  # seconds for a whole run (0 = no limit)
     lock_wait: float = 60.0  # seconds a second run waits for the client's lock
@@ -219,6 +226,7 @@ class Config:
     alerts: AlertSettings = AlertSettings()
     vault: VaultSettings = VaultSettings()
     central: CentralSettings | None = None
+    health: HealthSettings = HealthSettings()
     warnings: tuple[str, ...] = ()
 
     def client(self, name: str) -> Client:
@@ -477,7 +485,8 @@ class _Validator:
     # the document ----------------------------------------------------------
     def config(self, data: Any) -> Config:
         top = self.mapping(data, (), ("credentials", "clients", "discovery", "backup", "output",
-                                      "run", "schedule", "alerts", "vault", "central"))
+                                      "run", "schedule", "alerts", "vault", "central",
+                                      "health"))
         credentials = {}
         for cred_name, body in self.mapping(top.get("credentials"), ("credentials",),
                                             tuple(map(str, (top.get("credentials") or {})))).items():
@@ -503,6 +512,7 @@ class _Validator:
                       run=self.run(top.get("run")), schedule=self.schedule(top.get("schedule")),
                       alerts=alerts, vault=self.vault(top.get("vault")),
                       central=self.central(top.get("central"), ("central",)),
+                      health=self.health(top.get("health")),
                       warnings=tuple(self.warnings))
 
     def credential_set(self, name: str, body: Any, at: tuple[str, ...]) -> CredentialSet:
@@ -773,6 +783,11 @@ class _Validator:
         return RunSettings(
             budget=self.duration(body.get("budget", 0), at + ("budget",)),
             lock_wait=self.duration(body.get("lock_wait", 60), at + ("lock_wait",)))
+
+    def health(self, value: Any) -> HealthSettings:
+        body = self.mapping(value, ("health",), ("max_backup_age",))
+        return HealthSettings(max_backup_age=self.duration(body.get("max_backup_age", 0),
+                                                           ("health", "max_backup_age")))
 
     def schedule(self, value: Any) -> ScheduleSettings:
         at = ("schedule",)
