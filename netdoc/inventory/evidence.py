@@ -143,7 +143,8 @@ def _enrich(device: Device, n: Neighbor, chassis: str, ident: object) -> None:
             device.base_mac = chassis
         else:  # a second NIC: the chassis ID is another port's MAC (or a bond's)
             device.interfaces.append(Interface(index=len(device.interfaces) + 1,
-                                               name=_port_label(n), mac=chassis))
+                                               name=_port_label(n), mac=chassis,
+                                               admin_up=True, oper_up=True))  # it announces
     for name in ("vendor", "model", "serial", "version", "os"):
         value = str(getattr(ident, name, "") or "")
         if value and not getattr(device, name):

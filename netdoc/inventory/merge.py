@@ -63,7 +63,8 @@ def merge_site(observations: SiteObservations, vendor_of: VendorLookup) -> list[
         same_nic = endpoint_by_mac.get(sighting.mac) if sighting.mac else None
         if same_nic is not None:  # one NIC answering for two addresses: one box
             same_nic.interfaces.append(Interface(index=len(same_nic.interfaces) + 1,
-                                                 mac=sighting.mac, ipv4=[f"{sighting.ip}/32"]))
+                                                 mac=sighting.mac, ipv4=[f"{sighting.ip}/32"],
+                                                 admin_up=True, oper_up=True))  # it answered
             same_nic.merged_because.append(f"{sighting.ip} answered from the same MAC "
                                            f"{sighting.mac} as {same_nic.mgmt_ip}")
             owned_ips.add(sighting.ip)
