@@ -18,6 +18,7 @@ from backup_helpers import BackupSite, failure_for  # type: ignore[import-not-fo
 from netdoc.backup.platforms import plan_for, platform_problem, resolve
 from netdoc.cli import main
 from netdoc.errors import BackupError
+from support.replay_server import ReplayServer
 from netdoc.profiles import load_profiles, platform_names, profile_for_rancid_type
 
 # Oxidized model (lib/oxidized/model/NAME.rb) -> (netdoc profile, vendor of whichever
@@ -179,3 +180,22 @@ def test_platforms_command_lists_names(capsys: pytest.CaptureFixture[str]) -> No
     out = capsys.readouterr().out
     line = next(line for line in out.splitlines() if line.startswith("cisco_ios "))
     assert "ios" in line and "rancid: cisco" in line
+
+
+def test_every_fortinet_box_backs_up_under_oxidized_fortios_name(tmp_path: Path) -> None:
+    """Oxidized files FortiGates, FortiManagers and FortiSwitches alike under `fortios`:
+    netdoc's FortiOS recipe answers the pager instead of relying on a FortiGate-only
+    session set-up, so each of them backs up under that one name."""
+    boxes = ["fortinet_fortigate", "fortinet_fortimanager", "fortinet_fortiswitch"]
+    with pytest.MonkeyPatch.context() as patch, ReplayServer() as server:
+        patch.setenv("NETDOC_TEST_SSH", "lab-pass")
+        patch.setenv("NETDOC_TEST_ENABLE", "lab-enable")
+        site = BackupSite(tmp_path, server)
+        for box in boxes:
+            site.add(box, box, "fortios")
+        outcome = site.run()
+    assert outcome.failures == []
+    for box in boxes:
+        stored = site.stored(box) or ""
+        assert stored.startswith("#config-version=") or "config system" in stored, box
+        assert "config system global" in stored, box
