@@ -24,6 +24,7 @@ from typing import Any
 import jinja2
 import networkx as nx
 
+from netdoc.facts.docs import render_docs
 from netdoc.fsutil import atomic_write, read_json, stable_json
 from netdoc.models import Device
 from netdoc.render import RenderError
@@ -68,6 +69,7 @@ class SiteInput:
     backups: dict[str, BackupInfo] = field(default_factory=dict)
     maps: list[RenderedMap] = field(default_factory=list)
     neighbourhoods: dict[str, Path] = field(default_factory=dict)
+    facts_repository: Path | None = None  # config repo with *.facts.yaml: docs.html
     changes: list[str] = field(default_factory=list)
     last_run: dict[str, Any] = field(default_factory=dict)
     recent_runs: list[dict[str, Any]] = field(default_factory=list)  # newest first
@@ -94,7 +96,8 @@ def render_site(data: SiteInput, out_dir: Path, templates: Path | None = None) -
     env = environment(templates)
     generated = data.generated or datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     rows = _device_rows(data)
-    common = {"client": data.client, "generated": generated}
+    common = {"client": data.client, "generated": generated,
+              "docs": data.facts_repository is not None}
     for asset in ASSETS:
         _write(out_dir / "assets" / asset, _render(env, asset, common))
     summary = _summary(data, rows, generated)
@@ -116,6 +119,8 @@ def render_site(data: SiteInput, out_dir: Path, templates: Path | None = None) -
             _write(out_dir / "configs" / f"{stem}.diff.html", _render(env, "diff.html.j2", {
                 **common, "root": "../", "row": row, "backup": backup,
                 "diff_lines": _diff_lines(backup.diff)}))
+    if data.facts_repository is not None:  # addressing, VLANs, VPNs, rules (netdoc.facts)
+        render_docs(env, data.facts_repository, out_dir, common)
     _write(out_dir / "summary.json", stable_json(summary))
     return {"site": out_dir / "index.html", "devices": out_dir / "devices.html"}
 

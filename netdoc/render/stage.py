@@ -161,7 +161,8 @@ def _build_site(config: Config, client: Client, graph: nx.MultiGraph,
                          backups=_backups(config, client, devices), maps=maps,
                          neighbourhoods=near, changes=change_lines + [str(c) for c in changes],
                          last_run=read_json(folder / "last-run.json", {}) or {},
-                         recent_runs=_recent_runs(folder / "runs"))
+                         recent_runs=_recent_runs(folder / "runs"),
+                         facts_repository=config.backups_dir(client.name))
         render_site(data, building, config.output.templates)
         timings["site"] = time.monotonic() - mark
         _swap(building, final)
