@@ -1,0 +1,82 @@
+"""The documentation page in a real headless Chromium (file://): a technician reads the
+VPN table and the exposure list, and narrows the firewall rules to port 3389.
+
+Needs Debian's chromium and chromium-driver, and Selenium; skips with the reason
+when one is missing.
+"""
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from netdoc.facts.docs import render_docs
+from netdoc.render.site import environment
+
+webdriver = pytest.importorskip("selenium.webdriver", reason="pip install selenium")
+from selenium.webdriver.common.by import By  # noqa: E402
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+DRIVER = shutil.which("chromedriver")
+pytestmark = pytest.mark.skipif(not (CHROMIUM and DRIVER),
+                                reason="needs Debian packages chromium and chromium-driver")
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "facts"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    profile = tempfile.mkdtemp(prefix="netdoc-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--disable-dev-shm-usage", "--window-size=1400,1000",
+                 f"--user-data-dir={profile}"):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=webdriver.ChromeService(executable_path=str(DRIVER)),
+                              options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def test_docs_page_tables_and_rule_filter(browser: object, tmp_path: Path) -> None:
+    repo = tmp_path / "config_backups" / "acme" / "hq"
+    repo.mkdir(parents=True)
+    for name in ("fortinet_fortigate", "cisco_asa", "mikrotik_routeros"):
+        shutil.copy(FIXTURES / f"{name}.facts.yaml", repo / f"{name}.facts.yaml")
+    site = tmp_path / "site"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "templates", site / "assets",
+                    ignore=shutil.ignore_patterns("*.j2", "hub"))
+    page = render_docs(environment(None), repo.parent, site,
+                       {"client": "acme", "generated": "now", "docs": True})
+    browser.get(page.as_uri())  # type: ignore[attr-defined]
+
+    def rows(selector: str) -> list[str]:
+        return [r.text for r in browser.find_elements(By.CSS_SELECTOR, selector)  # type: ignore[attr-defined]
+                if r.is_displayed()]
+
+    vpn_rows = rows("#docs-vpns tbody tr")
+    assert any("198.51.100.7" in r and "site-to-site" in r for r in vpn_rows)
+    assert any("remote-access" in r and "192.0.2.240-192.0.2.250" in r for r in vpn_rows)
+    exposure = rows("#docs-exposure tbody tr")
+    assert any("port forward" in r and "3389" in r for r in exposure)
+    assert any(r.startswith("hq/mikrotik_routeros") for r in exposure)
+    flags = rows("#docs-flags li")
+    assert "hq/cisco_asa: telnet enabled" in flags
+
+    everything = rows("table.docs-rules tbody tr")
+    box = browser.find_element(By.ID, "rule-filter")  # type: ignore[attr-defined]
+    box.send_keys("3389 allow")
+    narrowed = rows("table.docs-rules tbody tr")
+    assert 0 < len(narrowed) < len(everything)
+    assert all("3389" in r for r in narrowed)
+    errors = [e["message"] for e in browser.get_log("browser")  # type: ignore[attr-defined]
+              if e["level"] in ("SEVERE", "ERROR")]
+    assert errors == []
