@@ -160,3 +160,29 @@ def test_the_site_shows_the_last_push(tmp_path: Path) -> None:
     populate(config, "acme", ACME, render=True)
     page = (config.inventory_dir("acme") / "site" / "index.html").read_text()
     assert "Central push" in page and "push-failed" in page and "next run pushes it" in page
+
+
+def test_a_silent_ssh_server_cannot_hold_the_run(tmp_path: Path) -> None:
+    """The server accepts the connection and never says a word: each repository's push
+    is cut off at central.timeout, and the run ends with its report."""
+    import socket
+    import time
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    port = listener.getsockname()[1]
+    try:
+        config = write_config(tmp_path, {"acme": ACME}, timeout=3,
+                              central=f"ssh://git@127.0.0.1:{port}/{{client}}/{{repo}}",
+                              known_hosts=str(tmp_path / "known_hosts"))
+        populate(config, "acme", ACME)
+        started = time.monotonic()
+        report = run_client(config, config.client("acme"), [])
+        seconds = time.monotonic() - started
+    finally:
+        listener.close()
+    assert report.status == "ok"
+    assert report.push["inventory"]["status"] == "failed"
+    assert "no answer within 3 s" in report.push["configs"]["reason"]
+    assert seconds < 20, seconds
