@@ -106,3 +106,34 @@ def attach_changes(events: list[Any], record: FactsRecord) -> None:
         path = str(event.detail).removesuffix(".cfg")
         if record.changes.get(path):
             event.facts_changes = list(record.changes[path])
+
+
+def changes_between(repository: Path, device_path: str, old: str, new: str) -> list[str]:
+    """Plain-words changes of one device's config between two commits (for the site's
+    change page): both .cfg versions read by today's parser; [] when none applies."""
+    import subprocess
+
+    import yaml
+
+    def show(rev: str, suffix: str) -> str | None:
+        try:
+            done = subprocess.run(["git", "-C", str(repository), "show",
+                                   f"{rev}:{device_path}{suffix}"], capture_output=True,
+                                  text=True, timeout=60, check=False)
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        return done.stdout if done.returncode == 0 else None
+
+    try:
+        meta = yaml.safe_load(show(new, ".meta.yaml") or "") or {}
+    except yaml.YAMLError:
+        return []
+    platform = str(meta.get("platform", "")) if isinstance(meta, dict) else ""
+    before, after = show(old, ".cfg"), show(new, ".cfg")
+    if not platform or before is None or after is None:
+        return []
+    try:
+        old_facts, new_facts = facts_for(before, platform), facts_for(after, platform)
+    except (FactsError, NetdocError):
+        return []
+    return describe_changes(old_facts, new_facts) if new_facts is not None else []

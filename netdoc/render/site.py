@@ -45,6 +45,7 @@ class BackupInfo:
     config_text: str | None = None
     diff: str = ""
     diff_title: str = ""
+    facts_changes: list[str] = field(default_factory=list)  # the diff in plain words
     history: list[dict[str, str]] = field(default_factory=list)
 
 

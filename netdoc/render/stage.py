@@ -22,6 +22,7 @@ import networkx as nx
 
 from netdoc.config import Client, Config
 from netdoc.errors import NetdocError, StoreError
+from netdoc.facts.store import changes_between
 from netdoc.fsutil import atomic_write, read_json
 from netdoc.models import Device
 from netdoc.pipeline import DeviceFailure, Event, StageOutcome
@@ -278,6 +279,9 @@ def _backups(config: Config, client: Client, devices: dict[str, Device]) -> dict
             info.diff = _git(repo, "show", "--format=", commits[0]["hash"], "--",
                              f"{state.path}.cfg")
             info.diff_title = f"{commits[0]['date']}: {commits[0]['subject']}"
+        if len(commits) > 1:  # the same change in plain words (netdoc.facts)
+            info.facts_changes = changes_between(repo, state.path, f"{commits[0]['hash']}~1",
+                                                 commits[0]["hash"])
         found[node] = info
     return found
 

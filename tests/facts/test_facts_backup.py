@@ -19,6 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "backup"))
 
 from backup_helpers import BackupSite, load_recording, swap_recording  # noqa: E402
 from netdoc.alerts import compose  # noqa: E402
+from netdoc.facts.store import changes_between  # noqa: E402
 from support.replay_server import ReplayServer  # noqa: E402
 
 NEW_POLICY = """    edit 12
@@ -76,6 +77,8 @@ def test_facts_are_committed_with_the_config_and_changes_are_said_in_plain_words
         ["hq/fw1.cfg", "hq/fw1.facts.yaml"]
     alert = compose("acme", second.events, "ok")
     assert "  * firewall policy 12 (rdp-in) added" in alert["text"]
+    # the site's change page reads the same words from git
+    assert changes_between(site.repo, "hq/fw1", "HEAD~1", "HEAD") == event.facts_changes
 
 
 def test_a_config_the_parser_cannot_read_is_a_warning_not_a_failure(
