@@ -386,6 +386,9 @@ def _legend(graph: nx.MultiGraph, with_endpoints: bool) -> str:
                     f"<TD ALIGN=\"LEFT\">endpoints by switch port</TD></TR>")
     rows.append("<TR><TD>- - -</TD><TD ALIGN=\"LEFT\">inferred, not announced by LLDP/CDP"
                 "</TD></TR>")
+    if any(d.get("vlan_mode") == "trunk" for *_, d in graph.edges(data=True)):
+        rows.append("<TR><TD>trunk 1,20</TD><TD ALIGN=\"LEFT\">VLANs a trunk carries"
+                    "</TD></TR>")
     rows.append("<TR><TD><FONT COLOR=\"#b42318\">━━</FONT></TD>"
                 "<TD ALIGN=\"LEFT\">link between sites</TD></TR>")
     label = "<<TABLE BORDER=\"1\" CELLBORDER=\"0\" CELLSPACING=\"2\" CELLPADDING=\"2\">" \
