@@ -9,6 +9,7 @@ named by a template in netdoc.yaml:
                 branch netdoc-site  the rendered site (site/) and status.json: the last
                                     run's report and the backup states, so the hub shows
                                     freshness, failures and stale backups without the probe
+                                    (one snapshot commit, replaced each run)
     configs     branch main         the masked configurations
 
 A push is "push HEAD": whatever earlier runs could not push goes with the next one.
@@ -223,6 +224,8 @@ def head_commit(folder: Path) -> str:
 def publish_site(folder: Path, status: dict[str, Any], when: str = "") -> str:
     """Commit site/ and status.json to the branch netdoc-site of the inventory repository
     (main stays the network's own history); return the commit, "" when unchanged.
+    The branch holds one commit, replaced each run (pushed with +, the only ref that
+    may be rewritten: gitolite grants RW+ on it alone).
 
     Uses a temporary index: the inventory's own index and working tree are untouched."""
     env = git_env()
@@ -245,10 +248,11 @@ def publish_site(folder: Path, status: dict[str, Any], when: str = "") -> str:
     parent = _git_out(["rev-parse", "--verify", "-q", f"refs/heads/{SITE_BRANCH}"], folder, env)
     if parent and _git_out(["rev-parse", f"{parent}^{{tree}}"], folder, env) == root:
         return ""
-    args = ["commit-tree", root, "-m", f"Site and status {status.get('finished', '')}".strip()]
-    if parent:
-        args[2:2] = ["-p", parent]
-    commit = _git_ok(args, folder, env)
+    # no parent: the site is a snapshot (its history is main's); the branch is replaced,
+    # so neither the probe nor the hub accumulates a rendered site per run
+    run = status.get("run") or {}
+    commit = _git_ok(["commit-tree", root, "-m",
+                      f"Site and status {run.get('finished', '')}".strip()], folder, env)
     _git_ok(["update-ref", f"refs/heads/{SITE_BRANCH}", commit] + ([parent] if parent else []),
             folder, env)
     return commit
@@ -346,7 +350,7 @@ def push_client(config: "Config", client: "Client", report: dict[str, Any]) \
                     status = {"client": client.name, "run": report,
                               "backups": backup_summary(config, client)}
                     publish_site(folder, status)
-                    refspecs.append(f"refs/heads/{SITE_BRANCH}:refs/heads/{SITE_BRANCH}")
+                    refspecs.append(f"+refs/heads/{SITE_BRANCH}:refs/heads/{SITE_BRANCH}")
                 if not refspecs:
                     result.skipped, result.reason = True, "nothing committed yet"
                 else:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from netdoc.central import REPOS, git_env, masked_url, run_git, scrub, ssh_command
+from netdoc.central import REPOS, SITE_BRANCH, git_env, masked_url, run_git, scrub, ssh_command
 from netdoc.fsutil import atomic_write, stable_json
 from netdoc.hub.settings import HubError, HubSettings, valid_client
 from netdoc.hub.sync import ssh_target
@@ -132,7 +132,8 @@ class AdminRepo:
                  ""]
         for client, entry in sorted(access.clients.items()):
             lines.append(f"repo {' '.join(self.repo_names(client))}")
-            if entry.get("writer"):
+            if entry.get("writer"):  # only the site snapshot branch may be replaced
+                lines.append(f"    RW+   refs/heads/{SITE_BRANCH}$ = {entry['writer']}")
                 lines.append(f"    RW    = {entry['writer']}")
             readers = sorted((set(entry.get("readers", [])) | set(access.everywhere))
                              - {entry.get("writer", "")})

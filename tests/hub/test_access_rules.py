@@ -24,11 +24,15 @@ def test_the_generated_conf_has_one_writer_and_readers_per_client(tmp_path: Path
                                                  "readers": ["alice", "bob"]},
                                         "globex": {"writer": "probe-globex", "readers": []}},
                                everywhere=["hub"]))
-    assert "repo acme/inventory acme/configs\n    RW    = probe-acme\n" \
+    assert "repo acme/inventory acme/configs\n" \
+           "    RW+   refs/heads/netdoc-site$ = probe-acme\n    RW    = probe-acme\n" \
            "    R     = alice bob hub\n" in conf
-    assert "repo globex/inventory globex/configs\n    RW    = probe-globex\n" \
+    assert "repo globex/inventory globex/configs\n" \
+           "    RW+   refs/heads/netdoc-site$ = probe-globex\n    RW    = probe-globex\n" \
            "    R     = hub\n" in conf
-    assert "RW+" not in conf  # nobody may rewrite history
+    # history is never rewritten: only the site snapshot branch may be replaced
+    assert [line for line in conf.splitlines() if "RW+" in line and "netdoc-site$" not in line] \
+        == []
 
 
 def test_a_private_key_is_refused_before_anything_is_sent(tmp_path: Path) -> None:

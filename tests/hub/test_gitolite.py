@@ -155,3 +155,17 @@ def test_a_leaver_loses_every_access_at_once(server: GitoliteServer, work: Path,
         refused = server.git_as("alice", "ls-remote", server.url(repo))
         assert refused.returncode != 0, repo
     assert not (work / "admin" / "keydir" / "alice.pub").exists()
+
+
+def test_a_probe_cannot_rewrite_its_clients_history(server: GitoliteServer, work: Path,
+                                                    tmp_path: Path) -> None:
+    """Only the site snapshot branch may be replaced; main's history is kept on the hub
+    even if a probe (or whoever holds its key) tries to rewrite it."""
+    clone = tmp_path / "configs"
+    assert server.git_as("probe-acme", "clone", "-q", "-b", "main",
+                         server.url("acme/configs"), str(clone)).returncode == 0
+    env_args = ["-c", "user.name=x", "-c", "user.email=x@localhost"]
+    assert server.git_as("probe-acme", *env_args, "commit", "-q", "--amend", "-m", "rewritten",
+                         cwd=clone).returncode == 0
+    forced = server.git_as("probe-acme", "push", "-f", "origin", "HEAD:main", cwd=clone)
+    assert forced.returncode != 0 and "DENIED" in forced.stderr
