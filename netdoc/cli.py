@@ -280,6 +280,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     from netdoc.backup.platforms import platform_warnings
 
     warnings += platform_warnings(config, client_filter)  # unknown platform: names
+    from netdoc.backup.cleartext import cleartext_warnings
+
+    warnings += cleartext_warnings(config, client_filter)  # telnet: credentials in clear
     from netdoc.central import central_warnings
 
     warnings += central_warnings(config, client_filter)  # secrets: keep + central remote

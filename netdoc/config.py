@@ -83,6 +83,8 @@ class DeviceSeed:
     credentials: tuple[str, ...] = ()  # overrides the site's list when given
     backup: bool = True
     exclude: bool = False
+    transport: str = ""  # "" = the profile's; "ssh" or "telnet" (credentials in clear)
+    telnet_port: int = 23
 
 
 @dataclass(frozen=True)
@@ -719,7 +721,8 @@ class _Validator:
     def device(self, value: Any, at: tuple[str, ...],
                credentials: dict[str, CredentialSet]) -> DeviceSeed:
         body = self.mapping(value, at, ("host", "name", "platform", "ssh_port", "snmp_port",
-                                        "credentials", "backup", "exclude"), required=("host",))
+                                        "credentials", "backup", "exclude", "transport", "telnet_port"),
+                            required=("host",))
         return DeviceSeed(
             host=self.address(body["host"], at + ("host",)),
             name=self.name(body["name"], at + ("name",), "device") if "name" in body else "",
@@ -729,7 +732,10 @@ class _Validator:
             credentials=self.credential_names(body.get("credentials"), at + ("credentials",),
                                               credentials),
             backup=self.boolean(body.get("backup", True), at + ("backup",)),
-            exclude=self.boolean(body.get("exclude", False), at + ("exclude",)))
+            exclude=self.boolean(body.get("exclude", False), at + ("exclude",)),
+            transport=self.string(body.get("transport", ""), at + ("transport",),
+                                  ("", "ssh", "telnet")),
+            telnet_port=self.port(body.get("telnet_port", 23), at + ("telnet_port",)))
 
     def discovery(self, value: Any) -> DiscoverySettings:
         at = ("discovery",)

@@ -165,7 +165,8 @@ def _fetch(job: DeviceJob, plan: Plan, credentials: list[tuple[str, Any]],
             key_file=ssh.key_file,
             # a command that gives both facts and config runs once
             commands=tuple(dict.fromkeys(recipe.facts_commands + recipe.commands)),
-            enable=recipe.enable, transport=recipe.transport, login=recipe.login,
+            enable=recipe.enable, transport=target.transport or recipe.transport,
+            login=recipe.login,
             prompt=recipe.prompt,
             known_key=job.host_keys.known(target.host, target.port), max_bytes=job.max_bytes)
         try:
@@ -219,8 +220,9 @@ def _metadata(target: BackupTarget, plan: Plan, raw: RawFetch, credential: str,
     meta: dict[str, Any] = {
         "name": target.name, "site": target.site, "host": target.host,
         "platform": plan.platform, "vendor": plan.profile.vendor, "os": plan.profile.os,
-        "driver": {"cli": plan.driver, "scp": "scp"}.get(plan.recipe.transport,
-                                                                  "ssh exec"),
+        "driver": {"cli": plan.driver, "scp": "scp", "sftp": "sftp",
+                   "telnet": f"{plan.driver} over telnet"}.get(
+            target.transport or plan.recipe.transport, "ssh exec"),
         "commands": list(plan.recipe.commands),
         "credential_set": credential,
     }

@@ -32,6 +32,7 @@ class BackupTarget:
     name: str                      # file name stem: configured name, hostname, else IP
     platform: str = ""             # as configured or discovered; "" = autodetect
     port: int = 22
+    transport: str = ""            # "" = the profile's; "telnet" from the seed
     credentials: tuple[CredentialSet, ...] = ()
     device: Device | None = field(default=None, compare=False)
 
@@ -112,7 +113,9 @@ def _target(config: Config, client: Client, site: Site, host: str, seed: DeviceS
         or (clean(device.hostname, NAME_LIMIT) if device else "") or host,
         platform=(seed.platform if seed and seed.platform else "")
         or (device.platform if device else ""),
-        port=seed.ssh_port if seed else 22,
+        port=(seed.telnet_port if seed.transport == "telnet" else seed.ssh_port) if seed
+        else 22,
+        transport=seed.transport if seed and seed.transport != "ssh" else "",
         credentials=tuple(config.credentials[n] for n in names if n in config.credentials),
         device=device)
 

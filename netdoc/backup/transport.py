@@ -7,6 +7,9 @@ stage's job). Two real implementations:
     NetmikoSource  interactive CLI over SSH via netmiko (paging off, enable mode)
                    or, for recipes with `transport: exec`, one SSH exec request per
                    command (pfSense/OPNsense, which show a menu to shells)
+                   or `transport: scp`/`sftp` (the commands are files copied off), or
+                   the interactive CLI over telnet (`transport: telnet`, per recipe or per
+                   seed: netmiko's <driver>_telnet class; no host key, credentials in clear)
 
 A test can hand the stage any other object with the same `fetch` method; the
 project's own tests prefer the real NetmikoSource against the replay server in
@@ -165,10 +168,10 @@ class NetmikoSource:
         self._lock = threading.Lock()
 
     def fetch(self, request: FetchRequest, deadline: float) -> RawFetch:
-        if request.transport == "cli":
+        if request.transport in ("cli", "telnet"):
             with _budget(request.host, request.max_bytes):
                 return self._fetch_cli(request, deadline)
-        if request.transport in ("exec", "scp"):
+        if request.transport in ("exec", "scp", "sftp"):
             return self._fetch_exec(request, deadline)
         return self._fetch_cli(request, deadline)
 
@@ -189,7 +192,9 @@ class NetmikoSource:
 
         with _known_hosts_file(request) as known_hosts:
             try:
-                conn = ConnectHandler(**_netmiko_args(request, deadline, known_hosts))
+                conn = ConnectHandler(**(_telnet_args(request, deadline)
+                                         if request.transport == "telnet"
+                                         else _netmiko_args(request, deadline, known_hosts)))
             except NetmikoAuthenticationException:
                 raise LoginFailed(request.host, f"login refused for user {request.username!r} "
                                                 f"(wrong password or key?)") from None
@@ -201,7 +206,8 @@ class NetmikoSource:
                                                 f"session could not be prepared (paging off, "
                                                 f"prompt): {_netmiko_message(exc)}; is the "
                                                 f"platform right?") from None
-        transport = conn.remote_conn_pre.get_transport() if conn.remote_conn_pre else None
+        pre = getattr(conn, "remote_conn_pre", None)  # None over telnet: no SSH, no host key
+        transport = pre.get_transport() if pre is not None else conn.remote_conn
         self._register(request, transport)
         polite = False
         try:
@@ -213,7 +219,8 @@ class NetmikoSource:
             # drivers that switch ANSI stripping on after finding the prompt (Zyxel) keep
             # the escapes in it, while every later read comes without them
             conn.base_prompt = PROMPT_ESCAPES.sub("", conn.base_prompt)
-            result = RawFetch(prompt=conn.base_prompt, host_key=_host_key_of(transport))
+            result = RawFetch(prompt=conn.base_prompt,
+                              host_key=_host_key_of(transport) if pre is not None else None)
             if request.enable and request.enable_secret:
                 _enter_enable(conn, request)
             budget = request.max_bytes
@@ -255,7 +262,8 @@ class NetmikoSource:
         try:
             result = RawFetch(host_key=_host_key_of(transport))
             budget = request.max_bytes
-            read = _scp_get if request.transport == "scp" else _exec
+            read = _scp_get if request.transport == "scp" else \
+                _sftp_get if request.transport == "sftp" else _exec
             for command in request.commands:
                 result.outputs[command] = read(client, command, deadline, request.host, budget)
                 budget -= len(result.outputs[command])
@@ -320,6 +328,28 @@ class NetmikoSource:
 
 
 # ---------------------------------------------------------------- helpers
+
+def telnet_driver(device_type: str) -> str:
+    """netmiko's telnet class for an SSH device_type (cisco_ios -> cisco_ios_telnet)."""
+    from netmiko.ssh_dispatcher import CLASS_MAPPER
+
+    name = device_type if device_type.endswith("_telnet") else f"{device_type}_telnet"
+    return name if name in CLASS_MAPPER else ""
+
+
+def _telnet_args(request: FetchRequest, deadline: float) -> dict[str, Any]:
+    """Telnet: no host key to check, credentials travel in clear (`netdoc check` warns)."""
+    driver = telnet_driver(request.device_type)
+    if not driver:
+        raise BackupError(request.host, f"netmiko has no telnet driver for "
+                                        f"{request.device_type!r}; this platform can only be "
+                                        f"backed up over SSH")
+    budget = _left(deadline, 30)
+    return {"device_type": driver, "host": request.host, "port": request.port,
+            "username": request.username, "password": request.password,
+            "secret": request.enable_secret, "conn_timeout": budget, "auth_timeout": budget,
+            "fast_cli": True}
+
 
 def _netmiko_args(request: FetchRequest, deadline: float, known_hosts: Path) -> dict[str, Any]:
     budget = _left(deadline, 30)
@@ -569,13 +599,19 @@ class _ChannelReader:
 
         self.conn = conn
         self.channel = conn.remote_conn
+        self.telnet = hasattr(self.channel, "read_very_eager")  # telnetlib.Telnet
         self.decoder = codecs.getincrementaldecoder("utf-8")("replace")
         self.carry = ""
         self.quiet_since = time.monotonic()
 
     def read(self) -> str:
         text = ""
-        if self.channel.recv_ready():
+        if self.telnet:
+            data = self.channel.read_very_eager()  # EOFError once the device hung up
+            if data:
+                text = self.decoder.decode(data)
+                self.quiet_since = time.monotonic()
+        elif self.channel.recv_ready():
             data = self.channel.recv(READ_CHUNK)
             if not data:
                 raise EOFError("the device closed the session")
@@ -679,6 +715,43 @@ def _scp_header(channel: Any, host: str, path: str) -> str:
         message = text.lstrip("\x01\x02").strip() or "no answer"
         raise BackupError(host, f"scp {path!r} failed: {message}")
     return text
+
+
+def _sftp_get(client: paramiko.SSHClient, path: str, deadline: float, host: str,
+              budget: int) -> str:
+    """A file pulled over SFTP (pfSense/OPNsense /conf/config.xml), at most `budget` bytes."""
+    try:
+        sftp = client.open_sftp()
+    except (paramiko.SSHException, OSError) as exc:
+        raise BackupError(host, f"the device offers no SFTP subsystem ({_first_line(exc)}); "
+                                f"try transport: scp or exec") from None
+    try:
+        sftp.get_channel().settimeout(_left(deadline, 60))
+        try:
+            size = sftp.stat(path).st_size or 0
+        except FileNotFoundError:
+            raise BackupError(host, f"SFTP: no file {path!r} on the device") from None
+        except PermissionError:
+            raise BackupError(host, f"SFTP: permission denied reading {path!r}; the backup "
+                                    f"user needs read access to it") from None
+        if size > budget:
+            raise OutputTooLarge(host, _too_large(path, budget))
+        chunks: list[bytes] = []
+        got = 0
+        with sftp.open(path, "rb") as handle:
+            while True:
+                if time.monotonic() > deadline:
+                    raise BackupError(host, f"SFTP: {path!r} not read within the time limit")
+                data = handle.read(READ_CHUNK)
+                if not data:
+                    break
+                got += len(data)
+                if got > budget:  # the file grew while we read it
+                    raise OutputTooLarge(host, _too_large(path, budget))
+                chunks.append(data)
+        return b"".join(chunks).decode("utf-8", "replace")
+    finally:
+        sftp.close()
 
 
 def _exec(client: paramiko.SSHClient, command: str, deadline: float, host: str,

@@ -67,6 +67,8 @@ Schema (every key but `name` optional):
       transport: cli             # cli (interactive shell via netmiko, the default) or
                                  # exec (one SSH exec request per command: pfSense, OPNsense)
                                  # or scp (commands are files copied off: APC config.ini)
+                                 # or sftp (the same over SFTP: pfSense /conf/config.xml)
+                                 # or telnet (netmiko's <driver>_telnet; credentials in clear)
       pager: ['--More--']        # regexes: seen in the cleaned output = truncated, refused
       prompt: '^[\w.-]+ tnsr# ?$'  # the platform's prompt, whatever the host name: also ends
                                  # a command's output and is no config line (the prompt
@@ -387,7 +389,7 @@ _RECIPE_FIELDS: dict[str, Kind] = {
     "secrets": ListOf(Regex(group="secret")),
     "secret_blocks": ListOf(Section({"begin": REGEX, "end": REGEX}, required=("begin", "end"),
                                     label="a mapping {begin: REGEX, end: REGEX}")),
-    "transport": Choice("cli", "exec", "scp"),
+    "transport": Choice("cli", "exec", "scp", "sftp", "telnet"),
     "pager": ListOf(REGEX),
     "prompt": REGEX,
     "secret_sections": ListOf(Section(
