@@ -21,6 +21,7 @@ from netdoc.errors import NetdocError
 from netdoc.facts import facts_for
 from netdoc.facts.changes import describe_changes
 from netdoc.facts.model import DeviceFacts, FactsError, from_yaml, to_yaml
+from netdoc.facts.structure import section_changes, structure_os
 from netdoc.fsutil import atomic_write
 
 log = logging.getLogger("netdoc.facts")
@@ -53,33 +54,31 @@ def record_facts(folder: Path, stored: Iterable[Any]) -> FactsRecord:
     record = FactsRecord()
     for item in stored:
         platform = str((item.metadata or {}).get("platform", ""))
+        old_config = _read(folder / f"{item.path}.cfg")
+        changed = old_config is not None and old_config != item.config
         try:
             facts = facts_for(item.config, platform)
-            if facts is None:
-                continue
-            text = to_yaml(facts)
+            text = to_yaml(facts) if facts is not None else ""
         except (FactsError, NetdocError) as exc:
             record.warnings.append(f"{item.label}: facts not updated: {exc}")
             log.warning("%s: facts not updated: %s", item.label, exc)
-            continue
-        path = facts_path(folder, item.path)
-        try:
-            previous = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            previous = None
-        except (OSError, UnicodeDecodeError):
-            previous = ""
-        old_config = _read(folder / f"{item.path}.cfg")
-        if old_config is not None and old_config != item.config:
+            facts, text = None, ""
+        changes: list[str] = []
+        if changed and facts is not None:
             # the old config read by today's parser: a parser upgrade alone is no change
             try:
-                old = facts_for(old_config, platform)
+                changes = describe_changes(facts_for(str(old_config), platform), facts)
             except (FactsError, NetdocError):
-                old = None
-            changes = describe_changes(old, facts)
-            if changes:
-                record.changes[item.path] = changes
-        if previous == text:
+                changes = []
+        if changed and not changes and structure_os(platform):
+            # nothing the facts model knows changed: say which sections did (hier-config)
+            changes = section_changes(str(old_config), item.config, structure_os(platform))
+        if changes:
+            record.changes[item.path] = changes
+        if facts is None:
+            continue
+        path = facts_path(folder, item.path)
+        if _read(path) == text:
             continue
         try:
             atomic_write(path, text, mode=0o600)
@@ -135,5 +134,8 @@ def changes_between(repository: Path, device_path: str, old: str, new: str) -> l
     try:
         old_facts, new_facts = facts_for(before, platform), facts_for(after, platform)
     except (FactsError, NetdocError):
-        return []
-    return describe_changes(old_facts, new_facts) if new_facts is not None else []
+        old_facts = new_facts = None
+    changes = describe_changes(old_facts, new_facts) if new_facts is not None else []
+    if not changes and before != after and structure_os(platform):
+        changes = section_changes(before, after, structure_os(platform))
+    return changes
