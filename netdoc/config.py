@@ -8,6 +8,7 @@ from __future__ import annotations
 import difflib
 import ipaddress
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -613,7 +614,13 @@ class _Validator:
             return None
         body = self.mapping(value, at, ("remote", "ssh_key", "known_hosts", "timeout"),
                             required=("remote",))
-        remote = self.remote(body["remote"], at + ("remote",))
+        remote = self.string(body["remote"], at + ("remote",))
+        # ssh://git@hub is a user name, not a token: warn about user:TOKEN@ and http(s) ones
+        if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/@]*:[^/@]*@", remote) or \
+                re.match(r"^https?://[^/@]+@", remote, re.I):
+            self.warnings.append(f"{self.path}: {_dotted(at + ('remote',))}: plaintext token "
+                                 f"in the git remote URL; use an SSH key or a git credential "
+                                 f"helper")
         if "{repo}" not in remote:
             raise self.fail(at + ("remote",), "the central remote needs {repo} (each client "
                                               "pushes two repositories, inventory and configs), "

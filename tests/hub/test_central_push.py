@@ -186,3 +186,11 @@ def test_a_silent_ssh_server_cannot_hold_the_run(tmp_path: Path) -> None:
     assert report.push["inventory"]["status"] == "failed"
     assert "no answer within 3 s" in report.push["configs"]["reason"]
     assert seconds < 20, seconds
+
+
+def test_an_ssh_user_is_not_taken_for_a_token(tmp_path: Path) -> None:
+    quiet = write_config(tmp_path, {"acme": ACME}, central="ssh://git@hub:2222/{client}/{repo}")
+    assert not [w for w in quiet.warnings if "token" in w]
+    loud = write_config(tmp_path, {"acme": ACME},
+                        central="https://netdoc:glpat-x1@git.example/{client}/{repo}")
+    assert [w for w in loud.warnings if "central.remote: plaintext token" in w]
