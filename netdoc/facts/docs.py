@@ -185,11 +185,16 @@ def client_docs(found: ClientFacts) -> dict[str, Any]:
     }
 
 
-def render_docs(env: Any, repository: Path, out_dir: Path, common: dict[str, Any]) -> Path:
-    """Write site/docs.html from the client's facts files."""
+def render_docs(env: Any, repository: Path, out_dir: Path, common: dict[str, Any],
+                manual_folder: Path | None = None) -> Path:
+    """Write site/docs.html from the client's facts files and hand-written docs
+    (default: the docs/ folder beside the site, inventory/<client>/docs)."""
+    from netdoc.facts.manual import load_manual_docs
     from netdoc.fsutil import atomic_write
 
     context = client_docs(load_client_facts(repository))
+    context["manual"] = load_manual_docs(manual_folder if manual_folder is not None
+                                         else out_dir.parent / "docs")
     path = out_dir / "docs.html"
     text = env.get_template("docs.html.j2").render({**common, "root": "", **context})
     atomic_write(path, text, mode=0o644)
