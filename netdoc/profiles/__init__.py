@@ -21,6 +21,7 @@ Schema (every key but `name` optional):
     role: switch                 # role when nothing better is known
     netmiko: cisco_ios           # netmiko device_type used for SSH
     parser: cisco_ios            # config facts parser (netdoc.facts.PARSERS) for its configs
+    structure: ios               # hier-config OS: config changes described per section
     aliases: [ios, cisco_ios_ssh, rancid:cisco]
                                  # other names accepted as `platform:`: the Oxidized model
                                  # name(s) (so an Oxidized router.db maps one to one), netmiko
@@ -155,6 +156,7 @@ class Profile:
     # parsed hooked sections (see register_section), e.g. {"snmp": SnmpRules(...)}
     sections: Mapping[str, Any] = field(default_factory=dict)
     parser: str = ""   # the config facts parser (netdoc.facts.PARSERS), "" for none
+    structure: str = ""  # hier-config's OS name for section-aware change lines
 
 
 class ProfileError(NetdocError):
@@ -420,6 +422,7 @@ PROFILE_SCHEMA = Section({
     "snmp": Hooked("snmp"),
     "backup": RECIPE_SCHEMA,
     "parser": NAME,
+    "structure": Choice("ios", "iosxe", "iosxr", "nxos", "eos"),
 }, required=("name",))
 
 
@@ -476,7 +479,7 @@ def parse_profile(data: Any, source: str) -> Profile:
         backup=_recipe(body["backup"]) if body.get("backup") is not None else None,
         source=source,
         sections={name: body[name] for name in _hooked_sections() if name in body},
-        parser=body.get("parser", ""))
+        parser=body.get("parser", ""), structure=body.get("structure", ""))
 
 
 def _hooked_sections() -> list[str]:
