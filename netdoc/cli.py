@@ -72,8 +72,19 @@ def build_parser() -> argparse.ArgumentParser:
         sub.set_defaults(handler=handler)
         return sub
 
-    init = command("init", "Write a commented starter netdoc.yaml.", cmd_init)
-    init.add_argument("path", nargs="?", default="netdoc.yaml", help="where to write it")
+    init = command("init", "Write a commented starter netdoc.yaml (--system: the probe's "
+                           "system install).", cmd_init)
+    init.add_argument("path", nargs="?", default=None,
+                      help="where to write it (default ./netdoc.yaml)")
+    init.add_argument("--system", action="store_true",
+                      help="system install: /etc/netdoc/netdoc.yaml (0600), outputs in "
+                           "/var/lib/netdoc, vault keys in /etc/netdoc/keys, the service user "
+                           "netdoc (as root)")
+    init.add_argument("--root", metavar="DIR", default=None,
+                      help="with --system: install that layout under DIR (its configuration "
+                           "points inside DIR; no user is created unless --create-user)")
+    init.add_argument("--create-user", action="store_true",
+                      help="with --root: still create the service user netdoc")
     command("check", "Validate the configuration, resolve every credential and show what a run "
                      "would cover.", cmd_check)
     run = command("run", "Run the full cycle: discover, inventory, topology, backup, render.",
@@ -85,13 +96,27 @@ def build_parser() -> argparse.ArgumentParser:
                       "(SIGHUP reloads the configuration).", cmd_daemon)
     timer = command("install-timer", "Install and enable the systemd timers that run netdoc "
                                      "unattended.", cmd_install_timer)
-    timer.add_argument("--target", default="/etc/systemd/system",
+    timer.add_argument("--target", default=None,
                        help="where to write the unit files (default /etc/systemd/system)")
+    timer.add_argument("--root", metavar="DIR", default=None,
+                       help="install under DIR (units in DIR/etc/systemd/system, the "
+                            "configuration DIR/etc/netdoc/netdoc.yaml); never enables")
+    timer.add_argument("--daemon", action="store_true",
+                       help="enable the netdoc-daemon service (netdoc daemon) instead of "
+                            "the timers")
     timer.add_argument("--no-enable", action="store_true",
                        help="only write the unit files; do not create the user or enable timers")
     command("discover", "Discover devices and update the inventory.", cmd_stage("discover"))
-    command("backup", "Back up device configurations into the per-client git repositories.",
-            cmd_stage("backup"))
+    backup = command("backup", "Back up device configurations into the per-client git "
+                               "repositories (all, or the DEVICEs named).", cmd_backup)
+    backup.add_argument("devices", nargs="*", metavar="DEVICE",
+                        help="back up only these devices (name, hostname, IP or SITE/NAME)")
+    status = command("status", "Show each client's last runs, failing devices, stale backups "
+                               "and host keys waiting (reads local files only).", cmd_status)
+    status.add_argument("target", nargs="?", metavar="CLIENT", help="one client only")
+    forget = command("forget", "Remove a device from the inventory, in a commit saying so "
+                               "(its config history stays in git).", cmd_forget)
+    forget.add_argument("device", help="device name, IP or inventory id")
     command("render", "Render maps and the HTML documentation site.", cmd_stage("render"))
     identify = command("identify", "Identify one device over SNMP and print its record.",
                        cmd_identify)
@@ -261,11 +286,32 @@ def _load(args: argparse.Namespace) -> Config:
 def cmd_init(args: argparse.Namespace) -> int:
     from netdoc.starter import STARTER_CONFIG
 
-    path = Path(args.path)
+    if args.system:
+        from netdoc.service import init_system
+
+        if args.path:
+            raise UsageError("init --system writes /etc/netdoc/netdoc.yaml; give --root DIR "
+                             "to place it elsewhere, not a PATH")
+        root = Path(args.root).absolute() if args.root else None
+        layout = init_system(root, create_user=True if args.create_user else None)
+        emit(args, layout.as_dict(), "\n".join(layout.steps + [
+            f"edit {layout.config}, then run: netdoc --config {layout.config} check --connect"]))
+        return EXIT_OK
+    if args.root or args.create_user:
+        raise UsageError("--root and --create-user go with --system")
+    path = Path(args.path or "netdoc.yaml")
     if path.exists():
         raise UsageError(f"{path} already exists; not overwriting it")
-    path.write_text(STARTER_CONFIG, encoding="utf-8")
-    print(f"wrote {path}; edit it, then run: netdoc --config {path} check")
+    try:  # the starter holds secret references only, but a filled-in one holds more
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(STARTER_CONFIG)
+    except OSError as exc:
+        from netdoc.errors import EnvironmentProblem
+
+        raise EnvironmentProblem(f"cannot write {path}: {exc.strerror or exc}") from None
+    emit(args, {"config": str(path), "mode": "0600"},
+         f"wrote {path}; edit it, then run: netdoc --config {path} check")
     return EXIT_OK
 
 
@@ -345,8 +391,11 @@ def cmd_daemon(args: argparse.Namespace) -> int:
 def cmd_install_timer(args: argparse.Namespace) -> int:
     from netdoc.service import install
 
-    for step in install(Path(args.target), enable=not args.no_enable):
-        print(step)
+    config = getattr(args, "config", None)
+    result = install(Path(args.target) if args.target else None, enable=not args.no_enable,
+                     config_path=Path(config) if config else None,
+                     root=Path(args.root).absolute() if args.root else None, daemon=args.daemon)
+    emit(args, result, "\n".join(result["steps"]))
     return EXIT_OK
 
 
@@ -354,6 +403,52 @@ def cmd_stage(stage: str) -> Callable[[argparse.Namespace], int]:
     def handler(args: argparse.Namespace) -> int:
         return _run(args, [stage])
     return handler
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    if not args.devices:
+        return _run(args, ["backup"])
+    from netdoc.backup.targets import backup_targets
+    from netdoc.selection import only_devices
+
+    config = _load(args)
+    clients = config.selected_clients(getattr(args, "client", None))
+    wanted = {d.strip().lower() for d in args.devices}
+    known = {c.name: {k for t in backup_targets(config, c)
+                      for k in (t.name.lower(), t.host, t.path.lower())} for c in clients}
+    unknown = sorted(w for w in wanted if not any(w in keys for keys in known.values()))
+    if unknown:
+        raise UsageError(f"no backup target {', '.join(unknown)} in client(s) "
+                         f"{', '.join(c.name for c in clients)}; see: netdoc check")
+    names = [c for c, keys in known.items() if wanted & keys]
+    verify_secrets(config, names[0] if len(names) == 1 else getattr(args, "client", None))
+    from netdoc.runner import run
+
+    with only_devices(sorted(wanted)):
+        return run(config, ["backup"], names[0] if len(names) == 1 else
+                   getattr(args, "client", None), as_json=getattr(args, "json", False))
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from netdoc.status import client_status, status_lines
+
+    config = _load(args)
+    clients = config.selected_clients(args.target or getattr(args, "client", None))
+    entries = [client_status(config, c) for c in clients]
+    emit(args, {"clients": entries}, "\n".join(line for e in entries for line in status_lines(e)))
+    return EXIT_OK
+
+
+def cmd_forget(args: argparse.Namespace) -> int:
+    from netdoc.status import forget_device
+
+    config = _load(args)
+    done = forget_device(config, config.selected_clients(getattr(args, "client", None)),
+                         args.device)
+    emit(args, done, f"[{done['client']}] forgot {done['device']} ({done['ip'] or done['id']})"
+                     f"{'; commit ' + done['commit'][:12] if done['commit'] else ''}; its config "
+                     f"history stays in {done['config_history']}")
+    return EXIT_OK
 
 
 def _run(args: argparse.Namespace, stages: list[str]) -> int:

@@ -2,20 +2,37 @@
 
 Every message is written for the technician reading it: it names what failed,
 where (file, key, device, client) and, where we can tell, what to do about it.
+
+Exit codes live here and nowhere else: each class carries the code the command
+line returns when it ends a command (`netdoc` maps an error to its exit code by
+type, never by message). The README's "Exit codes" table lists the same codes.
 """
 from __future__ import annotations
+
+EXIT_OK = 0           # all well
+EXIT_DEVICES = 1      # the run finished, some devices failed
+EXIT_USAGE = 2        # command line or configuration wrong: nothing ran
+EXIT_LOCKED = 3       # another run holds the client's lock
+EXIT_ENVIRONMENT = 4  # this machine is not ready: permissions, a missing tool
+EXIT_STAGE = 5        # a whole stage failed (not one device)
+EXIT_TERMINATED = 143  # SIGTERM: the run stopped early, its report is written
 
 
 class NetdocError(Exception):
     """Root of every error netdoc raises on purpose."""
 
-    exit_code = 1
+    exit_code = EXIT_DEVICES
+
+    @property
+    def kind(self) -> str:
+        """A stable name for programs (`--json` errors): the class name."""
+        return self.__class__.__name__
 
 
 class ConfigError(NetdocError):
     """netdoc.yaml is missing, unreadable or invalid. Nothing has run yet."""
 
-    exit_code = 2
+    exit_code = EXIT_USAGE
 
     def __init__(self, message: str, *, path: str | None = None, key: str | None = None,
                  line: int | None = None) -> None:
@@ -37,13 +54,29 @@ class SecretError(ConfigError):
 class UsageError(NetdocError):
     """The command line was wrong."""
 
-    exit_code = 2
+    exit_code = EXIT_USAGE
 
 
-class LabError(NetdocError):
+class LockHeld(NetdocError):
+    """Another netdoc run is working on this client (its lock is held)."""
+
+    exit_code = EXIT_LOCKED
+
+
+class EnvironmentProblem(NetdocError):
+    """This machine is not ready: a permission is missing, a tool is not installed."""
+
+    exit_code = EXIT_ENVIRONMENT
+
+
+class StageFailed(NetdocError):
+    """A whole stage failed for a client (not one device)."""
+
+    exit_code = EXIT_STAGE
+
+
+class LabError(EnvironmentProblem):
     """The site lab could not be built, inspected or removed."""
-
-    exit_code = 2
 
 
 class DeviceError(NetdocError):
@@ -75,5 +108,5 @@ class HostKeyChanged(BackupError):
     """The device's SSH host key differs from the one remembered for it."""
 
 
-class StoreError(NetdocError):
+class StoreError(EnvironmentProblem):
     """An output folder or git repository could not be written."""

@@ -24,8 +24,10 @@ from typing import Any, Iterator
 
 from netdoc import budget
 from netdoc.config import Client, Config
-from netdoc.errors import NetdocError, StoreError
+from netdoc.errors import (EXIT_DEVICES, EXIT_OK, EXIT_TERMINATED, EnvironmentProblem,
+                           LockHeld, StageFailed, StoreError)
 from netdoc.fsutil import atomic_write, stable_json
+from netdoc.output import stamped
 from netdoc.pipeline import Event, StageOutcome, run_client_stages
 from netdoc.secrets import redact
 from netdoc.textsafe import clean, clean_block
@@ -34,15 +36,27 @@ log = logging.getLogger("netdoc.run")
 
 REPORTS_KEPT = 100
 SUMMARY_EVENTS = 15  # changes listed in the terminal summary; the report has all
-EXIT_OK, EXIT_FAILURES, EXIT_TERMINATED = 0, 1, 143
+EXIT_FAILURES = EXIT_DEVICES
 
 
 class Terminated(BaseException):
     """SIGTERM arrived: stop what we are doing, keep what is written."""
 
 
-class ClientLocked(NetdocError):
+class ClientLocked(LockHeld):
     """Another netdoc run is working on this client."""
+
+
+# run status -> exit code; every code but ok/terminated comes from an error class
+STATUS_EXIT: dict[str, int] = {
+    "ok": EXIT_OK,
+    "failures": EXIT_DEVICES,             # some devices failed or were skipped
+    "locked": ClientLocked.exit_code,     # 3
+    "environment": EnvironmentProblem.exit_code,  # 4: an output folder not writable, ...
+    "stage_failed": StageFailed.exit_code,  # 5: a whole stage failed
+    "error": StageFailed.exit_code,       # an unexpected error ended the client's run
+    "terminated": EXIT_TERMINATED,
+}
 
 
 @dataclass
@@ -51,7 +65,7 @@ class RunReport:
     started: str
     finished: str = ""
     seconds: float = 0.0
-    status: str = "ok"  # ok | failures | locked | terminated | error
+    status: str = "ok"  # ok | failures | stage_failed | locked | environment | terminated | error
     stages: list[dict[str, Any]] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
     failures: list[dict[str, str]] = field(default_factory=list)
@@ -61,7 +75,7 @@ class RunReport:
 
     @property
     def exit_code(self) -> int:
-        return {"ok": EXIT_OK, "terminated": EXIT_TERMINATED}.get(self.status, EXIT_FAILURES)
+        return STATUS_EXIT.get(self.status, EXIT_FAILURES)
 
 
 def run(config: Config, stages: list[str], client_name: str | None,
@@ -85,7 +99,7 @@ def _run_all(config: Config, stages: list[str], client_name: str | None, as_json
                 if report.status == "terminated":
                     break
     if as_json:
-        sys.stdout.write(redact(stable_json({"runs": [asdict(r) for r in reports]})))
+        sys.stdout.write(redact(stable_json(stamped({"runs": [asdict(r) for r in reports]}))))
     for report in reports:
         print_summary(report)
     return max((r.exit_code for r in reports), default=EXIT_OK)
@@ -117,8 +131,8 @@ def run_client(config: Config, client: Client, stages: list[str]) -> RunReport:
     except ClientLocked as exc:
         report.status = "locked"
         report.failures.append({"host": "-", "name": "", "reason": str(exc)})
-    except StoreError as exc:
-        report.status = "error"
+    except EnvironmentProblem as exc:  # StoreError: an output folder not writable, ...
+        report.status = "environment"
         report.failures.append({"host": "-", "name": "", "reason": str(exc)})
     except Exception as exc:  # noqa: BLE001 - one client's surprise never stops the others
         log.exception("[%s] run failed", client.name)
@@ -153,13 +167,16 @@ def _fill(report: RunReport, outcomes: list[StageOutcome]) -> None:
         # device-supplied text is cleaned before it reaches the JSON report (and the site,
         # the summary and the alerts that read it)
         report.events += [{**asdict(e), "device": clean(e.device, 255),
-                           "detail": clean(e.detail, 2000), "diff": clean_block(e.diff)}
+                           "detail": clean(e.detail, 2000), "diff": clean_block(e.diff),
+                           "facts_changes": [clean(c, 500) for c in e.facts_changes]}
                           for e in outcome.events]
         report.failures += [{"stage": outcome.stage, **{k: clean(v, 1000) if isinstance(v, str)
                                                           else v for k, v in asdict(f).items()}}
                             for f in outcome.failures]
         report.skipped += [f"{outcome.stage}: {s}" for s in outcome.skipped]
-    if report.status == "ok" and (report.failures or report.skipped):
+    if report.status == "ok" and any(e.get("kind") == "stage_failed" for e in report.events):
+        report.status = "stage_failed"
+    elif report.status == "ok" and (report.failures or report.skipped):
         report.status = "failures"
 
 

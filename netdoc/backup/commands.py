@@ -2,7 +2,7 @@
 
     netdoc diff [CLIENT] [DEVICE] [--since DATE|REV]   what changed (default: in the last run)
     netdoc history DEVICE [--client NAME]              when a device's config changed
-    netdoc hostkey list [CLIENT]                       host keys waiting for a decision
+    netdoc hostkey list [CLIENT]                       pinned host keys and those waiting
     netdoc hostkey accept CLIENT DEVICE                trust a device's new SSH host key
 
 Registered on netdoc's parser by `add_backup_commands`; git is imported only
@@ -13,15 +13,14 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import difflib
-import json
 import re
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
 from netdoc.config import Client, Config, load_config
 from netdoc.errors import StoreError, UsageError
+from netdoc.output import emit
 
 CommandAdder = Callable[[str, str, Callable[[argparse.Namespace], int]], argparse.ArgumentParser]
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"  # git's well-known empty tree
@@ -90,14 +89,31 @@ def cmd_diff(args: argparse.Namespace) -> int:
     config = load_config(getattr(args, "config", None))
     clients, device = _diff_scope(config, list(args.target), getattr(args, "client", None))
     out: list[str] = []
+    per_client: list[dict[str, Any]] = []
     for client in clients:
         paths = None
         if device is not None:
             ref = _device_or_fail(config, [client], device)
             paths = [f"{ref.path}.cfg"]
-        out.extend(client_diff(config.backups_dir(client.name), client.name, args.since, paths))
-    print("\n".join(out) if out else "no configuration changes")
+        lines = client_diff(config.backups_dir(client.name), client.name, args.since, paths)
+        out.extend(lines)
+        per_client.append({"client": client.name, "since": args.since or "last run",
+                           "devices": _diff_devices(lines)})
+    emit(args, {"clients": per_client}, "\n".join(out) if out else "no configuration changes")
     return 0
+
+
+def _diff_devices(lines: list[str]) -> list[dict[str, Any]]:
+    """The human diff lines of one client as data: device, change, its lines."""
+    devices: list[dict[str, Any]] = []
+    for line in lines:
+        found = re.match(r"=== \[[^]]*\] (.*): (\w+) \(last change (.*)\)$", line)
+        if found:
+            devices.append({"device": found.group(1), "change": found.group(2),
+                            "last_change": found.group(3), "lines": []})
+        elif devices:
+            devices[-1]["lines"].append(line)
+    return devices
 
 
 def _diff_scope(config: Config, words: list[str], client_option: str | None) \
@@ -221,9 +237,7 @@ def cmd_history(args: argparse.Namespace) -> int:
     ref = _device_or_fail(config, clients, args.device)
     entries = device_history(config.backups_dir(ref.client), ref.path)
     if getattr(args, "json", False):
-        json.dump({"client": ref.client, "device": ref.path, "changes": entries}, sys.stdout,
-                  indent=2, sort_keys=True)
-        sys.stdout.write("\n")
+        emit(args, {"client": ref.client, "device": ref.path, "changes": entries}, "")
         return 0
     if not entries:
         print(f"[{ref.client}] {ref.path}: no backup stored yet")
@@ -266,34 +280,66 @@ def cmd_hostkey(args: argparse.Namespace) -> int:
     if args.action == "list":
         clients = [config.client(words[0])] if words else \
             config.selected_clients(getattr(args, "client", None))
-        waiting = 0
-        for client in clients:
-            for entry, key in sorted(HostKeyStore(state_dir(config, client.name))
-                                     .pending().items()):
-                waiting += 1
-                print(f"[{client.name}] {entry}: new key {key.fingerprint} waits; accept with: "
-                      f"netdoc hostkey accept {client.name} {entry.strip('[').split(']')[0]}")
-            for entry, held in sorted(HostKeyStore(state_dir(config, client.name))
-                                      .pending_identities().items()):
-                waiting += 1
-                print(f"[{client.name}] {entry}: identity held ({held.get('reason', '')}); "
-                      f"accept with: netdoc hostkey accept {client.name} "
-                      f"{entry.strip('[').split(']')[0]}")
-        if not waiting:
-            print("no changed host keys are waiting")
+        listing = [hostkey_listing(HostKeyStore(state_dir(config, c.name)), c.name)
+                   for c in clients]
+        emit(args, {"clients": listing}, "\n".join(_hostkey_lines(listing)))
         return 0
     if len(words) != 2:
-        raise UsageError("usage: netdoc hostkey accept CLIENT DEVICE")
+        example = sorted(config.clients)[0] if config.clients else "acme"
+        raise UsageError(f"hostkey accept needs a client and a device, e.g. netdoc hostkey "
+                         f"accept {example} 192.0.2.1 (see: netdoc hostkey list)")
     client = config.client(words[0])
     ref = _device_or_fail(config, [client], words[1])
     accepted = HostKeyStore(state_dir(config, client.name)).accept(ref.host, ref.port)
     old = accepted.old.fingerprint if accepted.old else "none"
+    lines = []
     if accepted.new is not None:
-        print(f"[{client.name}] {ref.path} ({ref.host}:{ref.port}): host key accepted\n"
-              f"  old: {old}\n  new: {accepted.new.fingerprint}\n"
-              f"the next backup run will use it")
+        lines.append(f"[{client.name}] {ref.path} ({ref.host}:{ref.port}): host key accepted\n"
+                     f"  old: {old}\n  new: {accepted.new.fingerprint}\n"
+                     f"the next backup run will use it")
     if accepted.identity is not None:
         claims = ", ".join(f"{k} {v}" for k, v in sorted(accepted.identity.items()))
-        print(f"[{client.name}] {ref.path} ({ref.host}:{ref.port}): identity accepted ({claims}); "
-              f"the next backup run sends it credentials again")
+        lines.append(f"[{client.name}] {ref.path} ({ref.host}:{ref.port}): identity accepted "
+                     f"({claims}); the next backup run sends it credentials again")
+    emit(args, {"client": client.name, "device": ref.path, "host": ref.host, "port": ref.port,
+                "old": old, "new": accepted.new.fingerprint if accepted.new else None,
+                "identity": accepted.identity}, "\n".join(lines))
     return 0
+
+
+def hostkey_listing(store: Any, client: str) -> dict[str, Any]:
+    """Pinned keys, keys waiting for a decision and held identities of one client."""
+    def device(entry: str) -> str:
+        return entry.strip("[").split("]")[0]
+
+    return {
+        "client": client,
+        "pinned": [{"entry": e, "device": device(e), "type": k.key_type,
+                    "fingerprint": k.fingerprint} for e, k in sorted(store.pinned().items())],
+        "pending": [{"entry": e, "device": device(e), "type": k.key_type,
+                     "fingerprint": k.fingerprint,
+                     "accept": f"netdoc hostkey accept {client} {device(e)}"}
+                    for e, k in sorted(store.pending().items())],
+        "identities_held": [{"entry": e, "device": device(e), "reason": str(h.get("reason", "")),
+                             "accept": f"netdoc hostkey accept {client} {device(e)}"}
+                            for e, h in sorted(store.pending_identities().items())],
+    }
+
+
+def _hostkey_lines(listing: list[dict[str, Any]]) -> list[str]:
+    lines: list[str] = []
+    for item in listing:
+        name = item["client"]
+        for key in item["pending"]:
+            lines.append(f"[{name}] {key['entry']}: new key {key['fingerprint']} WAITS; "
+                         f"accept with: {key['accept']}")
+        for held in item["identities_held"]:
+            lines.append(f"[{name}] {held['entry']}: identity held ({held['reason']}); "
+                         f"accept with: {held['accept']}")
+        for key in item["pinned"]:
+            lines.append(f"[{name}] {key['entry']}: pinned {key['type']} {key['fingerprint']}")
+        if not (item["pending"] or item["identities_held"] or item["pinned"]):
+            lines.append(f"[{name}] no host keys pinned yet (none before the first backup)")
+    if not any(i["pending"] or i["identities_held"] for i in listing):
+        lines.append("no changed host keys are waiting")
+    return lines

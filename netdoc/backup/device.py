@@ -141,8 +141,7 @@ def _autodetect(job: DeviceJob, credentials: list[tuple[str, Any]], deadline: fl
         except LoginFailed:
             continue
         except HostKeyChanged as exc:
-            _park(job, exc)
-            raise
+            raise _park(job, exc) from None
         if key is not None:
             job.host_keys.remember(target.host, target.port, key)
         if not found:
@@ -175,8 +174,7 @@ def _fetch(job: DeviceJob, plan: Plan, credentials: list[tuple[str, Any]],
             log.debug("%s: credential set %s refused", target.label, name)
             continue
         except HostKeyChanged as exc:
-            _park(job, exc)
-            raise
+            raise _park(job, exc) from None
         if raw.host_key is not None:
             job.host_keys.remember(target.host, target.port, raw.host_key)
         return raw, name
@@ -237,10 +235,21 @@ def _metadata(target: BackupTarget, plan: Plan, raw: RawFetch, credential: str,
     return meta
 
 
-def _park(job: DeviceJob, exc: HostKeyChanged) -> None:
+def _park(job: DeviceJob, exc: HostKeyChanged) -> HostKeyChanged:
+    """Park the offered key; the error names the exact command that accepts it."""
+    target = job.target
     offered: HostKey | None = getattr(exc, "offered", None)
     if offered is not None:
-        job.host_keys.park(job.target.host, job.target.port, offered)
+        job.host_keys.park(target.host, target.port, offered)
+    known = job.host_keys.known(target.host, target.port)
+    error = HostKeyChanged(target.host, (
+        f"SSH host key CHANGED (possible man-in-the-middle): remembered "
+        f"{known.fingerprint if known else '?'}, device offered "
+        f"{offered.fingerprint if offered else '?'}. Nothing was sent to it. If the change "
+        f"is expected (device replaced or re-keyed), accept it with: "
+        f"netdoc hostkey accept {target.client} {target.host}"))
+    error.offered = offered  # type: ignore[attr-defined]
+    return error
 
 
 def _reveal(secret: Any, host: str, credential: str) -> str:

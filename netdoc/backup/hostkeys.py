@@ -74,6 +74,11 @@ class HostKeyStore:
         with self._lock:
             return _read(self.state_dir / PENDING)
 
+    def pinned(self) -> dict[str, HostKey]:
+        """The remembered (trusted) keys, by known_hosts entry."""
+        with self._lock:
+            return _read(self.state_dir / KNOWN)
+
     def accept(self, host: str, port: int) -> Accepted:
         """Make the parked key (and/or the held identity claim) the remembered one."""
         entry = host_entry(host, port)

@@ -162,6 +162,35 @@ class InventoryStore:
                          stable_json({"run": stamp, "changes": [vars(c) for c in changes]}))
         return InventoryUpdate(changes=changes, commit=commit, devices=len(records))
 
+    def forget(self, record_id: str, reason: str, missing_after: int) -> str:
+        """Take one device out of the inventory (`netdoc forget`), in its own commit."""
+        with self._locked():
+            records = {r.id: r for r in self.records()}
+            record = records.pop(record_id, None)
+            if record is None:
+                raise StoreError(f"no device {record_id!r} in {self.root}")
+            state = self.state()
+            states: dict[str, dict[str, Any]] = state.setdefault("devices", {})
+            states.pop(record_id, None)
+            for path in (self.root / "devices").glob(f"*/{record_id}.json"):
+                path.unlink()
+            (self.root / "tables" / f"{record_id}.json").unlink(missing_ok=True)
+            self._write(records, states, missing_after)
+            name = display_name(record.device)
+            try:
+                repo = self._repo()
+                with GitWriting(self.root):
+                    repo.git.add("--all", ".")
+                    commit = _commit(repo, f"Forget {clean(name, 200)} ({record_id}): "
+                                           f"{clean(reason, 300)}\n\nIts config history stays "
+                                           f"in the config backup repository.\n") \
+                        if _staged(repo) else ""
+            except (git.GitCommandError, OSError, ValueError) as exc:
+                raise StoreError(f"cannot commit the inventory in {self.root}: "
+                                 f"{_first_line(exc)}") from None
+            atomic_write(self.root / "state.json", stable_json(state))
+        return commit
+
     def _write(self, records: dict[str, Record], states: dict[str, dict[str, Any]],
                missing_after: int) -> None:
         index = []

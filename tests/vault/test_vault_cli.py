@@ -83,7 +83,7 @@ def test_list_shows_names_never_values(tmp_path: Path, env: dict[str, str],
     assert (code, out) == (0, "core-ssh\nsnmp\n")
     code, out, _ = netdoc(tmp_path, env, "--json", "vault", "list", "acme")
     assert code == 0 and SECRET not in out
-    assert [e["name"] for e in json.loads(out)[0]["entries"]] == ["core-ssh", "snmp"]
+    assert [e["name"] for e in json.loads(out)["result"][0]["entries"]] == ["core-ssh", "snmp"]
 
 
 def test_list_of_all_vaults_tolerates_a_missing_key(tmp_path: Path, env: dict[str, str],
