@@ -67,6 +67,10 @@ def _credential_and_settings(args: argparse.Namespace) -> tuple[CredentialSet, S
         return found, SnmpSettings(timeout=args.timeout, retries=base.retries,
                                    max_repetitions=base.max_repetitions,
                                    device_budget=base.device_budget)
+    if any(str(value or "").startswith("vault:")
+           for value in (args.community, args.auth_key, args.priv_key)):
+        # vault: references resolve through the vault folders netdoc.yaml names
+        load_config(getattr(args, "config", None))
     if args.community:
         version = args.snmp_version or "2c"
         if version == "3":

@@ -19,7 +19,7 @@ RUNS_SHOWN = 5
 
 
 def client_status(config: Config, client: Client, now: float | None = None) -> dict[str, Any]:
-    from netdoc.backup.commands import hostkey_listing
+    from netdoc.backup.commands import device_paths, hostkey_listing
     from netdoc.backup.hostkeys import HostKeyStore
     from netdoc.backup.state import describe_age, load_states, state_dir
 
@@ -42,7 +42,8 @@ def client_status(config: Config, client: Client, now: float | None = None) -> d
     failing = [{"device": s.path, "host": s.host, "failures_in_a_row": s.consecutive_failures,
                 "reason": clean(s.last_error, 500)}
                for s in states.values() if s.consecutive_failures > 0]
-    keys = hostkey_listing(HostKeyStore(state_dir(config, client.name)), client.name)
+    keys = hostkey_listing(HostKeyStore(state_dir(config, client.name)), client.name,
+                           device_paths(config, client))
     index = read_json(folder / "index.json", {}) or {}
     devices = index.get("devices", [])
     present = sum(1 for d in devices if d.get("status") == "present")

@@ -280,8 +280,8 @@ def cmd_hostkey(args: argparse.Namespace) -> int:
     if args.action == "list":
         clients = [config.client(words[0])] if words else \
             config.selected_clients(getattr(args, "client", None))
-        listing = [hostkey_listing(HostKeyStore(state_dir(config, c.name)), c.name)
-                   for c in clients]
+        listing = [hostkey_listing(HostKeyStore(state_dir(config, c.name)), c.name,
+                                   device_paths(config, c)) for c in clients]
         emit(args, {"clients": listing}, "\n".join(_hostkey_lines(listing)))
         return 0
     if len(words) != 2:
@@ -307,10 +307,21 @@ def cmd_hostkey(args: argparse.Namespace) -> int:
     return 0
 
 
-def hostkey_listing(store: Any, client: str) -> dict[str, Any]:
-    """Pinned keys, keys waiting for a decision and held identities of one client."""
+def device_paths(config: Config, client: Client) -> dict[str, str]:
+    """known_hosts entry ("host" or "[host]:port") -> the device's path in the repository."""
+    from netdoc.backup.hostkeys import host_entry
+    from netdoc.backup.state import load_states, state_dir
+
+    return {host_entry(s.host, s.port): path
+            for path, s in load_states(state_dir(config, client.name)).items() if s.host}
+
+
+def hostkey_listing(store: Any, client: str,
+                    paths: dict[str, str] | None = None) -> dict[str, Any]:
+    """Pinned keys, keys waiting for a decision and held identities of one client;
+    `paths` names the device of each entry (else its address is shown)."""
     def device(entry: str) -> str:
-        return entry.strip("[").split("]")[0]
+        return (paths or {}).get(entry) or entry.strip("[").split("]")[0]
 
     return {
         "client": client,

@@ -247,7 +247,7 @@ def _park(job: DeviceJob, exc: HostKeyChanged) -> HostKeyChanged:
         f"{known.fingerprint if known else '?'}, device offered "
         f"{offered.fingerprint if offered else '?'}. Nothing was sent to it. If the change "
         f"is expected (device replaced or re-keyed), accept it with: "
-        f"netdoc hostkey accept {target.client} {target.host}"))
+        f"netdoc hostkey accept {target.client} {target.path}"))
     error.offered = offered  # type: ignore[attr-defined]
     return error
 
