@@ -1,0 +1,175 @@
+"""Export a client's documentation for the tools MSPs already use.
+
+    netdoc export netbox CLIENT --out DIR   NetBox bulk-import CSV files, one per object
+                                            type, in the order NetBox needs them
+    netdoc export csv CLIENT --out DIR      inventory spreadsheets (devices, interfaces,
+                                            addressing plan, VLANs)
+
+Sources: the inventory (netdoc.inventory.store: devices, interfaces, IPs, LLDP/CDP
+neighbours for cables) and the config facts (netdoc.facts: VLANs, subnets). The
+NetBox headers are those of NetBox's CSV import forms (`HEADERS` below); values are
+written with the csv module, and a leading =, +, - or @ is quoted away so a
+spreadsheet never runs device-supplied text as a formula.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+from typing import Any, Iterable
+
+from netdoc.facts.docs import addressing, load_client_facts
+from netdoc.fsutil import atomic_write
+from netdoc.inventory.store import display_name
+from netdoc.models import Device
+
+# NetBox bulk import (CSV) headers per object type, in import order
+HEADERS: dict[str, list[str]] = {
+    "sites": ["name", "slug", "status", "description"],
+    "manufacturers": ["name", "slug"],
+    "device_roles": ["name", "slug", "color"],
+    "device_types": ["manufacturer", "model", "slug"],
+    "devices": ["name", "role", "manufacturer", "device_type", "status", "site", "serial",
+                "description"],
+    "vlans": ["site", "vid", "name", "status"],
+    "interfaces": ["device", "name", "type", "enabled", "mac_address", "description"],
+    "ip_addresses": ["address", "status", "device", "interface", "is_primary", "description"],
+    "cables": ["side_a_device", "side_a_type", "side_a_name", "side_b_device", "side_b_type",
+               "side_b_name", "status"],
+}
+ROLE_COLOURS = {"router": "2196f3", "switch": "4caf50", "firewall": "f44336",
+                "access-point": "ff9800", "server": "9c27b0"}
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9_-]+", "-", text.lower()).strip("-")[:100] or "unknown"
+
+
+def _cell(value: Any) -> str:
+    text = "" if value is None else str(value)
+    text = text.replace("\r", " ").replace("\n", " ")
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+def csv_text(header: list[str], rows: Iterable[dict[str, Any]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([_cell(row.get(key, "")) for key in header])
+    return out.getvalue()
+
+
+def _interface_type(name: str, speed: int) -> str:
+    lowered = name.lower()
+    if lowered.startswith(("vlan", "loopback", "lo", "tunnel", "port-channel", "bond", "br")):
+        return "virtual" if not lowered.startswith(("port-channel", "bond")) else "lag"
+    return {10**7: "10base-t", 10**8: "100base-tx", 10**9: "1000base-t",
+            10**10: "10gbase-x-sfpp", 25 * 10**9: "25gbase-x-sfp28"}.get(speed, "other")
+
+
+def netbox_tables(devices: list[Device], facts_vlans: dict[str, dict[int, str]],
+                  default_site: str) -> dict[str, list[dict[str, Any]]]:
+    named = {display_name(d): d for d in devices}
+    tables: dict[str, list[dict[str, Any]]] = {k: [] for k in HEADERS}
+    sites = sorted({d.site or default_site for d in devices})
+    tables["sites"] = [{"name": s, "slug": slug(s), "status": "active"} for s in sites]
+    makers = sorted({d.vendor or "Unknown" for d in devices})
+    tables["manufacturers"] = [{"name": m, "slug": slug(m)} for m in makers]
+    roles = sorted({d.role or "unknown" for d in devices})
+    tables["device_roles"] = [{"name": r, "slug": slug(r), "color": ROLE_COLOURS.get(r, "9e9e9e")}
+                              for r in roles]
+    types = sorted({(d.vendor or "Unknown", d.model or "Unknown") for d in devices})
+    tables["device_types"] = [{"manufacturer": m, "model": t, "slug": slug(f"{m}-{t}")}
+                              for m, t in types]
+    for name, d in sorted(named.items()):
+        tables["devices"].append({
+            "name": name, "role": d.role or "unknown", "manufacturer": d.vendor or "Unknown",
+            "device_type": d.model or "Unknown", "status": "active",
+            "site": d.site or default_site, "serial": d.serial,
+            "description": " ".join(x for x in (d.os, d.version) if x)})
+        for iface in d.interfaces:
+            if not iface.name:
+                continue
+            tables["interfaces"].append({
+                "device": name, "name": iface.name,
+                "type": _interface_type(iface.name, iface.speed_bps),
+                "enabled": "true" if iface.admin_up else "false",
+                "mac_address": iface.mac.upper(), "description": iface.alias or iface.descr})
+            for address in iface.ipv4:
+                tables["ip_addresses"].append({
+                    "address": address, "status": "active", "device": name,
+                    "interface": iface.name,
+                    "is_primary": "true" if address.split("/")[0] == d.mgmt_ip else "false"})
+    vlans: dict[tuple[str, int], str] = {}
+    for d in devices:
+        site = d.site or default_site
+        for vid, vname in list(d.vlans.items()) + list(facts_vlans.get(display_name(d),
+                                                                        {}).items()):
+            if str(vid).isdigit() and 1 <= int(vid) <= 4094:
+                vlans.setdefault((site, int(vid)), str(vname) or f"VLAN{vid}")
+    tables["vlans"] = [{"site": s, "vid": v, "name": n, "status": "active"}
+                       for (s, v), n in sorted(vlans.items())]
+    seen: set[tuple[tuple[str, str], tuple[str, str]]] = set()
+    for name, d in sorted(named.items()):
+        ports = {i.name for i in d.interfaces}
+        for n in d.neighbors:
+            peer = named.get(n.remote_name) or next(
+                (x for x in devices if n.remote_mgmt_ip and x.mgmt_ip == n.remote_mgmt_ip), None)
+            if peer is None or n.local_port not in ports:
+                continue
+            peer_name = display_name(peer)
+            remote = n.remote_port if n.remote_port in {i.name for i in peer.interfaces} else ""
+            if not remote:
+                continue
+            a, b = (name, n.local_port), (peer_name, remote)
+            key = (min(a, b), max(a, b))
+            if key in seen:
+                continue
+            seen.add(key)
+            tables["cables"].append({
+                "side_a_device": a[0], "side_a_type": "dcim.interface", "side_a_name": a[1],
+                "side_b_device": b[0], "side_b_type": "dcim.interface", "side_b_name": b[1],
+                "status": "connected"})
+    return tables
+
+
+def export_netbox(devices: list[Device], facts_repository: Path, out: Path,
+                  default_site: str) -> list[Path]:
+    found = load_client_facts(facts_repository)
+    facts_vlans = {name.split("/", 1)[-1]: {v.id: v.name for v in f.vlans}
+                   for name, f in found.devices.items()}
+    tables = netbox_tables(devices, facts_vlans, default_site)
+    written = []
+    for order, (kind, header) in enumerate(HEADERS.items(), start=1):
+        path = out / f"{order:02d}-{kind}.csv"
+        atomic_write(path, csv_text(header, tables[kind]), mode=0o644)
+        written.append(path)
+    return written
+
+
+def export_csv(devices: list[Device], facts_repository: Path, out: Path) -> list[Path]:
+    found = load_client_facts(facts_repository)
+    device_rows = [{"name": display_name(d), "ip": d.mgmt_ip, "mac": d.base_mac,
+                    "vendor": d.vendor, "model": d.model, "os": d.os, "version": d.version,
+                    "serial": d.serial, "role": d.role, "site": d.site,
+                    "platform": d.platform, "location": d.sys_location} for d in devices]
+    iface_rows = [{"device": display_name(d), "name": i.name, "description": i.alias or i.descr,
+                   "mac": i.mac, "speed_bps": i.speed_bps, "up": i.oper_up,
+                   "ipv4": " ".join(i.ipv4), "vlan_mode": i.vlan_mode, "vlan": i.vlan or "",
+                   "allowed_vlans": i.allowed_vlans} for d in devices for i in d.interfaces]
+    plan = [{"network": e["network"], "vlan": e["vlan"], "use": e["use"],
+             "where": "; ".join(e["where"]), "dhcp": e["dhcp"]}
+            for e in addressing(found.devices)]
+    files = {
+        "devices.csv": (list(device_rows[0]) if device_rows else ["name"], device_rows),
+        "interfaces.csv": (["device", "name", "description", "mac", "speed_bps", "up", "ipv4",
+                            "vlan_mode", "vlan", "allowed_vlans"], iface_rows),
+        "addressing.csv": (["network", "vlan", "use", "where", "dhcp"], plan),
+    }
+    written = []
+    for name, (header, rows) in files.items():
+        atomic_write(out / name, csv_text(header, rows), mode=0o644)
+        written.append(out / name)
+    return written

@@ -1,0 +1,123 @@
+"""Export for the tools MSPs already use: NetBox bulk-import CSV files whose headers are
+NetBox's documented CSV import fields (and carry every required one), and inventory
+spreadsheets that never hand a formula to a spreadsheet."""
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+from netdoc.export import HEADERS, export_csv, export_netbox
+from netdoc.models import Device, Interface, Neighbor
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "facts"
+
+# NetBox's CSV import forms (DCIM/IPAM bulk import): the fields each accepts, and those
+# it requires, as NetBox documents them for its import views.
+NETBOX_FIELDS = {
+    "sites": {"name", "slug", "status", "region", "group", "tenant", "facility", "time_zone",
+              "description", "physical_address", "shipping_address", "latitude",
+              "longitude", "comments", "tags"},
+    "manufacturers": {"name", "slug", "description", "tags"},
+    "device_roles": {"name", "slug", "color", "vm_role", "config_template", "description",
+                     "tags"},
+    "device_types": {"manufacturer", "default_platform", "model", "slug", "part_number",
+                     "u_height", "exclude_from_utilization", "is_full_depth", "subdevice_role",
+                     "airflow", "description", "weight", "weight_unit", "comments", "tags"},
+    "devices": {"name", "role", "tenant", "manufacturer", "device_type", "platform", "serial",
+                "asset_tag", "status", "site", "location", "rack", "position", "face",
+                "latitude", "longitude", "parent", "device_bay", "airflow", "virtual_chassis",
+                "vc_position", "vc_priority", "cluster", "description", "config_template",
+                "comments", "tags"},
+    "vlans": {"site", "group", "vid", "name", "tenant", "status", "role", "description",
+              "comments", "tags"},
+    "interfaces": {"device", "name", "label", "parent", "bridge", "lag", "type", "speed",
+                   "duplex", "enabled", "mark_connected", "mac_address", "wwn", "mtu",
+                   "mgmt_only", "description", "poe_mode", "poe_type", "mode", "vrf",
+                   "rf_role", "tags"},
+    "ip_addresses": {"address", "vrf", "tenant", "status", "role", "device", "virtual_machine",
+                     "interface", "fhrp_group", "is_primary", "is_oob", "dns_name",
+                     "description", "comments", "tags"},
+    "cables": {"side_a_device", "side_a_type", "side_a_name", "side_b_device", "side_b_type",
+               "side_b_name", "type", "status", "tenant", "label", "color", "length",
+               "length_unit", "description", "comments", "tags"},
+}
+NETBOX_REQUIRED = {
+    "sites": {"name", "slug", "status"}, "manufacturers": {"name", "slug"},
+    "device_roles": {"name", "slug"}, "device_types": {"manufacturer", "model", "slug"},
+    "devices": {"role", "manufacturer", "device_type", "status", "site"},
+    "vlans": {"vid", "name", "status"}, "interfaces": {"device", "name", "type"},
+    "ip_addresses": {"address", "status"},
+    "cables": {"side_a_device", "side_a_type", "side_a_name", "side_b_device", "side_b_type",
+               "side_b_name"},
+}
+
+
+def _devices() -> list[Device]:
+    core = Device(hostname="core-sw1", mgmt_ip="192.0.2.2", vendor="Cisco", model="C9300-24T",
+                  os="IOS-XE", version="17.9.4", serial="FOC1234X0AB", role="switch",
+                  site="hq", vlans={"10": "users"},
+                  interfaces=[Interface(1, "GigabitEthernet1/0/1", speed_bps=10**9,
+                                        admin_up=True, mac="00:11:22:33:44:01"),
+                              Interface(2, "Vlan99", ipv4=["192.0.2.2/28"], admin_up=True)],
+                  neighbors=[Neighbor("lldp", "GigabitEthernet1/0/1", remote_name="fw1",
+                                      remote_port="internal")])
+    fw = Device(hostname="fw1", mgmt_ip="192.0.2.1", vendor="Fortinet", model="FG60F",
+                role="firewall", site="hq",
+                interfaces=[Interface(1, "internal", ipv4=["192.0.2.1/25"], admin_up=True),
+                            Interface(2, "wan1", descr="=HYPERLINK(\"x\")", admin_up=True)],
+                neighbors=[Neighbor("lldp", "internal", remote_name="core-sw1",
+                                    remote_port="GigabitEthernet1/0/1")])
+    return [core, fw]
+
+
+def _facts_repo(tmp_path: Path) -> Path:
+    repo = tmp_path / "config_backups" / "acme" / "hq"
+    repo.mkdir(parents=True)
+    shutil.copy(FIXTURES / "fortinet_fortigate.facts.yaml", repo / "fw1.facts.yaml")
+    return repo.parent
+
+
+def _read(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_netbox_files_use_netbox_headers_with_every_required_one(tmp_path: Path) -> None:
+    files = export_netbox(_devices(), _facts_repo(tmp_path), tmp_path / "nb", "hq")
+    assert [p.name for p in files] == [f"{i:02d}-{k}.csv" for i, k in
+                                       enumerate(HEADERS, start=1)]
+    for path in files:
+        kind = path.stem.split("-", 1)[1]
+        header = path.read_text(encoding="utf-8").splitlines()[0].split(",")
+        assert set(header) <= NETBOX_FIELDS[kind], kind
+        assert NETBOX_REQUIRED[kind] <= set(header), kind
+
+
+def test_netbox_rows_describe_the_network(tmp_path: Path) -> None:
+    out = tmp_path / "nb"
+    export_netbox(_devices(), _facts_repo(tmp_path), out, "hq")
+    devices = {r["name"]: r for r in _read(out / "05-devices.csv")}
+    assert devices["core-sw1"]["device_type"] == "C9300-24T"
+    assert devices["fw1"]["role"] == "firewall"
+    vlans = {(r["site"], r["vid"]): r["name"] for r in _read(out / "06-vlans.csv")}
+    assert vlans == {("hq", "10"): "users", ("hq", "30"): "VoIP"}   # inventory + config facts
+    cables = _read(out / "09-cables.csv")
+    assert len(cables) == 1   # seen from both ends, one cable
+    assert {cables[0]["side_a_name"], cables[0]["side_b_name"]} == {"GigabitEthernet1/0/1",
+                                                                    "internal"}
+    ips = _read(out / "08-ip_addresses.csv")
+    assert {(r["address"], r["device"], r["is_primary"]) for r in ips} == {
+        ("192.0.2.2/28", "core-sw1", "true"), ("192.0.2.1/25", "fw1", "true")}
+    interfaces = {(r["device"], r["name"]): r for r in _read(out / "07-interfaces.csv")}
+    assert interfaces[("core-sw1", "GigabitEthernet1/0/1")]["type"] == "1000base-t"
+    assert interfaces[("fw1", "wan1")]["description"].startswith("'=")   # no formula
+
+
+def test_csv_spreadsheets(tmp_path: Path) -> None:
+    out = tmp_path / "csv"
+    files = export_csv(_devices(), _facts_repo(tmp_path), out)
+    assert [p.name for p in files] == ["devices.csv", "interfaces.csv", "addressing.csv"]
+    assert [r["name"] for r in _read(out / "devices.csv")] == ["core-sw1", "fw1"]
+    plan = {r["network"]: r for r in _read(out / "addressing.csv")}
+    assert plan["192.0.2.0/25"]["dhcp"].startswith("hq/fw1")
