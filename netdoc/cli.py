@@ -30,7 +30,7 @@ log = logging.getLogger("netdoc")
 
 EXIT_OK, EXIT_DEVICE_FAILURES, EXIT_USAGE = EXIT_OK, EXIT_DEVICES, UsageError.exit_code
 # long-lived commands: their stdout is never held back for a --json document
-_STREAMING = {("daemon", None), ("hub", "serve")}
+_STREAMING = {("daemon", None), ("listen", None), ("hub", "serve")}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -171,6 +171,9 @@ def build_parser() -> argparse.ArgumentParser:
     from netdoc.metrics_cli import add_metrics_commands  # metrics, health
 
     add_metrics_commands(command)
+    from netdoc.listen.service import add_listen_command  # listen (syslog, traps)
+
+    add_listen_command(command)
     return parser
 
 

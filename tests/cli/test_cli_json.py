@@ -20,6 +20,8 @@ CASES: dict[str, tuple[list[str], Check, int]] = {
     "run": (["--stages", "render"], lambda d: d["runs"][0]["status"] == "ok", 0),
     "daemon": (["--config", "{tmp}/missing.yaml"],
                lambda d: d["error"]["kind"] == "ConfigError", 2),
+    "listen": (["--config", "{tmp}/missing.yaml"],
+               lambda d: d["error"]["kind"] == "ConfigError", 2),
     "install-timer": (["--root", "{tmp}/root"],
                       lambda d: any(u.endswith("netdoc-daemon.service") for u in d["units"]), 0),
     "discover": (["--client", "nosuch"], lambda d: d["error"]["kind"] == "ConfigError", 2),
