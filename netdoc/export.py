@@ -162,7 +162,7 @@ def export_csv(devices: list[Device], facts_repository: Path, out: Path) -> list
     plan = [{"network": e["network"], "vlan": e["vlan"], "use": e["use"],
              "where": "; ".join(e["where"]), "dhcp": e["dhcp"]}
             for e in addressing(found.devices)]
-    files = {
+    files: dict[str, tuple[list[str], list[dict[str, Any]]]] = {
         "devices.csv": (list(device_rows[0]) if device_rows else ["name"], device_rows),
         "interfaces.csv": (["device", "name", "description", "mac", "speed_bps", "up", "ipv4",
                             "vlan_mode", "vlan", "allowed_vlans"], iface_rows),
