@@ -351,7 +351,13 @@ def push_client(config: "Config", client: "Client", report: dict[str, Any]) \
                               "backups": backup_summary(config, client)}
                     publish_site(folder, status)
                     refspecs.append(f"+refs/heads/{SITE_BRANCH}:refs/heads/{SITE_BRANCH}")
-                if not refspecs:
+                private = private_files(folder, [r.split(":", 1)[0].lstrip("+")
+                                                 for r in refspecs])
+                if private:
+                    result.reason = (f"not pushed: the repository holds files that never "
+                                     f"leave the probe ({', '.join(private[:5])}); remove "
+                                     f"them from its history first")
+                elif not refspecs:
                     result.skipped, result.reason = True, "nothing committed yet"
                 else:
                     result.ok, result.reason = push_refs(
@@ -368,6 +374,23 @@ def push_client(config: "Config", client: "Client", report: dict[str, Any]) \
         log.info("[%s] central push of %s: %s%s", client.name, repo,
                  results[repo]["status"], f" ({result.reason})" if result.reason else "")
     return results
+
+
+# files that must never leave the probe, whatever put them into a repository
+PRIVATE_NAMES = re.compile(r"(^|/)([^/]+\.(key|vault)|snmp-credentials\.json|"
+                           r"id_(rsa|ecdsa|ed25519))$")
+
+
+def private_files(folder: Path, refs: list[str]) -> list[str]:
+    """Tracked files of `refs` that look like keys or vaults (a last guard before a push)."""
+    found: list[str] = []
+    for ref in refs:
+        code, out, _ = run_git(["ls-tree", "-r", "--name-only", "-z", ref], cwd=folder,
+                               timeout=120)
+        if code == 0:
+            found += [name for name in _decode(out).split("\0")
+                      if name and PRIVATE_NAMES.search(name) and name not in found]
+    return sorted(found)
 
 
 def _iso(stamp: float) -> str:

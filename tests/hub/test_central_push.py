@@ -194,3 +194,22 @@ def test_an_ssh_user_is_not_taken_for_a_token(tmp_path: Path) -> None:
     loud = write_config(tmp_path, {"acme": ACME},
                         central="https://netdoc:glpat-x1@git.example/{client}/{repo}")
     assert [w for w in loud.warnings if "central.remote: plaintext token" in w]
+
+
+def test_a_key_file_committed_by_mistake_is_never_pushed(tmp_path: Path) -> None:
+    server = tmp_path / "server"
+    config = write_config(tmp_path, {"acme": ACME}, central=f"{server}/{{client}}/{{repo}}.git")
+    populate(config, "acme", ACME)
+    inventory = bare(server / "acme" / "inventory.git")
+    bare(server / "acme" / "configs.git")
+    folder = config.inventory_dir("acme")
+    (folder / "acme.key").write_text("not for the hub\n")
+    git(folder, "add", "-f", "acme.key")
+    git(folder, "-c", "user.name=x", "-c", "user.email=x@localhost", "commit", "-qm", "oops")
+
+    report = run_client(config, config.client("acme"), [])
+
+    assert report.push["inventory"]["status"] == "failed"
+    assert "acme.key" in report.push["inventory"]["reason"]
+    assert git(inventory, "for-each-ref").strip() == ""
+    assert report.push["configs"]["status"] == "ok"
