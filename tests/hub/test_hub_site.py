@@ -131,3 +131,33 @@ def test_gitolite_info_lists_the_clients_of_the_template() -> None:
             " R W\tacme/configs\n R  \tacme/inventory\n R W\tglobex/inventory\n"
             " R W\tgitolite-admin\n R W\ttesting\n R  \t../etc/inventory\n")
     assert parse_gitolite_info(info, "{client}/{repo}") == ["acme", "globex"]
+
+
+def test_serve_shows_the_built_site_on_loopback(hub_site: Path) -> None:
+    import socket
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "netdoc.cli", "hub", "--remote",
+                               "/x/{client}/{repo}", "serve", str(hub_site), "--port",
+                               str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/index.html",
+                                            timeout=2) as answer:
+                    page = answer.read().decode()
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise
+                time.sleep(0.2)
+    finally:
+        server.terminate()
+        server.wait(10)
+    assert 'href="clients/acme.html"' in page
