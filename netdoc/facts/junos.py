@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from netdoc.facts.model import (DeviceFacts, DhcpScope, Interface, NatRule, Neighbor, Route,
                                 Rule, Vlan, Vpn)
-from netdoc.facts.tree import Node, is_address, parse_tree
+from netdoc.facts.tree import Node, is_address, parse_tree, split_words
 
 
 def words(node: Node) -> list[str]:
@@ -53,13 +53,59 @@ def first(node: Node | None, key: str) -> str:
     return values[0] if values else ""
 
 
+# `display set` to the brace tree: a container keyword is a level of its own, a named
+# keyword takes its name along ("user netdoc", "security-zone trust"), the items of a
+# list container are levels ("interfaces" > "ge-0/0/0"), and the rest is one leaf line.
+CONTAINERS = frozenset("""system services login ntp syslog security ike ipsec zones policies
+    nat source destination static interfaces ethernet-switching vlan
+    routing-options protocols bgp ospf snmp access address-assignment dhcp-attributes match
+    then host-inbound-traffic system-services web-management root-authentication
+    authentication targets source-nat destination-nat static-nat v3 vlans
+    global""".split())
+NAMED = frozenset("""user security-zone policy proposal gateway vpn rule-set rule pool group
+    neighbor area interface route server host community range file traffic-selector unit
+    term filter tacplus-server radius-server family trap-group""".split())
+ITEMS = frozenset({"interfaces", "vlans", "targets"})   # their children are names
+
+
+def set_tree(lines: list[str]) -> Node:
+    root = Node("")
+    for line in lines:
+        if not line.startswith("set "):
+            continue   # deactivated and comment lines say nothing configured
+        words_ = split_words(line)[1:]
+        node, parent_word, i = root, "", 0
+        while i < len(words_):
+            word = words_[i]
+            if parent_word in ITEMS and word not in CONTAINERS:
+                label, step = word, 1
+            elif word == "from-zone" and i + 3 < len(words_):
+                label, step = " ".join(words_[i:i + 4]), 4
+            elif word in NAMED and i + 1 < len(words_):
+                label, step = f"{word} {words_[i + 1]}", 2
+            elif word in CONTAINERS and i + 1 < len(words_):
+                label, step = word, 1
+            else:
+                label, step = " ".join(_quoted(w) for w in words_[i:]), len(words_) - i
+            child = next((c for c in node.children if c.text == label), None)
+            if child is None:
+                child = Node(label)
+                node.children.append(child)
+            node, parent_word, i = child, word, i + step
+    return root
+
+
+def _quoted(word: str) -> str:
+    return f'"{word}"' if " " in word else word
+
+
 def parse_junos(text: str) -> DeviceFacts:
     facts = DeviceFacts(parser="junos")
-    if text.lstrip().startswith("set ") or "\nset " in text[:2000] and "{" not in text:
-        facts.notes.append("the 'display set' form is not read; back the device up in "
-                           "brace form (the default) for facts")
-        return facts.finish()
-    root = parse_tree(text, "junos")
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if lines and all(line.startswith(("set ", "deactivate ", "#", "##")) for line in lines[:50]):
+        root = set_tree(lines)   # `show configuration | display set`
+    else:
+        root = parse_tree(text, "junos")
     system = one(root, "system")
     facts.hostname = first(system, "host-name")
     facts.domain = first(system, "domain-name")
