@@ -173,3 +173,23 @@ def export_csv(devices: list[Device], facts_repository: Path, out: Path) -> list
         atomic_write(out / name, csv_text(header, rows), mode=0o644)
         written.append(out / name)
     return written
+
+
+def run_export(config: Any, kind: str, client_name: str | None, out: str | None) -> list[Path]:
+    """`netdoc export netbox|csv [--client NAME] [--out DIR]`: every selected client's files
+    (default folder: inventory/<client>/export/<kind>/)."""
+    from netdoc.errors import UsageError
+    from netdoc.inventory.store import load_devices
+
+    if kind not in ("netbox", "csv"):
+        raise UsageError(f"export format {kind!r}: use netbox or csv")
+    written: list[Path] = []
+    clients = config.selected_clients(client_name)
+    for client in clients:
+        folder = Path(out) / client.name if out and len(clients) > 1 else \
+            Path(out) if out else config.inventory_dir(client.name) / "export" / kind
+        devices = load_devices(config.inventory_dir(client.name), present_only=True)
+        repository = config.backups_dir(client.name)
+        written += export_netbox(devices, repository, folder, client.name) if kind == "netbox" \
+            else export_csv(devices, repository, folder)
+    return written

@@ -121,3 +121,21 @@ def test_csv_spreadsheets(tmp_path: Path) -> None:
     assert [r["name"] for r in _read(out / "devices.csv")] == ["core-sw1", "fw1"]
     plan = {r["network"]: r for r in _read(out / "addressing.csv")}
     assert plan["192.0.2.0/25"]["dhcp"].startswith("hq/fw1")
+
+
+def test_run_export_writes_each_clients_files_where_asked(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from netdoc.export import run_export
+
+    _facts_repo(tmp_path)
+    client = SimpleNamespace(name="acme")
+    config = SimpleNamespace(selected_clients=lambda name: [client],
+                             inventory_dir=lambda name: tmp_path / "inventory" / name,
+                             backups_dir=lambda name: tmp_path / "config_backups" / name)
+    written = run_export(config, "netbox", None, None)
+    assert written[0] == tmp_path / "inventory" / "acme" / "export" / "netbox" / "01-sites.csv"
+    vlans = _read(tmp_path / "inventory" / "acme" / "export" / "netbox" / "06-vlans.csv")
+    assert vlans == []   # no inventoried device yet: nothing to hang the VLANs on
+    assert run_export(config, "csv", "acme", str(tmp_path / "out"))[0] == \
+        tmp_path / "out" / "devices.csv"
