@@ -336,7 +336,7 @@ class Section(Kind):
 SectionParser = Callable[[Any, str], Any]
 _SECTION_PARSERS: dict[str, SectionParser] = {}
 # The module that registers each hooked section's parser when it is imported.
-SECTION_OWNERS = {"snmp": "netdoc.identify"}
+SECTION_OWNERS = {"snmp": "netdoc.identify", "events": "netdoc.listen.rules"}
 
 
 def register_section(name: str, parser: SectionParser) -> None:
@@ -420,6 +420,7 @@ PROFILE_SCHEMA = Section({
     "roles": ListOf(Section({"sys_descr": REGEX, "role": STR}, required=("sys_descr", "role"),
                             label="a mapping {sys_descr: REGEX, role: ROLE}")),
     "snmp": Hooked("snmp"),
+    "events": Hooked("events"),  # netdoc listen: config/link change messages
     "backup": RECIPE_SCHEMA,
     "parser": NAME,
     "structure": Choice("ios", "iosxe", "iosxr", "nxos", "eos"),

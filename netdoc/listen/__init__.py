@@ -1,0 +1,1 @@
+"""`netdoc listen`: syslog and SNMP-trap driven backups (see netdoc.listen.service)."""
