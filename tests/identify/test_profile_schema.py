@@ -69,7 +69,7 @@ def test_the_correct_profile_loads(tmp_path: Path) -> None:
      "sonicwall.yaml: match.priority: expected an integer, got a boolean True"),
     ({**GOOD, "backup": {"enable": "yes please"}},
      "sonicwall.yaml: backup.enable: expected true or false"),
-    ({**GOOD, "backup": {"transport": "telnet"}},
+    ({**GOOD, "backup": {"transport": "rsh"}},
      "sonicwall.yaml: backup.transport: expected 'cli' or 'exec'"),
     ({**GOOD, "backup": {"volatile": ["^ok", "(unclosed"]}},
      "sonicwall.yaml: backup.volatile[1]: invalid regex '(unclosed'"),
