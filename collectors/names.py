@@ -1,11 +1,27 @@
-"""Names for addresses: reverse DNS for IPs, the registered NIC vendor for MACs."""
+"""Names for addresses: reverse DNS for IPs, the registered NIC vendor for MACs.
+
+Reverse DNS goes through the system's resolver (nsswitch: /etc/hosts, DNS, mDNS as
+configured), which blocks: each lookup runs in its own daemon thread, many at once,
+and the whole batch gets one deadline. Whatever has not answered by then is left
+unnamed and its thread abandoned (it ends when the resolver gives up; being a
+daemon thread it never holds up the end of the run). A resolver that does not
+answer at all therefore costs the deadline once, not timeout x attempts per address.
+"""
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
+import threading
+import time
 from functools import lru_cache
 
 import netaddr
+
+log = logging.getLogger("netdoc.collectors.names")
+
+DNS_DEADLINE = 2.0  # seconds for a whole batch of lookups (discovery.dns_deadline)
+DNS_CONCURRENCY = 64  # lookups in flight at once
 
 
 @lru_cache(maxsize=65536)
@@ -17,20 +33,74 @@ def nic_vendor(mac: str) -> str:
         return ""
 
 
-async def reverse_dns(addresses: list[str], timeout: float = 2.0,
-                      concurrency: int = 32) -> dict[str, str]:
-    """PTR names for the addresses that have one; lookups run concurrently and are bounded."""
-    gate = asyncio.Semaphore(concurrency)
+def _ptr(address: str) -> str:
+    try:
+        name = socket.gethostbyaddr(address)[0]
+    except (OSError, UnicodeError, ValueError):
+        return ""
+    return "" if name == address else name
+
+
+def resolve_names(addresses: list[str], deadline: float = DNS_DEADLINE,
+                  concurrency: int = DNS_CONCURRENCY) -> dict[str, str]:
+    """PTR names of the addresses that have one, found within `deadline` seconds in all.
+
+    At most `concurrency` lookups are in flight; a lookup is only started while the
+    deadline has not passed, and the call returns at the deadline at the latest.
+    """
+    todo = list(dict.fromkeys(addresses))
+    if not todo:
+        return {}
+    names: dict[str, str] = {}
+    lock = threading.Condition()
+    state = {"next": 0, "running": 0}
+    end = time.monotonic() + max(deadline, 0.0)
+
+    def worker() -> None:
+        while True:
+            with lock:
+                index = state["next"]
+                if index >= len(todo) or time.monotonic() >= end:
+                    state["running"] -= 1
+                    lock.notify_all()
+                    return
+                state["next"] = index + 1
+            name = _ptr(todo[index])
+            with lock:
+                if name:
+                    names[todo[index]] = name
+
+    workers = min(max(concurrency, 1), len(todo))
+    state["running"] = workers
+    for number in range(workers):
+        threading.Thread(target=worker, name=f"netdoc-rdns-{number}", daemon=True).start()
+    with lock:
+        while state["running"] and (left := end - time.monotonic()) > 0:
+            lock.wait(left)
+        found = dict(names)
+        unfinished = len(todo) - state["next"] + state["running"]
+    if state["running"]:
+        log.info("reverse DNS: deadline of %.1f s reached, %d of %d address(es) left unnamed "
+                 "(the resolver is slow or does not answer)", deadline, unfinished, len(todo))
+    return found
+
+
+async def reverse_dns(addresses: list[str], deadline: float = DNS_DEADLINE,
+                      concurrency: int = DNS_CONCURRENCY) -> dict[str, str]:
+    """`resolve_names` for async callers: the event loop keeps running meanwhile."""
+    if not addresses:
+        return {}
     loop = asyncio.get_running_loop()
+    done: asyncio.Future[dict[str, str]] = loop.create_future()
 
-    async def one(address: str) -> tuple[str, str]:
-        async with gate:
-            try:
-                name, _, _ = await asyncio.wait_for(
-                    loop.run_in_executor(None, socket.gethostbyaddr, address), timeout)
-            except (OSError, asyncio.TimeoutError, UnicodeError):
-                return address, ""
-            return address, name
+    def deliver(result: dict[str, str]) -> None:
+        if not done.done():
+            done.set_result(result)
 
-    results = await asyncio.gather(*(one(a) for a in addresses))
-    return {address: name for address, name in results if name}
+    def run() -> None:
+        loop.call_soon_threadsafe(deliver, resolve_names(addresses, deadline, concurrency))
+
+    # its own daemon thread, not the loop's executor: asyncio.run() joins the executor's
+    # threads at the end, and a lookup stuck in the resolver must not hold the run up
+    threading.Thread(target=run, name="netdoc-rdns", daemon=True).start()
+    return await done

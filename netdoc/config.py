@@ -137,6 +137,7 @@ class DiscoverySettings:
     arp_retries: int = 2
     lldp_listen: float = 3.0  # seconds of passive LLDP/CDP listening (0 = off)
     reverse_dns: bool = True
+    dns_deadline: float = 2.0  # seconds for all of one site's name lookups together
     missing_after_runs: int = 3
     snmp: SnmpSettings = SnmpSettings()
 
@@ -747,7 +748,8 @@ class _Validator:
     def discovery(self, value: Any) -> DiscoverySettings:
         at = ("discovery",)
         body = self.mapping(value, at, ("concurrency", "arp_rate", "arp_retries", "lldp_listen",
-                                        "reverse_dns", "missing_after_runs", "snmp"))
+                                        "reverse_dns", "dns_deadline", "missing_after_runs",
+                                        "snmp"))
         snmp_at = at + ("snmp",)
         snmp = self.mapping(body.get("snmp"), snmp_at,
                             ("timeout", "retries", "max_repetitions", "device_budget"))
@@ -762,6 +764,8 @@ class _Validator:
             lldp_listen=self.number(body.get("lldp_listen", defaults.lldp_listen),
                                     at + ("lldp_listen",), 0, 300),
             reverse_dns=self.boolean(body.get("reverse_dns", True), at + ("reverse_dns",)),
+            dns_deadline=self.number(body.get("dns_deadline", defaults.dns_deadline),
+                                     at + ("dns_deadline",), 0, 60),
             missing_after_runs=self.number(body.get("missing_after_runs",
                                                     defaults.missing_after_runs),
                                            at + ("missing_after_runs",), 1, 1000, int),

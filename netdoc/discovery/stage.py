@@ -278,7 +278,8 @@ class SiteDiscovery:
 
         addresses = sorted({s.ip for s in self.sightings} | set(self.polled),
                            key=ipaddress.IPv4Address)
-        names = await reverse_dns(addresses) if self.settings.reverse_dns else {}
+        names = await reverse_dns(addresses, self.settings.dns_deadline) \
+            if self.settings.reverse_dns else {}
         observations = SiteObservations(site=self.site.name, polled=list(self.polled.values()),
                                         sightings=[s for s in self.sightings
                                                    if self._in_site(s.ip)], names=names)
