@@ -170,3 +170,21 @@ def load_manual_docs(folder: Path) -> ManualDocs:
         except (OSError, UnicodeDecodeError) as exc:
             docs.errors.append(f"{path.name}: cannot read: {exc}")
     return docs
+
+
+def apply_roles(devices: list[Any], folder: Path) -> list[Any]:
+    """The devices with the role docs/*.yaml gives them (a device is named as the site
+    lists it: host name, site/host name or management IP). The maps and the site use
+    the result, so "the router is really the firewall" shows everywhere."""
+    import dataclasses
+
+    roles = {d.device.lower(): d.role for d in load_manual_docs(folder).devices if d.role}
+    if not roles:
+        return devices
+    out = []
+    for device in devices:
+        name = (device.hostname or device.mgmt_ip or "").lower()
+        keys = (name, f"{device.site}/{name}".lower(), device.mgmt_ip)
+        role = next((roles[k] for k in keys if k and k in roles), "")
+        out.append(dataclasses.replace(device, role=role) if role else device)
+    return out

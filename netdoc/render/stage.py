@@ -22,6 +22,7 @@ import networkx as nx
 
 from netdoc.config import Client, Config
 from netdoc.errors import NetdocError, StoreError
+from netdoc.facts.manual import apply_roles
 from netdoc.facts.store import changes_between
 from netdoc.fsutil import atomic_write, read_json
 from netdoc.models import Device
@@ -54,6 +55,7 @@ def render_devices(config: Config, client: Client, devices: list[Device], ids: l
     timings: dict[str, float] = {}
     started = time.monotonic()
     devices = [clamp_device(device) for device in devices]  # device-supplied text: clean
+    devices = apply_roles(devices, folder / "docs")  # role overrides written by hand
     graph = safe_graph(build_topology(devices, client.name, ids=ids))
     timings["topology"] = time.monotonic() - started
     changes = _changes_since_last_run(folder / "topology.json", graph)

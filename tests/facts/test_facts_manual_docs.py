@@ -74,3 +74,23 @@ def test_symlinks_in_docs_are_not_followed(tmp_path: Path) -> None:
     outside.write_text("# not yours\n", encoding="utf-8")
     (docs / "link.md").symlink_to(outside)
     assert [b.title for b in load_manual_docs(docs).runbooks] == ["Internet down"]
+
+
+def test_a_role_override_reaches_the_topology_the_maps_draw(tmp_path: Path) -> None:
+    from netdoc.facts.manual import apply_roles
+    from netdoc.models import Device
+    from netdoc.topology import build_topology
+
+    docs = _client(tmp_path)
+    (docs / "site.yaml").write_text("devices:\n  hq/gw1: {role: firewall}\n"
+                                    "  192.0.2.9: {role: server}\n", encoding="utf-8")
+    devices = [Device(hostname="gw1", mgmt_ip="192.0.2.1", role="router", site="hq"),
+               Device(hostname="nas1", mgmt_ip="192.0.2.9", role="unknown", site="hq"),
+               Device(hostname="sw1", mgmt_ip="192.0.2.2", role="switch", site="hq")]
+    changed = apply_roles(devices, docs)
+    assert [d.role for d in changed] == ["firewall", "server", "switch"]
+    assert devices[0].role == "router"   # the inventory record itself is not rewritten
+    graph = build_topology(changed, "acme")
+    roles = {data.get("label", n): data.get("role") for n, data in graph.nodes(data=True)
+             if data.get("kind") == "device"}
+    assert "firewall" in roles.values()
