@@ -106,7 +106,15 @@ def build_parser() -> argparse.ArgumentParser:
                             "the timers")
     timer.add_argument("--no-enable", action="store_true",
                        help="only write the unit files; do not create the user or enable timers")
-    command("discover", "Discover devices and update the inventory.", cmd_stage("discover"))
+    discover = command("discover", "Discover devices and update the inventory.",
+                       cmd_stage("discover"))
+    for sweeping in (run, discover):
+        sweeping.add_argument("--force", action="store_true",
+                              help="sweep sites whose subnets are on no interface or route "
+                                   "of this probe (refused by default)")
+        sweeping.add_argument("--accept-mass-change", action="store_true",
+                              help="commit a run in which more than half of a client's "
+                                   "devices appear or vanish (refused by default)")
     backup = command("backup", "Back up device configurations into the per-client git "
                                "repositories (all, or the DEVICEs named).", cmd_backup)
     backup.add_argument("devices", nargs="*", metavar="DEVICE",
@@ -457,9 +465,14 @@ def cmd_forget(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace, stages: list[str]) -> int:
     from netdoc.runner import run
 
+    from netdoc.guard import permissions
+
     config = _load(args)
     verify_secrets(config, getattr(args, "client", None))
-    return run(config, stages, getattr(args, "client", None), as_json=getattr(args, "json", False))
+    with permissions(force=getattr(args, "force", False),
+                     accept_mass_change=getattr(args, "accept_mass_change", False)):
+        return run(config, stages, getattr(args, "client", None),
+                   as_json=getattr(args, "json", False))
 
 
 def cmd_identify(args: argparse.Namespace) -> int:

@@ -24,6 +24,7 @@ from typing import Any
 from netdoc.config import Client, Config, CredentialSet, DeviceSeed, Site
 from netdoc.errors import NetdocError
 from netdoc.fsutil import atomic_write, read_json, stable_json
+from netdoc.guard import site_refusal
 from netdoc.inventory.merge import SiteObservations, Sighting, merge_site
 from netdoc.inventory.store import InventoryStore
 from netdoc.models import Device, Neighbor
@@ -53,7 +54,17 @@ def discover_client(config: Config, client: Client) -> StageOutcome:
     failures: list[DeviceFailure] = []
     failed_hosts: set[str] = set()
     probe_neighbours: list[Neighbor] = []
+    refused: list[str] = []
     for site in client.sites:
+        # the guard rail: a site on none of this probe's networks is not swept (--force)
+        refusal = site_refusal(site.name, [s.network for s in site.subnets])
+        if refusal:
+            log.warning("[%s] %s", client.name, refusal)
+            refused.append(refusal)
+            # its devices were not looked for: they keep their record, none is "gone"
+            failed_hosts |= {r.device.mgmt_ip for r in store.records()
+                             if r.device.site == site.name and r.device.mgmt_ip}
+            continue
         result = asyncio.run(SiteDiscovery(config, site, known, remembered).run())
         devices.extend(result.devices)
         failures.extend(result.failures)
@@ -61,7 +72,8 @@ def discover_client(config: Config, client: Client) -> StageOutcome:
         probe_neighbours.extend(result.heard)
         remembered.update(result.credentials)
     _vlans_from_backups(config, client, devices)
-    update = store.update(devices, failed_hosts, config.discovery.missing_after_runs)
+    update = store.update(devices, failed_hosts, config.discovery.missing_after_runs,
+                          mass_guard=True)  # half the client at once: refused (netdoc.guard)
     try:
         moves = _record_port_history(store, client.name)
     except NetdocError as exc:  # the inventory itself is committed: the run goes on
@@ -77,7 +89,7 @@ def discover_client(config: Config, client: Client) -> StageOutcome:
                 f"{len(update.changes)} change(s)",
         failures=failures, changes=[str(c) for c in update.changes] + moves,
         events=[Event(EVENT_KINDS[c.kind], c.device, c.detail) for c in update.changes],
-        outputs={"inventory": str(store.root)})
+        skipped=refused, outputs={"inventory": str(store.root)})
 
 
 def _vlans_from_backups(config: Config, client: Client, devices: list[Device]) -> int:

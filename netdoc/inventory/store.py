@@ -22,6 +22,7 @@ from typing import Any, Iterator
 import git
 
 from netdoc.errors import StoreError
+from netdoc.guard import check_mass_change
 from netdoc.fsutil import (GitWriting, atomic_write, atomic_write_many, fault_point, read_json,
                            remove_stale_temporaries, stable_json)
 from netdoc.inventory.identity import record_id, same_device
@@ -109,7 +110,7 @@ class InventoryStore:
 
     # ------------------------------------------------------------ writing
     def update(self, seen: list[Device], failed_hosts: set[str], missing_after: int,
-               now: datetime | None = None) -> InventoryUpdate:
+               now: datetime | None = None, *, mass_guard: bool = False) -> InventoryUpdate:
         """Fold one run's devices into the inventory, commit, and say what changed.
 
         A device whose poll failed this run (its IP in failed_hosts) keeps its
@@ -129,6 +130,8 @@ class InventoryStore:
             states: dict[str, dict[str, Any]] = state.setdefault("devices", {})
             changes: list[InventoryChange] = []
             seen_ids: set[str] = set()
+            present_before = {i for i in records
+                              if states.get(i, {}).get("missing_runs", 0) < missing_after}
             for device in seen:
                 record = _find(records, device, exclude=seen_ids)
                 if record is None:
@@ -155,6 +158,17 @@ class InventoryStore:
                         changes.append(InventoryChange(
                             "gone", display_name(record.device),
                             f"not seen for {missing_after} run(s)"))
+            kept = {i for i in present_before
+                    if i in seen_ids or records[i].device.mgmt_ip in failed_hosts}
+            # the guard rail: half the client appearing or vanishing at once is refused
+            # (MassChange) before anything is written, unless --accept-mass-change
+            # vanishing counts managed devices only (polled over SNMP): laptops and phones
+            # go home at night, switches and routers do not
+            managed = {i for i in present_before if _polled(records[i].device)}
+            if mass_guard:  # a discovery run (netdoc.guard), not a direct caller
+                check_mass_change(self.root.name, len(present_before),
+                                  sum(1 for c in changes if c.kind == "new"),
+                                  len(managed), len(managed - kept))
             self._write(records, states, missing_after)
             commit = self._commit(changes, stamp)
             atomic_write(self.root / "state.json", stable_json(state))
