@@ -16,6 +16,8 @@ APT_PACKAGES=(
   arp-scan nmap                      # benchmarks compare netdoc with these
   chromium chromium-driver           # the HTML site is tested in a real browser
   gitolite3 openssh-server           # the hub's access tests: real gitolite behind real sshd
+  openssh-sftp-server inetutils-telnetd  # SFTP pulls and telnet backups against the real servers
+  util-linux bsdutils                # unshare (sftp-server's private root), logger (netdoc listen)
 )
 
 missing=()

@@ -15,13 +15,14 @@ from typing import Any, Iterator
 
 import pytest
 
-from backup_helpers import (EXPECTED, BackupSite, Device,  # type: ignore[import-not-found]
-                            failure_for, load_recording)
+from backup_helpers import (EXPECTED, SESSIONS, BackupSite,  # type: ignore[import-not-found]
+                            Device, failure_for, load_recording)
 from netdoc.backup.cleartext import cleartext_warnings
 from netdoc.config import parse_config
 from netdoc.errors import ConfigError
 from support.replay_server import Faults
 from support.sftp_server import SftpDevice, available, remove_root
+from support.stdio_device import TELNETD, TelnetdServer
 from support.telnet_replay import TelnetReplayServer
 
 
@@ -148,3 +149,20 @@ def test_a_missing_config_file_fails_the_device_and_keeps_the_last_good_one(
     reason = failure_for(site.run(), "fw")
     assert "SFTP: no file '/cf/conf/config.xml' on the device" in reason
     assert site.stored("fw") == good
+
+
+# ---------------------------------------------------------------- a real telnetd
+
+@pytest.mark.skipif(not TELNETD.exists(), reason="GNU inetutils telnetd is missing "
+                                                 "(Debian package inetutils-telnetd)")
+def test_a_switch_behind_a_real_telnetd_is_backed_up(site: BackupSite) -> None:
+    """GNU inetutils telnetd (its own option negotiation, pty and line discipline) runs
+    the recorded switch as its login program."""
+    with TelnetdServer(SESSIONS / "cisco_ios.yaml", host="127.0.0.6") as server:
+        site.devices.append(TelnetSeed(_Address(server.host, server.port), "old-sw",
+                                       "cisco_ios"))
+        outcome = site.run()
+        assert outcome.failures == []
+        assert server.children, "telnetd was never started"
+    expected = (EXPECTED / "cisco_ios.cfg").read_text(encoding="utf-8")
+    assert site.stored("old-sw") == expected
