@@ -690,13 +690,15 @@ async def collect(transport: SnmpTransport, host: str = "", site: str = "",
     facts = Facts(sys_object_id=_oid_text(system.get(SYS_OBJECT_ID)),
                   sys_descr=text(system.get(SYS_DESCR)), sys_name=text(system.get(SYS_NAME)),
                   lldp_capabilities=decode_capabilities(system.get(LLDP_LOC_CAP_ENABLED)))
-    # the profile and the device's enterprise decide which identification scalars to read
+    # the profile and the device's enterprise decide which identification scalars to read,
+    # with the OIDs that profiles with OID conditions fitting this device need to decide
     profile = match_profile(facts.sys_object_id, facts.sys_descr)
-    rules = snmp_rules(profile.name) if profile else None
     interfaces, addresses, chassis, base_ports, scalars = await asyncio.gather(
         _interfaces(reader), _addresses(reader), _chassis(reader), _base_ports(reader),
-        reader.get(scalar_oids(profile, facts.sys_object_id)))
+        reader.get(scalar_oids(profile, facts.sys_object_id, facts.sys_descr)))
     facts.chassis, facts.scalars = chassis, scalars
+    profile = match_profile(facts.sys_object_id, facts.sys_descr, scalars)
+    rules = snmp_rules(profile.name) if profile else None
     for if_index, cidrs in addresses.items():
         if if_index in interfaces:
             interfaces[if_index].ipv4 = sorted(cidrs, key=_cidr_key)

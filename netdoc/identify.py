@@ -63,7 +63,8 @@ from typing import Any
 
 import yaml
 
-from netdoc.profiles import (PROFILE_DIR, Profile, ProfileError, load_profiles,
+from netdoc.models import normalise_mac
+from netdoc.profiles import (PROFILE_DIR, MatchRules, Profile, ProfileError, load_profiles,
                              register_section)
 from netdoc.snmp.values import SnmpValue, text
 from netdoc.vendors import (canonical_vendor, enterprise_number, vendor_from_sys_object_id,
@@ -181,10 +182,18 @@ class Identification:
 class ScalarRule:
     """One source for a field: a scalar OID or an ENTITY-MIB chassis field, maybe via a regex."""
 
-    oid: str = ""
+    oid: str = ""  # numeric, or SYS_OBJECT_ID_REF + ".suffix": under the device's sysObjectID
     entity: str = ""  # a Chassis field name, e.g. software_rev
     regex: re.Pattern[str] | None = None
     requires: str = ""  # generic table only: an OID that must have answered
+    format: str = ""  # "mac" / "hex": an OCTET STRING of bytes shown as a MAC / hex digits
+
+    def oid_for(self, sys_object_id: str) -> str:
+        """The OID to GET for a device with this sysObjectID ('' if it cannot be built)."""
+        if not self.oid.startswith(SYS_OBJECT_ID_REF):
+            return self.oid
+        base = sys_object_id.strip(".")
+        return f"{base}{self.oid[len(SYS_OBJECT_ID_REF):]}" if _OID.fullmatch(base) else ""
 
 
 @dataclass(frozen=True)
@@ -195,8 +204,11 @@ class SnmpRules:
     fdb_per_vlan: bool = False
     models: dict[str, str] = field(default_factory=dict)
 
-    def oids(self) -> list[str]:
-        return sorted({rule.oid for rules in self.get.values() for rule in rules if rule.oid})
+    def oids(self, sys_object_id: str = "") -> list[str]:
+        """The OIDs the `get` rules read on a device with this sysObjectID."""
+        found = {rule.oid_for(sys_object_id) for rules in self.get.values() for rule in rules
+                 if rule.oid}
+        return sorted(oid for oid in found if oid)
 
 
 def _scalar_rules(value: Any, where: str) -> tuple[ScalarRule, ...]:
@@ -204,27 +216,46 @@ def _scalar_rules(value: Any, where: str) -> tuple[ScalarRule, ...]:
     rules = []
     for item in items:
         if isinstance(item, str):
-            rules.append(ScalarRule(oid=item.strip(".")))
+            rules.append(ScalarRule(oid=_rule_oid(item, where)))
             continue
         if not isinstance(item, dict) or not ("oid" in item) ^ ("entity" in item):
             raise ProfileError(f"{where}: expected an OID, {{oid:, regex:}} or "
                                f"{{entity:, regex:}}, got {item!r}")
-        unknown = set(item) - {"oid", "entity", "regex"}
+        unknown = set(item) - {"oid", "entity", "regex", "format"}
         if unknown:
             raise ProfileError(f"{where}: unknown keys {sorted(unknown)} (expected oid or "
-                               f"entity, and regex)")
+                               f"entity, and regex, format)")
+        if item.get("format", "") not in VALUE_FORMATS:
+            raise ProfileError(f"{where}: format must be one of {sorted(VALUE_FORMATS)}, not "
+                               f"{item['format']!r}")
         if "entity" in item and item["entity"] not in Chassis.__dataclass_fields__:
             raise ProfileError(f"{where}: entity field must be one of "
                                f"{sorted(Chassis.__dataclass_fields__)}, not {item['entity']!r}")
-        if "oid" in item and not _OID.fullmatch(str(item["oid"]).strip(".")):
-            raise ProfileError(f"{where}: {item['oid']!r} is not a numeric OID")
-        rules.append(ScalarRule(oid=str(item.get("oid", "")).strip("."),
-                                entity=str(item.get("entity", "")),
-                                regex=_compile(item.get("regex"), where)))
+        oid = _rule_oid(item["oid"], where) if "oid" in item else ""
+        rules.append(ScalarRule(oid=oid, entity=str(item.get("entity", "")),
+                                regex=_compile(item.get("regex"), where),
+                                format=str(item.get("format", ""))))
     return tuple(rules)
 
 
 _OID = re.compile(r"[0-9]+(\.[0-9]+)+")
+SYS_OBJECT_ID_REF = "{sysObjectID}"
+VALUE_FORMATS = {"", "mac", "hex"}
+
+
+def _rule_oid(value: Any, where: str) -> str:
+    """A rule's OID: numeric, or '{sysObjectID}.SUFFIX' (relative to the device's own)."""
+    oid = str(value).strip()
+    if oid.startswith(SYS_OBJECT_ID_REF):
+        rest = oid[len(SYS_OBJECT_ID_REF):]
+        if not re.fullmatch(r"(\.[0-9]+)+", rest):
+            raise ProfileError(f"{where}: {value!r}: write {SYS_OBJECT_ID_REF}.SUFFIX with a "
+                               f"numeric suffix, e.g. '{SYS_OBJECT_ID_REF}.1.2.0'")
+        return oid
+    if not _OID.fullmatch(oid.strip(".")):
+        raise ProfileError(f"{where}: {value!r} is not a numeric OID (or "
+                           f"'{SYS_OBJECT_ID_REF}.SUFFIX')")
+    return oid.strip(".")
 
 
 def _compile(pattern: Any, where: str) -> re.Pattern[str] | None:
@@ -316,11 +347,34 @@ def generic_rules() -> GenericRules:
                                                data.get("sys_descr_ignore") or []))
 
 
-def scalar_oids(profile: Profile | None, sys_object_id: str) -> list[str]:
-    """Every scalar identification may use for this device: one GET batch for the poller."""
+def scalar_oids(profile: Profile | None, sys_object_id: str,
+                sys_descr: str | None = None) -> list[str]:
+    """Every scalar identification may use for this device: one GET batch for the poller.
+
+    With `sys_descr`, also what the profiles with OID conditions that could fit this
+    device need (`match_oids`), so that one round of GETs serves matching as well."""
     wanted = set(generic_rules().oids(sys_object_id))
     if profile is not None:
-        wanted |= set(snmp_rules(profile.name).oids())
+        wanted |= set(snmp_rules(profile.name).oids(sys_object_id))
+    if sys_descr is not None:
+        wanted |= set(match_oids(sys_object_id, sys_descr))
+    return sorted(wanted)
+
+
+def match_oids(sys_object_id: str, sys_descr: str) -> list[str]:
+    """The OIDs to GET before the profile can be chosen: the `oid_present`/`oid_value`
+    OIDs of the profiles whose sysObjectID/sysDescr rules fit and that would outrank the
+    best profile without OID conditions, and the `snmp.get` OIDs of those profiles.
+    Empty for the devices no such profile fits (nearly all)."""
+    profiles = load_profiles()
+    wanted: set[str] = set()
+    for _points, name in _candidates(sys_object_id, sys_descr):
+        profile = profiles[name]
+        if not profile.match.oid_conditions():
+            break  # everything below it can never win
+        wanted |= set(profile.match.oid_present)
+        wanted |= {oid for oid, _regex in profile.match.oid_value}
+        wanted |= set(snmp_rules(name).oids(sys_object_id))
     return sorted(wanted)
 
 
@@ -338,12 +392,14 @@ def _oid_prefix_length(sys_object_id: str, prefix: str) -> int:
 
 
 def score(profile: Profile, sys_object_id: str, sys_descr: str) -> int:
-    """How well a profile fits (0 = not at all).
+    """How well a profile fits (0 = not at all), before its OID conditions are checked.
 
     A sysDescr pattern hit counts most, then the length of the matching
     sysObjectID prefix; `priority` breaks ties between profiles that hit alike.
     A profile that has sysDescr patterns *and* sysObjectID prefixes needs only
     one of them to hit; `not_sys_descr` rules it out whatever else matched.
+    A profile with OID conditions (`oid_present`, `oid_value`) also needs one of them
+    to hold (`oid_conditions_hold`); when it does, that counts like a sysDescr hit.
     """
     rules = profile.match
     if any(p.search(sys_descr) for p in rules.not_sys_descr):
@@ -352,28 +408,53 @@ def score(profile: Profile, sys_object_id: str, sys_descr: str) -> int:
     descr_hit = any(p.search(sys_descr) for p in rules.sys_descr)
     if not oid_hit and not descr_hit:
         return 0
-    return (100 if descr_hit else 0) + oid_hit + 1000 * rules.priority + 1
+    return (100 if descr_hit or rules.oid_conditions() else 0) + oid_hit + \
+        1000 * rules.priority + 1
 
 
-_MATCHED: dict[tuple[str, str], str] = {}  # (sysObjectID, sysDescr) -> profile name
-_MATCHED_FROM: list[dict[str, Profile]] = []  # the profile set those answers came from
+def oid_conditions_hold(rules: MatchRules, scalars: dict[str, SnmpValue] | None) -> bool:
+    """A profile's OID conditions: true without any; with some, one `oid_present` OID
+    answered or one `oid_value` OID's value matches its regex. Unknown scalars (None,
+    nothing was read yet) hold none."""
+    if not rules.oid_conditions():
+        return True
+    if scalars is None:
+        return False
+    return any(oid in scalars for oid in rules.oid_present) or \
+        any(oid in scalars and regex.search(text(scalars[oid])) for oid, regex in rules.oid_value)
 
 
-def match_profile(sys_object_id: str, sys_descr: str) -> Profile | None:
+_CANDIDATES: dict[tuple[str, str], tuple[tuple[int, str], ...]] = {}
+_CANDIDATES_FROM: list[dict[str, Profile]] = []  # the profile set those answers came from
+
+
+def _candidates(sys_object_id: str, sys_descr: str) -> tuple[tuple[int, str], ...]:
+    """The profiles that fit by sysObjectID/sysDescr, best first, down to the first one
+    without OID conditions (the ones below it can never win)."""
     profiles = load_profiles()
-    if not _MATCHED_FROM or _MATCHED_FROM[0] is not profiles or len(_MATCHED) > 4096:
-        _MATCHED.clear()
-        _MATCHED_FROM[:] = [profiles]
+    if not _CANDIDATES_FROM or _CANDIDATES_FROM[0] is not profiles or len(_CANDIDATES) > 4096:
+        _CANDIDATES.clear()
+        _CANDIDATES_FROM[:] = [profiles]
     key = (sys_object_id, sys_descr)
-    if key not in _MATCHED:
-        best: tuple[int, str] = (0, "")
-        for name, profile in profiles.items():
-            points = score(profile, sys_object_id, sys_descr)
-            if points > best[0] or (points == best[0] and points and name < best[1]):
-                best = (points, name)
-        _MATCHED[key] = best[1] if best[0] else ""
-    name = _MATCHED[key]
-    return profiles[name] if name else None
+    if key not in _CANDIDATES:
+        ranked = sorted(((points, name) for name, profile in profiles.items()
+                         if (points := score(profile, sys_object_id, sys_descr))),
+                        key=lambda hit: (-hit[0], hit[1]))
+        cut = next((i for i, (_p, name) in enumerate(ranked)
+                    if not profiles[name].match.oid_conditions()), len(ranked))
+        _CANDIDATES[key] = tuple(ranked[:cut + 1])
+    return _CANDIDATES[key]
+
+
+def match_profile(sys_object_id: str, sys_descr: str,
+                  scalars: dict[str, SnmpValue] | None = None) -> Profile | None:
+    """The best-fitting profile; `scalars` (what the poller's GET round read) decide the
+    profiles with OID conditions, which cannot fit without them."""
+    profiles = load_profiles()
+    for _points, name in _candidates(sys_object_id, sys_descr):
+        if oid_conditions_hold(profiles[name].match, scalars):
+            return profiles[name]
+    return None
 
 
 # ---------------------------------------------------------------- fields
@@ -400,10 +481,26 @@ def _groups(pattern: re.Pattern[str], value: str) -> str:
     return usable(" ".join(g for g in found.groups() if g))
 
 
+def formatted(value: SnmpValue | None, how: str) -> str:
+    """A scalar as text; `how` "mac" shows 6 octets as 00:40:8c:12:34:56, "hex" as
+    00408C123456 (an OCTET STRING that holds a MAC, e.g. an Axis camera's serial number).
+    A value the agent already sent as text ("00:40:8C:12:34:56") is normalised alike."""
+    if not how or value is None:
+        return text(value)
+    mac = normalise_mac(value) if isinstance(value, bytes) and len(value) == 6 else \
+        normalise_mac(text(value))
+    if not mac:
+        if isinstance(value, bytes) and not value.isascii():
+            return value.hex().upper() if how == "hex" else ""
+        return text(value)
+    return mac if how == "mac" else mac.replace(":", "").upper()
+
+
 def _rule_value(rule: ScalarRule, facts: Facts) -> str:
     if rule.requires and rule.requires not in facts.scalars:
         return ""
-    raw = getattr(facts.chassis, rule.entity) if rule.entity else text(facts.scalars.get(rule.oid))
+    raw = getattr(facts.chassis, rule.entity) if rule.entity else \
+        formatted(facts.scalars.get(rule.oid_for(facts.sys_object_id)), rule.format)
     return _groups(rule.regex, raw) if rule.regex is not None else usable(raw)
 
 
@@ -537,7 +634,7 @@ def _vendor(profile: Profile | None, rules: SnmpRules, facts: Facts) -> str:
 
 
 def identify(facts: Facts) -> Identification:
-    profile = match_profile(facts.sys_object_id, facts.sys_descr)
+    profile = match_profile(facts.sys_object_id, facts.sys_descr, facts.scalars)
     found = Identification(role=_role(profile, facts))
     rules = snmp_rules(profile.name) if profile else SnmpRules()
     for name in ("version", "model", "serial", "os"):

@@ -33,6 +33,8 @@ Schema (every key but `name` optional):
       sys_descr: ["Cisco IOS Software"]     # regexes searched in sysDescr
       not_sys_descr: ["IOS-XE"]             # regexes that rule the profile out
       priority: 10                          # higher wins when several match
+      oid_present: ['1.3.6.1.4.1.6574.1.5.1.0']   # and one of these OIDs answers a GET, or
+      oid_value: {'1.3.6.1.4.1.2.0': '^Acme'}     # one of these OIDs' value matches the regex
     extract:                     # regexes on sysDescr, first group is the value
       version: 'Version ([^ ,]+)'
       model: '...'
@@ -49,7 +51,8 @@ Schema (every key but `name` optional):
     Matching (netdoc.identify.score): a profile fits when a sysObjectID prefix or a
     sysDescr regex hits and no not_sys_descr regex does; a sysDescr hit outweighs the
     sysObjectID prefix length, and `priority` (vendor profiles 10, generic ones 0-5)
-    outweighs both. `extract` regexes with several groups join the groups that matched.
+    outweighs both. A profile with `oid_present`/`oid_value` also needs one of those to
+    hold (for appliances that share net-snmp's sysObjectID and a plain Linux sysDescr). `extract` regexes with several groups join the groups that matched.
     backup:
       commands: ["show running-config"]
       enable: true               # enter privileged mode when the credential has an enable secret
@@ -116,6 +119,12 @@ class MatchRules:
     sys_descr: tuple[re.Pattern[str], ...] = ()
     not_sys_descr: tuple[re.Pattern[str], ...] = ()
     priority: int = 0
+    # conditions on OIDs the poller GETs (netdoc.identify.match_oids): any one must hold
+    oid_present: tuple[str, ...] = ()
+    oid_value: tuple[tuple[str, re.Pattern[str]], ...] = ()
+
+    def oid_conditions(self) -> bool:
+        return bool(self.oid_present or self.oid_value)
 
 
 @dataclass(frozen=True)
@@ -366,6 +375,7 @@ class Hooked(Kind):
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]*")
 STR = Scalar((str,), "a string", "strings")
+OID = Named(r"\.?[0-9]+(?:\.[0-9]+)+", "a numeric OID (1.3.6.1...)", "numeric OIDs")
 INT = Scalar((int,), "an integer", "integers")
 BOOL = Scalar((bool,), "true or false", "booleans")
 REGEX = Regex()
@@ -380,6 +390,8 @@ MATCH_SCHEMA = Section({
     "sys_descr": ListOf(REGEX),
     "not_sys_descr": ListOf(REGEX),
     "priority": INT,
+    "oid_present": ListOf(OID),
+    "oid_value": MapOf(REGEX),  # numeric OID -> regex (keys checked in parse_profile)
 })
 
 _RECIPE_FIELDS: dict[str, Kind] = {
@@ -464,6 +476,10 @@ def parse_profile(data: Any, source: str) -> Profile:
     except _Invalid as exc:
         raise ProfileError(f"{source}: {exc.at}: {exc.message}") from None
     match = body.get("match", {})
+    for oid in match.get("oid_value", {}):
+        if not OID.pattern.fullmatch(oid):
+            raise ProfileError(f"{source}: match.oid_value.{oid}: expected a numeric OID "
+                               f"(1.3.6.1...) as key")
     return Profile(
         name=body["name"],
         vendor=body.get("vendor", ""),
@@ -474,7 +490,10 @@ def parse_profile(data: Any, source: str) -> Profile:
         match=MatchRules(sys_object_id=match.get("sys_object_id", ()),
                          sys_descr=match.get("sys_descr", ()),
                          not_sys_descr=match.get("not_sys_descr", ()),
-                         priority=match.get("priority", 0)),
+                         priority=match.get("priority", 0),
+                         oid_present=tuple(o.strip(".") for o in match.get("oid_present", ())),
+                         oid_value=tuple((o.strip("."), r) for o, r in
+                                         match.get("oid_value", {}).items())),
         extract=body.get("extract", {}),
         roles=tuple((r["sys_descr"], r["role"]) for r in body.get("roles", ())),
         backup=_recipe(body["backup"]) if body.get("backup") is not None else None,
