@@ -85,8 +85,12 @@ def build_parser() -> argparse.ArgumentParser:
                            "points inside DIR; no user is created unless --create-user)")
     init.add_argument("--create-user", action="store_true",
                       help="with --root: still create the service user netdoc")
-    command("check", "Validate the configuration, resolve every credential and show what a run "
-                     "would cover.", cmd_check)
+    check = command("check", "Validate the configuration, resolve every credential and show "
+                             "what a run would cover (--connect: and try it).", cmd_check)
+    check.add_argument("--connect", action="store_true",
+                       help="also ask every seed over SNMP, log in to every backup target over "
+                            "SSH, check the outputs are writable by the service user; list "
+                            "every problem, exit non-zero when a run would fail")
     run = command("run", "Run the full cycle: discover, inventory, topology, backup, render.",
                   cmd_run)
     run.add_argument("--stages", default=",".join(CYCLE),
@@ -329,6 +333,8 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     config = _load(args)
     client_filter = getattr(args, "client", None)
+    if getattr(args, "connect", False):
+        return _check_connect(args, config, client_filter)
     checked = verify_secrets(config, client_filter)
     from netdoc.vault.audit import access_warnings
 
@@ -381,6 +387,20 @@ def cmd_check(args: argparse.Namespace) -> int:
         lines.append(f"warning (weak credential): {note}")
     emit(args, report, "\n".join(lines))
     return EXIT_OK
+
+
+def _check_connect(args: argparse.Namespace, config: Config, client_filter: str | None) -> int:
+    from netdoc.preflight import preflight
+
+    result = preflight(config, config.selected_clients(client_filter))
+    lines = [f"configuration {config.path}: read"]
+    lines += [f"  ok  {item}" for item in result.passed]
+    lines += [f"  PROBLEM {problem}" for problem in result.problems]
+    lines.append(f"{len(result.problems)} problem(s): a run would fail" if result.problems
+                 else "every check passed")
+    emit(args, {"config": str(config.path), **result.as_dict(), "exit": result.exit_code},
+         "\n".join(lines))
+    return result.exit_code
 
 
 def cmd_run(args: argparse.Namespace) -> int:
