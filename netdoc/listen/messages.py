@@ -1,5 +1,6 @@
 """What `netdoc listen` receives: syslog lines (RFC 3164, RFC 5424; UDP, TCP with
-newline or RFC 6587 octet-counting framing) and SNMPv2c traps (netdoc's BER codec).
+newline or RFC 6587 octet-counting framing) and SNMP traps, v2c and v3 (USM: HMAC
+checked, authPriv decrypted), decoded with netdoc's own codec (netdoc.snmp).
 
 Everything here is hostile input: sizes are capped, text is decoded leniently and
 cleaned before it is logged or stored, and a message that does not parse is
@@ -10,7 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from netdoc.snmp.ber import TRAP_V2, INFORM, BerError, decode_community_message
+from netdoc.snmp.ber import (INFORM, TRAP_V2, BerError, Pdu, decode_community_message,
+                             decode_scoped_pdu, decode_v3_message)
+from netdoc.snmp.usm import UsmError, UsmKeys
 from netdoc.snmp.values import Oid
 from netdoc.textsafe import clean
 
@@ -123,12 +126,72 @@ def parse_trap(data: bytes) -> Trap | None:
         message = decode_community_message(data)
     except BerError:
         return None
-    if message.version != 1 or message.pdu.tag not in (TRAP_V2, INFORM):
+    if message.version != 1:
+        return None
+    return _trap(message.pdu, message.community)
+
+
+def is_v3(data: bytes) -> bool:
+    """An SNMPv3 message (version field 3), by its first bytes."""
+    try:
+        decode_v3_message(data[:MAX_TRAP_BYTES])
+        return True
+    except BerError:
+        return False
+
+
+@dataclass(frozen=True)
+class V3User:
+    """One SNMPv3 user a client's devices send traps as (from its credential sets)."""
+
+    user: bytes
+    auth: str = ""
+    auth_key: str = ""
+    priv: str = ""
+    priv_key: str = ""
+
+
+def parse_v3_trap(data: bytes, users: tuple[V3User, ...]) -> Trap | None:
+    """An SNMPv3 Trap/Inform whose user is one of `users`, its HMAC right and (authPriv)
+    its PDU decrypted with that user's keys localised to the sender's engine ID (a
+    trap's authoritative engine is its sender, RFC 3414). A user configured with
+    authentication never accepts an unauthenticated message. None otherwise."""
+    if len(data) > MAX_TRAP_BYTES:
+        return None
+    try:
+        message = decode_v3_message(data)
+    except BerError:
+        return None
+    usm = message.usm
+    for user in users:
+        if user.user != usm.user:
+            continue
+        if user.auth and not message.authenticated or user.priv and not message.encrypted:
+            return None
+        try:
+            keys = UsmKeys.for_engine(usm.engine_id, user.auth, user.auth_key, user.priv,
+                                      user.priv_key)
+            if keys.auth is not None and not keys.verify(data, message.auth_params_offset,
+                                                         usm.auth_params):
+                return None
+            scoped = message.scoped_pdu
+            if message.encrypted:
+                plain = keys.decrypt(message.encrypted_pdu, usm.priv_params, usm.engine_boots,
+                                     usm.engine_time)
+                scoped = decode_scoped_pdu(plain, padded=True)
+        except (UsmError, BerError, ValueError):
+            return None
+        return _trap(scoped.pdu, b"") if scoped is not None else None
+    return None
+
+
+def _trap(pdu: Pdu, community: bytes) -> Trap | None:
+    if pdu.tag not in (TRAP_V2, INFORM):
         return None
     trap_oid = ""
     indexes: list[int] = []
     shown: list[tuple[str, str]] = []
-    for oid, _tag, value in message.pdu.varbinds[:64]:
+    for oid, _tag, value in pdu.varbinds[:64]:
         oid_text = str(oid)
         if oid_text == SNMP_TRAP_OID and isinstance(value, (Oid, str)):
             trap_oid = str(value)
@@ -138,5 +201,5 @@ def parse_trap(data: bytes) -> Trap | None:
                                       else value.decode("utf-8", "replace"), 200)))
     if not trap_oid:
         return None
-    return Trap(community=message.community, trap_oid=trap_oid.lstrip("."),
+    return Trap(community=community, trap_oid=trap_oid.lstrip("."),
                 if_indexes=tuple(indexes), varbinds=tuple(shown))

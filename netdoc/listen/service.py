@@ -3,7 +3,9 @@
 One long-running process (contrib/systemd/netdoc-listen.service) receives
 
     syslog     UDP and TCP (RFC 3164 and 5424; TCP newline or octet-counted framing)
-    traps      SNMPv2c Trap/Inform over UDP (netdoc's own BER codec)
+    traps      SNMP v2c and v3 Trap/Inform over UDP (netdoc's own BER codec and USM:
+               a v3 trap must authenticate as an SNMPv3 user of that device's
+               credential sets; its engine boots/time are not checked)
 
 and, for a message from a known device, does what the device's profile says it means
 (`events:` in netdoc/profiles/*.yaml, see netdoc.listen.rules):
@@ -38,7 +40,8 @@ from typing import Any, Callable
 from netdoc.config import Client, Config, DeviceSeed, Site, load_config
 from netdoc.errors import NetdocError, UsageError
 from netdoc.fsutil import atomic_write, read_json, stable_json
-from netdoc.listen.messages import Trap, parse_syslog, parse_trap, split_tcp_stream
+from netdoc.listen.messages import (Trap, V3User, is_v3, parse_syslog, parse_trap,
+                                    parse_v3_trap, split_tcp_stream)
 from netdoc.listen.rules import CONFIG_CHANGED, LINK_CHANGED, rules_for
 from netdoc.metrics import EVENTS_FILE, STATE_FOLDER, UNKNOWN_EVENTS_FILE
 from netdoc.textsafe import clean
@@ -68,6 +71,7 @@ class Sender:
     seed: DeviceSeed | None      # None: an inventoried (discovered) device
     backup: bool                 # netdoc backs it up (a seed, or an opted-in discovered one)
     communities: frozenset[bytes] = frozenset()
+    v3_users: tuple[V3User, ...] = ()
 
 
 def build_directory(config: Config) -> tuple[dict[str, Sender], set[str]]:
@@ -80,15 +84,14 @@ def build_directory(config: Config) -> tuple[dict[str, Sender], set[str]]:
         targets = {t.host for t in _safe(lambda: backup_targets(config, client), [])}
         known: dict[str, Sender] = {}
         for site in client.sites:
-            communities = _communities(config, site.credentials)
             for seed in site.devices:
                 if seed.exclude:
                     continue
+                names = seed.credentials or site.credentials
                 known[seed.host] = Sender(
                     client.name, site.name, seed.host, seed.name or seed.host, seed.platform,
                     seed, seed.backup and seed.host in targets,
-                    _communities(config, seed.credentials) if seed.credentials
-                    else communities)
+                    _communities(config, names), _v3_users(config, names))
         for device in _safe(lambda: _inventory(config, client), []):
             if device.mgmt_ip and device.mgmt_ip not in known:
                 home = next((s for s in client.sites if s.name == device.site), None)
@@ -96,7 +99,8 @@ def build_directory(config: Config) -> tuple[dict[str, Sender], set[str]]:
                     client.name, device.site, device.mgmt_ip,
                     clean(device.hostname, 255) or device.mgmt_ip, device.platform, None,
                     device.mgmt_ip in targets,
-                    _communities(config, home.credentials) if home else frozenset())
+                    _communities(config, home.credentials) if home else frozenset(),
+                    _v3_users(config, home.credentials) if home else ())
         for host, sender in known.items():
             claims.setdefault(host, []).append(sender)
     directory = {host: found[0] for host, found in claims.items()
@@ -115,6 +119,21 @@ def _communities(config: Config, names: tuple[str, ...]) -> frozenset[bytes]:
             except Exception:  # noqa: BLE001 - an unreadable secret: no community to check
                 log.debug("credential %s: community not readable", name)
     return frozenset(found)
+
+
+def _v3_users(config: Config, names: tuple[str, ...]) -> tuple[V3User, ...]:
+    found = []
+    for name in names:
+        snmp = config.credentials[name].snmp if name in config.credentials else None
+        if snmp is None or snmp.version != "3":
+            continue
+        try:
+            found.append(V3User(snmp.user.encode(), snmp.auth,
+                                snmp.auth_key.reveal() if snmp.auth_key else "",
+                                snmp.priv, snmp.priv_key.reveal() if snmp.priv_key else ""))
+        except Exception:  # noqa: BLE001 - an unreadable secret: that user cannot be checked
+            log.debug("credential %s: SNMPv3 keys not readable", name)
+    return tuple(found)
 
 
 def _inventory(config: Config, client: Client) -> list[Any]:
@@ -368,13 +387,20 @@ class Listener:
         if sender is None:
             self.events.ignored(address, "unknown sender")
             return ""
-        trap = parse_trap(data)
-        if trap is None:
-            self.events.record(sender, "", "snmp", "")
-            return ""
-        if sender.communities and trap.community not in sender.communities:
-            self.events.ignored(address, "trap community not this client's")
-            return ""
+        if is_v3(data):
+            trap = parse_v3_trap(data, sender.v3_users)
+            if trap is None:  # unknown user, wrong keys, or less security than configured
+                self.events.ignored(address, "SNMPv3 trap not authenticated as this "
+                                             "client's user")
+                return ""
+        else:
+            trap = parse_trap(data)
+            if trap is None:
+                self.events.record(sender, "", "snmp", "")
+                return ""
+            if sender.communities and trap.community not in sender.communities:
+                self.events.ignored(address, "trap community not this client's")
+                return ""
         kind = self._trap_kind(sender, trap)
         self.events.record(sender, kind, "snmp", trap.describe())
         self._act(sender, kind, trap.describe())

@@ -29,7 +29,8 @@ import pytest
 import yaml
 
 from netdoc.config import parse_config
-from netdoc.listen.messages import parse_syslog, parse_trap, split_tcp_stream
+from netdoc.listen.messages import (V3User, is_v3, parse_syslog, parse_trap, parse_v3_trap,
+                                    split_tcp_stream)
 from netdoc.listen.rules import CONFIG_CHANGED, LINK_CHANGED, rules_for
 from netdoc.metrics import collect, render
 from support.replay_server import Recording, ReplayServer
@@ -109,6 +110,28 @@ def test_a_real_linkdown_trap_is_decoded() -> None:
     assert parse_trap(b"\x30\x03\x02\x01\x03") is None  # SNMPv3 / garbage
 
 
+V3_TRAP = ("-v", "3", "-u", "netdoc-traps", "-l", "authPriv", "-a", "SHA", "-A",
+           "auth-secret-1", "-x", "AES", "-X", "priv-secret-1", "-e", "0x80001f8880aabbccdd")
+
+
+@pytest.mark.skipif(shutil.which("snmptrap") is None, reason="net-snmp snmptrap is missing")
+def test_a_real_snmpv3_authpriv_trap_is_checked_and_decrypted() -> None:
+    data, _ = capture_trap(*V3_TRAP, "'' 1.3.6.1.6.3.1.1.5.4 1.3.6.1.2.1.2.2.1.1.7 i 7")
+    assert is_v3(data) and parse_trap(data) is None
+    right = V3User(b"netdoc-traps", "sha", "auth-secret-1", "aes", "priv-secret-1")
+    trap = parse_v3_trap(data, (right,))
+    assert trap is not None and trap.trap_oid == "1.3.6.1.6.3.1.1.5.4" and trap.if_indexes == (7,)
+    wrong_auth = V3User(b"netdoc-traps", "sha", "not-the-key-1", "aes", "priv-secret-1")
+    wrong_priv = V3User(b"netdoc-traps", "sha", "auth-secret-1", "aes", "not-the-key-1")
+    other_user = V3User(b"someone-else", "sha", "auth-secret-1", "aes", "priv-secret-1")
+    for users in ((wrong_auth,), (wrong_priv,), (other_user,), ()):
+        assert parse_v3_trap(data, users) is None
+    unauthenticated, _ = capture_trap("-v", "3", "-u", "netdoc-traps", "-l", "noAuthNoPriv",
+                                      "-e", "0x80001f8880aabbccdd",
+                                      "'' 1.3.6.1.6.3.1.1.5.4 1.3.6.1.2.1.2.2.1.1.7 i 7")
+    assert parse_v3_trap(unauthenticated, (right,)) is None  # less security than configured
+
+
 # ---------------------------------------------------------------- end to end
 
 def free_port() -> int:
@@ -140,9 +163,12 @@ class ListenSite:
                 "globex": {"ssh": {"username": "netdoc", "password": "env:NETDOC_TEST_SSH",
                                    "enable": "env:NETDOC_TEST_ENABLE"},
                            "snmp": {"version": "2c",
-                                    "community": "env:NETDOC_TEST_GLOBEX_COMMUNITY"}}},
+                                    "community": "env:NETDOC_TEST_GLOBEX_COMMUNITY"}},
+                "acme-v3": {"snmp": {"version": "3", "user": "netdoc-traps", "auth": "sha",
+                                     "auth_key": "env:NETDOC_TEST_V3_AUTH", "priv": "aes",
+                                     "priv_key": "env:NETDOC_TEST_V3_PRIV"}}},
             "clients": {
-                "acme": {"sites": {"hq": {"credentials": ["acme"], "devices": [
+                "acme": {"sites": {"hq": {"credentials": ["acme", "acme-v3"], "devices": [
                     self.seed("core-sw"), self.seed("acc-sw2")]}}},
                 "globex": {"sites": {"hq": {"credentials": ["globex"], "devices": [
                     self.seed("edge")]}}}},
@@ -225,6 +251,8 @@ def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ListenSite
     monkeypatch.setenv("NETDOC_TEST_ENABLE", "lab-enable")
     monkeypatch.setenv("NETDOC_TEST_ACME_COMMUNITY", "acme-traps")
     monkeypatch.setenv("NETDOC_TEST_GLOBEX_COMMUNITY", "globex-traps")
+    monkeypatch.setenv("NETDOC_TEST_V3_AUTH", "auth-secret-1")
+    monkeypatch.setenv("NETDOC_TEST_V3_PRIV", "priv-secret-1")
     with ReplayServer() as replay:
         listen = ListenSite(tmp_path, replay)
         listen.start()
@@ -283,6 +311,18 @@ def test_a_real_linkdown_trap_is_recorded_for_that_switch_only(site: ListenSite)
         [(LINK_CHANGED, "acc-sw2", "snmp")]
     assert "linkDown ifIndex 3" in recent[0]["detail"]
     assert site.events("acme")["received"][LINK_CHANGED] == 1
+    # SNMPv3 authPriv with the client's user: heard; the same from 127.0.0.3 (globex has
+    # no such user): ignored
+    subprocess.run(["snmptrap", *V3_TRAP, "--clientaddr=127.0.0.2",
+                    f"127.0.0.1:{site.trap_port}", "", "1.3.6.1.6.3.1.1.5.4",
+                    "1.3.6.1.2.1.2.2.1.1.3", "i", "3"], check=True, timeout=20)
+    subprocess.run(["snmptrap", *V3_TRAP, "--clientaddr=127.0.0.3",
+                    f"127.0.0.1:{site.trap_port}", "", "1.3.6.1.6.3.1.1.5.4",
+                    "1.3.6.1.2.1.2.2.1.1.3", "i", "3"], check=True, timeout=20)
+    wait_for(lambda: site.unknown() == 2, 10, "the v3 trap from globex to be ignored")
+    recent = wait_for(lambda: len(site.events("acme").get("recent", [])) == 2
+                      and site.events("acme")["recent"], 10, "the v3 link event")
+    assert "linkUp ifIndex 3" in recent[1]["detail"]
     time.sleep(3)
     assert not site.stored("acme", "acc-sw2").exists()  # a link change is no config change
 
@@ -290,8 +330,8 @@ def test_a_real_linkdown_trap_is_recorded_for_that_switch_only(site: ListenSite)
     import urllib.request
     body = urllib.request.urlopen(f"http://127.0.0.1:{site.metrics_port}/metrics",
                                   timeout=10).read().decode()
-    assert 'netdoc_events_received_total{client="acme",kind="link_changed"} 1' in body
-    assert "netdoc_events_unknown_sender_total 1" in body
+    assert 'netdoc_events_received_total{client="acme",kind="link_changed"} 2' in body
+    assert "netdoc_events_unknown_sender_total 2" in body
 
 
 def test_syslog_over_tcp_rfc5424_is_heard(site: ListenSite) -> None:
