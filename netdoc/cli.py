@@ -52,8 +52,9 @@ def _common(parser: argparse.ArgumentParser) -> None:
                         help="write what each device sent (secrets masked) to DIR, one "
                              "transcript per device; logs never carry device output")
     verbosity = parser.add_mutually_exclusive_group()
-    verbosity.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
-                           help="debug detail (never device output or secrets)")
+    verbosity.add_argument("-v", "--verbose", action="count", default=argparse.SUPPRESS,
+                           help="netdoc's own steps in detail; -vv adds the libraries' "
+                                "(never device output or secrets)")
     verbosity.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
                            help="errors only")
 
@@ -189,15 +190,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+NETDOC_LOGGERS = ("netdoc", "collectors")
+LIBRARY_LOGGERS = ("paramiko", "asyncssh", "scapy", "scapy.runtime", "git", "urllib3",
+                   "pysnmp", "asyncio", "hier_config", "ciscoconfparse2", "charset_normalizer")
+
+
 def _configure_logging(args: argparse.Namespace) -> None:
-    level = logging.DEBUG if getattr(args, "verbose", False) else \
-        logging.ERROR if getattr(args, "quiet", False) else logging.INFO
+    """-q errors only; default: netdoc's info; -v: netdoc's own steps (debug), libraries
+    stay at warnings; -vv: the libraries' debug too (netmiko and paramiko.transport
+    never: they log device output)."""
+    verbose = int(getattr(args, "verbose", 0) or 0)
+    quiet = bool(getattr(args, "quiet", False))
+    root = logging.ERROR if quiet else logging.DEBUG if verbose >= 2 else logging.INFO
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_RedactingFormatter("%(levelname)s %(name)s: %(message)s"))
-    logging.basicConfig(level=level, handlers=[handler], force=True)
-    if level > logging.DEBUG:  # library chatter (every SSH login) only with -v
-        for noisy in ("paramiko", "asyncssh", "scapy.runtime", "git"):
-            logging.getLogger(noisy).setLevel(logging.WARNING)
+    logging.basicConfig(level=root, handlers=[handler], force=True)
+    for name in NETDOC_LOGGERS:
+        logging.getLogger(name).setLevel(logging.DEBUG if verbose and not quiet
+                                         else logging.NOTSET)
+    for noisy in LIBRARY_LOGGERS:  # library chatter (every SSH login) only with -vv
+        logging.getLogger(noisy).setLevel(logging.NOTSET if verbose >= 2 or quiet
+                                          else logging.WARNING)
     # netmiko logs every byte a device sends at debug level (whole running-configs,
     # secrets and all), paramiko.transport its packets: never, at any verbosity.
     # Device I/O is traced only on request, masked: --trace-device DIR.

@@ -26,8 +26,9 @@ from netdoc import budget
 from netdoc.config import Client, Config
 from netdoc.errors import (EXIT_DEVICES, EXIT_OK, EXIT_TERMINATED, EnvironmentProblem,
                            LockHeld, StageFailed, StoreError)
-from netdoc.fsutil import atomic_write, stable_json
+from netdoc.fsutil import atomic_write, read_json, stable_json
 from netdoc.output import stamped
+from netdoc.progress import announce, stage_line
 from netdoc.pipeline import Event, StageOutcome, run_client_stages
 from netdoc.secrets import redact
 from netdoc.textsafe import clean, clean_block
@@ -113,7 +114,10 @@ def run_client(config: Config, client: Client, stages: list[str]) -> RunReport:
         with client_lock(folder, config.run.lock_wait):
             outcomes: list[StageOutcome] = []
             try:
-                outcomes = run_client_stages(config, client, stages)
+                previous = _previous_report(folder)
+                for index, stage in enumerate(stages, 1):  # one at a time: said on a TTY
+                    announce(stage_line(client.name, stage, index, len(stages), previous))
+                    outcomes += run_client_stages(config, client, [stage])
             except Terminated:
                 report.status = "terminated"
             _fill(report, outcomes)
@@ -144,6 +148,15 @@ def run_client(config: Config, client: Client, stages: list[str]) -> RunReport:
     if report.status != "locked":
         _write_report(folder, report)
     return report
+
+
+def _previous_report(folder: Path) -> dict[str, Any]:
+    """The last run's report (for the stage timings shown on a terminal); {} if unreadable."""
+    try:
+        data = read_json(folder / "last-run.json", {})
+    except StoreError:
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def _pending(report: RunReport, started: float) -> dict[str, Any]:
