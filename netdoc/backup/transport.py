@@ -113,13 +113,19 @@ _read_budget = threading.local()
 
 
 def _guard_netmiko_reads() -> None:
-    from netmiko.channel import SSHChannel
+    from netmiko.channel import SSHChannel, TelnetChannel
 
-    if getattr(SSHChannel.read_buffer, "_netdoc_bounded", False):
+    # SSH reads go through read_buffer; telnet's through read_channel (telnetlib)
+    for channel_class, method in ((SSHChannel, "read_buffer"), (TelnetChannel, "read_channel")):
+        _bound_reads(channel_class, method)
+
+
+def _bound_reads(channel_class: Any, method: str) -> None:
+    original = getattr(channel_class, method)
+    if getattr(original, "_netdoc_bounded", False):
         return
-    original = SSHChannel.read_buffer
 
-    def read_buffer(self: Any) -> str:
+    def bounded(self: Any) -> str:
         data = original(self)
         left = getattr(_read_budget, "left", None)
         if left is not None and data:
@@ -132,10 +138,10 @@ def _guard_netmiko_reads() -> None:
                     pass
                 raise OutputTooLarge(getattr(_read_budget, "host", "?"),
                                      _too_large("session set-up", _read_budget.limit))
-        return data
+        return str(data)
 
-    read_buffer._netdoc_bounded = True  # type: ignore[attr-defined]
-    SSHChannel.read_buffer = read_buffer  # type: ignore[method-assign]
+    bounded._netdoc_bounded = True  # type: ignore[attr-defined]
+    setattr(channel_class, method, bounded)
 
 
 class _budget:

@@ -9,7 +9,7 @@ each stored file must equal the one the SSH recording gives.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -166,3 +166,16 @@ def test_a_switch_behind_a_real_telnetd_is_backed_up(site: BackupSite) -> None:
         assert server.children, "telnetd was never started"
     expected = (EXPECTED / "cisco_ios.cfg").read_text(encoding="utf-8")
     assert site.stored("old-sw") == expected
+
+
+def test_a_telnet_device_flooding_its_login_is_cut_off_at_the_byte_budget(
+        site: BackupSite, telnet: TelnetReplayServer) -> None:
+    """netmiko's own telnet reads (login, prompt finding) count against
+    backup.max_config_bytes, as its SSH reads do."""
+    flood = replace(load_recording("cisco_ios"), banner="#" * 200_000)
+    served = telnet.serve(flood)
+    site.devices.append(TelnetSeed(_Address(served.host, served.port), "noisy", "cisco_ios"))
+    site.backup = {"max_config_bytes": 65536}
+    reason = failure_for(site.run(), "noisy")
+    assert "session set-up" in reason
+    assert site.stored("noisy") is None
