@@ -161,7 +161,9 @@ def _build_site(config: Config, client: Client, graph: nx.MultiGraph,
         inventory_changes = read_json(folder / "last-changes.json", {}) or {}
         change_lines = [_change_text(c) for c in inventory_changes.get("changes", [])]
         data = SiteInput(client=client.name, graph=graph, devices=devices, records=records,
-                         backups=_backups(config, client, devices), maps=maps,
+                         backups=_backups(config, client, devices,
+                                          {n for n, r in records.items()
+                                           if r.status == "missing"}), maps=maps,
                          neighbourhoods=near, changes=change_lines + [str(c) for c in changes],
                          last_run=read_json(folder / "last-run.json", {}) or {},
                          recent_runs=_recent_runs(folder / "runs"),
@@ -232,7 +234,18 @@ def _changes_since_last_run(path: Path, graph: nx.MultiGraph) -> list[Any]:
 
 # ---------------------------------------------------------------- config backups
 
-def _backups(config: Config, client: Client, devices: dict[str, Device]) -> dict[str, BackupInfo]:
+def _meta_serial(path: Path) -> str:
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):  # a hint only: no serial then
+        return ""
+    return str(data.get("serial", "")) if isinstance(data, dict) else ""
+
+
+def _backups(config: Config, client: Client, devices: dict[str, Device],
+             missing: set[str] | None = None) -> dict[str, BackupInfo]:
     try:
         from netdoc.backup.state import describe_age, load_states, state_dir
     except ImportError:
@@ -245,14 +258,21 @@ def _backups(config: Config, client: Client, devices: dict[str, Device]) -> dict
     # `secrets: keep` keeps secrets in the git store only: the site shows masked texts
     keep_key = load_mask_key(state_dir(config, client.name)) if client.secrets == "keep" \
         else None
-    by_host = {s.host: s for s in states.values() if s.host}
+    # a backup goes to the same box (serial, name), not to whatever has its IP now
+    from netdoc.matching import BackupIdentity, match_backups
+
+    identities = [BackupIdentity(path=s.path, host=s.host, name=s.name,
+                                 serial=_meta_serial(repo / f"{s.path}.meta.yaml"))
+                  for s in states.values() if s.host]
+    matched = match_backups(devices, missing or set(), identities)
     log_by_file: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for commit in _git_log(repo):
         for path in commit["files"]:
             log_by_file[path].append(commit)
     found = {}
     for node, device in devices.items():
-        state = by_host.get(device.mgmt_ip)
+        identity = matched.get(node)
+        state = states.get(identity.path) if identity is not None else None
         if state is None:
             continue
         age = state.age_hours()
