@@ -29,6 +29,7 @@ import argparse
 import asyncio
 import ipaddress
 import logging
+import os
 import signal
 import threading
 import time
@@ -527,6 +528,7 @@ class Listener:
 
 
 def serve(config_path: Path, settings: Settings) -> int:
+    os.umask(0o077)  # client data is owner-only, as in scheduled runs (runner.run)
     listener = Listener(config_path, settings)
     stop = asyncio.Event()
 

@@ -284,6 +284,9 @@ def test_a_cisco_config_notice_backs_up_exactly_that_device_once(site: ListenSit
     report = json.loads((site.root / "inventory" / "acme" / "last-run.json").read_text())
     assert [s["stage"] for s in report["stages"]] == ["backup"] and report["status"] == "ok"
     assert "masked" in site.stored("acme", "core-sw").read_text()  # same masking as ever
+    objects = site.root / "config_backups" / "acme" / ".git" / "objects"
+    assert all(p.stat().st_mode & 0o077 == 0 for p in objects.rglob("*") if p.is_file()), \
+        "client data is owner-only, as in scheduled runs"
 
     # spoofing: an unknown sender naming an acme device does nothing
     site.send_from("127.0.0.9", f"<189>Nov 28 09:00:00 acc-sw2 127.0.0.2: {CISCO_NOTICE}")
