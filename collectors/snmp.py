@@ -690,15 +690,19 @@ async def collect(transport: SnmpTransport, host: str = "", site: str = "",
     facts = Facts(sys_object_id=_oid_text(system.get(SYS_OBJECT_ID)),
                   sys_descr=text(system.get(SYS_DESCR)), sys_name=text(system.get(SYS_NAME)),
                   lldp_capabilities=decode_capabilities(system.get(LLDP_LOC_CAP_ENABLED)))
-    # the profile and the device's enterprise decide which identification scalars to read,
-    # with the OIDs that profiles with OID conditions fitting this device need to decide
+    # the profile and the device's enterprise decide which identification scalars to read;
+    # behind a generic agent (net-snmp), also the OIDs that profiles' OID conditions name
     profile = match_profile(facts.sys_object_id, facts.sys_descr)
+    asked = scalar_oids(profile, facts.sys_object_id, facts.sys_descr)
     interfaces, addresses, chassis, base_ports, scalars = await asyncio.gather(
         _interfaces(reader), _addresses(reader), _chassis(reader), _base_ports(reader),
-        reader.get(scalar_oids(profile, facts.sys_object_id, facts.sys_descr)))
+        reader.get(asked))
     facts.chassis, facts.scalars = chassis, scalars
     profile = match_profile(facts.sys_object_id, facts.sys_descr, scalars)
     rules = snmp_rules(profile.name) if profile else None
+    if rules is not None:  # a profile chosen by its OID conditions: its own scalars
+        extra = sorted(set(rules.oids(facts.sys_object_id)) - set(asked))
+        scalars.update(await reader.get(extra) if extra else {})
     for if_index, cidrs in addresses.items():
         if if_index in interfaces:
             interfaces[if_index].ipv4 = sorted(cidrs, key=_cidr_key)

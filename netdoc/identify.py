@@ -44,9 +44,31 @@ it through `parse_snmp_section`):
         serial: '1.3.6.1.4.1.14988.1.1.7.3.0'
         version: {entity: software_rev, regex: '^V(\\S+)'}   # entity fields: the Chassis
                            # dataclass below (descr, name, model, serial, software_rev, ...)
+        serial: {oid: '1.3.6.1.4.1.368.4.1.1.1.0', format: hex}  # format: an OCTET STRING
+                           # holding a MAC shown as 00408C123456 (hex) or 00:40:8c:12:34:56 (mac)
+        model: {oid: '{sysObjectID}.1.2.0'}  # an OID under the device's own sysObjectID
+                           # (per-model MIB subtrees): '{sysObjectID}' + a numeric suffix
       models:              # exact sysObjectID -> model, for agents whose only model
         '1.3.6.1.4.1.9.1.359': WS-C2950T-24     # statement is the sysObjectID itself
       fdb_per_vlan: true   # read BRIDGE-MIB per VLAN (Cisco community@vlan / v3 context)
+
+The `match:` section (netdoc/profiles) may also name OIDs, for appliances that share
+net-snmp's sysObjectID and a plain "Linux host 4.19 ..." sysDescr with every Linux box
+(Synology, MobileIron, Unitrends ...): the vendor MIB that answers tells them apart.
+
+    match:
+      sys_object_id: ['1.3.6.1.4.1.21865.']        # the usual ways in still work
+      oid_present: ['1.3.6.1.4.1.6574.1.5.1.0']    # or: one of these OIDs answers a GET,
+      oid_value: {'1.3.6.1.4.1.21865.1.6.1.0': '^U|^80[0-9]{2}'}  # or one value matches
+
+The OID conditions are a second way in, taken only by a device behind a generic agent
+(its sysObjectID names no maker: net-snmp, ucd-snmp, a chip vendor's tree, none; see
+`generic_agent`); it counts as a sysDescr hit would, so a vendor profile (priority 10)
+outranks the generic Linux one. The poller GETs every profile's condition OIDs in its
+one round of scalar GETs, for those devices only (`match_oids`), and the chosen
+profile's `snmp.get` OIDs it did not ask yet right after. Conditions name exact
+instances (a scalar's .0, a table cell): they are read with GET, never walked.
+instances (a scalar's .0, a table cell), since they are read with GET, not walked.
 
 Every OID a profile names in `snmp.get` is read in the poller's one round of GETs (24
 varbinds a request, sent together), with the generic scalars of the device's enterprise
@@ -66,6 +88,7 @@ import yaml
 from netdoc.models import normalise_mac
 from netdoc.profiles import (PROFILE_DIR, MatchRules, Profile, ProfileError, load_profiles,
                              register_section)
+from netdoc.products import hardware_class, product_name
 from netdoc.snmp.values import SnmpValue, text
 from netdoc.vendors import (canonical_vendor, enterprise_number, vendor_from_sys_object_id,
                             vendor_named_in)
@@ -135,9 +158,15 @@ def chassis_candidates(rows: list[EntityRow], limit: int = 4) -> list[int]:
 
 
 def pick_chassis(candidates: list[Chassis]) -> Chassis:
-    """The first candidate row with a usable serial or model, else the first row."""
+    """The first candidate row with a usable serial or model, else the first whose name or
+    description reads like a model (a stack row "Stack" gives way to its member chassis
+    "AT-8000S/24"), else the first row."""
     for row in candidates:
         if usable(row.serial) or usable(row.model):
+            return row
+    for row in candidates:
+        if looks_like_model(row.name) or looks_like_model(row.descr) or \
+                chassis_description_model(row.descr):
             return row
     return candidates[0] if candidates else Chassis()
 
@@ -361,21 +390,21 @@ def scalar_oids(profile: Profile | None, sys_object_id: str,
     return sorted(wanted)
 
 
-def match_oids(sys_object_id: str, sys_descr: str) -> list[str]:
-    """The OIDs to GET before the profile can be chosen: the `oid_present`/`oid_value`
-    OIDs of the profiles whose sysObjectID/sysDescr rules fit and that would outrank the
-    best profile without OID conditions, and the `snmp.get` OIDs of those profiles.
-    Empty for the devices no such profile fits (nearly all)."""
-    profiles = load_profiles()
-    wanted: set[str] = set()
-    for _points, name in _candidates(sys_object_id, sys_descr):
-        profile = profiles[name]
-        if not profile.match.oid_conditions():
-            break  # everything below it can never win
-        wanted |= set(profile.match.oid_present)
-        wanted |= {oid for oid, _regex in profile.match.oid_value}
-        wanted |= set(snmp_rules(name).oids(sys_object_id))
-    return sorted(wanted)
+def generic_agent(sys_object_id: str) -> bool:
+    """True when the sysObjectID names no maker: net-snmp's or ucd-snmp's tree, a chip
+    vendor's reference firmware, none at all (netdoc/data/vendors.yaml, `enterprises`)."""
+    return not vendor_from_sys_object_id(sys_object_id)
+
+
+def match_oids(sys_object_id: str, sys_descr: str = "") -> list[str]:
+    """The OIDs to GET before the profile can be chosen: for a device behind a generic
+    agent (`generic_agent`), every profile's `oid_present`/`oid_value` OIDs; for any
+    other device none (its sysObjectID already says whose it is)."""
+    if not generic_agent(sys_object_id):
+        return []
+    return sorted({oid for profile in load_profiles().values()
+                   for oid in (*profile.match.oid_present,
+                               *(oid for oid, _regex in profile.match.oid_value))})
 
 
 # ---------------------------------------------------------------- matching
@@ -398,8 +427,8 @@ def score(profile: Profile, sys_object_id: str, sys_descr: str) -> int:
     sysObjectID prefix; `priority` breaks ties between profiles that hit alike.
     A profile that has sysDescr patterns *and* sysObjectID prefixes needs only
     one of them to hit; `not_sys_descr` rules it out whatever else matched.
-    A profile with OID conditions (`oid_present`, `oid_value`) also needs one of them
-    to hold (`oid_conditions_hold`); when it does, that counts like a sysDescr hit.
+    OID conditions (`oid_present`, `oid_value`) are a second way in, for devices
+    behind a generic agent only: see `match_profile`.
     """
     rules = profile.match
     if any(p.search(sys_descr) for p in rules.not_sys_descr):
@@ -408,53 +437,60 @@ def score(profile: Profile, sys_object_id: str, sys_descr: str) -> int:
     descr_hit = any(p.search(sys_descr) for p in rules.sys_descr)
     if not oid_hit and not descr_hit:
         return 0
-    return (100 if descr_hit or rules.oid_conditions() else 0) + oid_hit + \
-        1000 * rules.priority + 1
+    return (100 if descr_hit else 0) + oid_hit + 1000 * rules.priority + 1
 
 
 def oid_conditions_hold(rules: MatchRules, scalars: dict[str, SnmpValue] | None) -> bool:
-    """A profile's OID conditions: true without any; with some, one `oid_present` OID
-    answered or one `oid_value` OID's value matches its regex. Unknown scalars (None,
-    nothing was read yet) hold none."""
-    if not rules.oid_conditions():
-        return True
-    if scalars is None:
+    """One of a profile's OID conditions holds: an `oid_present` OID answered, or an
+    `oid_value` OID's value matches its regex. False without conditions or scalars."""
+    if not scalars:
         return False
     return any(oid in scalars for oid in rules.oid_present) or \
         any(oid in scalars and regex.search(text(scalars[oid])) for oid, regex in rules.oid_value)
 
 
-_CANDIDATES: dict[tuple[str, str], tuple[tuple[int, str], ...]] = {}
-_CANDIDATES_FROM: list[dict[str, Profile]] = []  # the profile set those answers came from
+_MATCHED: dict[tuple[str, str], tuple[int, str]] = {}  # (sysObjectID, sysDescr) -> best
+_MATCHED_FROM: list[dict[str, Profile]] = []  # the profile set those answers came from
 
 
-def _candidates(sys_object_id: str, sys_descr: str) -> tuple[tuple[int, str], ...]:
-    """The profiles that fit by sysObjectID/sysDescr, best first, down to the first one
-    without OID conditions (the ones below it can never win)."""
+def _best_by_system(sys_object_id: str, sys_descr: str) -> tuple[int, str]:
+    """The best (score, profile name) by sysObjectID and sysDescr; (0, '') when none fits."""
     profiles = load_profiles()
-    if not _CANDIDATES_FROM or _CANDIDATES_FROM[0] is not profiles or len(_CANDIDATES) > 4096:
-        _CANDIDATES.clear()
-        _CANDIDATES_FROM[:] = [profiles]
+    if not _MATCHED_FROM or _MATCHED_FROM[0] is not profiles or len(_MATCHED) > 4096:
+        _MATCHED.clear()
+        _MATCHED_FROM[:] = [profiles]
     key = (sys_object_id, sys_descr)
-    if key not in _CANDIDATES:
-        ranked = sorted(((points, name) for name, profile in profiles.items()
-                         if (points := score(profile, sys_object_id, sys_descr))),
-                        key=lambda hit: (-hit[0], hit[1]))
-        cut = next((i for i, (_p, name) in enumerate(ranked)
-                    if not profiles[name].match.oid_conditions()), len(ranked))
-        _CANDIDATES[key] = tuple(ranked[:cut + 1])
-    return _CANDIDATES[key]
+    if key not in _MATCHED:
+        best: tuple[int, str] = (0, "")
+        for name, profile in profiles.items():
+            points = score(profile, sys_object_id, sys_descr)
+            if points > best[0] or (points == best[0] and points and name < best[1]):
+                best = (points, name)
+        _MATCHED[key] = best
+    return _MATCHED[key]
 
 
 def match_profile(sys_object_id: str, sys_descr: str,
                   scalars: dict[str, SnmpValue] | None = None) -> Profile | None:
-    """The best-fitting profile; `scalars` (what the poller's GET round read) decide the
-    profiles with OID conditions, which cannot fit without them."""
+    """The best-fitting profile.
+
+    Two ways in: the sysObjectID/sysDescr rules (`score`), and, for a device behind a
+    generic agent (`generic_agent`: net-snmp on a Linux appliance), a profile's OID
+    conditions holding on `scalars` (what the poller's GET round read, `match_oids`),
+    which counts as a sysDescr hit would (priority first)."""
     profiles = load_profiles()
-    for _points, name in _candidates(sys_object_id, sys_descr):
-        if oid_conditions_hold(profiles[name].match, scalars):
-            return profiles[name]
-    return None
+    best = _best_by_system(sys_object_id, sys_descr)
+    if scalars and generic_agent(sys_object_id):
+        for name, profile in profiles.items():
+            rules = profile.match
+            if not rules.oid_conditions() or not oid_conditions_hold(rules, scalars) or \
+                    any(p.search(sys_descr) for p in rules.not_sys_descr):
+                continue
+            points = max(score(profile, sys_object_id, sys_descr),
+                         100 + 1000 * rules.priority + 1)
+            if points > best[0] or (points == best[0] and name < best[1]):
+                best = (points, name)
+    return profiles[best[1]] if best[0] else None
 
 
 # ---------------------------------------------------------------- fields
@@ -581,6 +617,9 @@ def _generic(name: str, facts: Facts) -> str:
         if value:
             break
         value = _groups(pattern, descr)
+    if not value and name == "model":  # netdoc.products: the vendor's PRODUCTS-MIB name of
+        # the sysObjectID, else the machine class an OS names ("Generic x86 64-bit")
+        value = product_name(facts.sys_object_id) or hardware_class(facts.sys_descr)
     return value
 
 

@@ -33,8 +33,8 @@ Schema (every key but `name` optional):
       sys_descr: ["Cisco IOS Software"]     # regexes searched in sysDescr
       not_sys_descr: ["IOS-XE"]             # regexes that rule the profile out
       priority: 10                          # higher wins when several match
-      oid_present: ['1.3.6.1.4.1.6574.1.5.1.0']   # and one of these OIDs answers a GET, or
-      oid_value: {'1.3.6.1.4.1.2.0': '^Acme'}     # one of these OIDs' value matches the regex
+      oid_present: ['1.3.6.1.4.1.6574.1.5.1.0']   # behind a generic agent (net-snmp): fits
+      oid_value: {'1.3.6.1.4.1.2.0': '^Acme'}     # when one answers / one's value matches
     extract:                     # regexes on sysDescr, first group is the value
       version: 'Version ([^ ,]+)'
       model: '...'
@@ -51,8 +51,9 @@ Schema (every key but `name` optional):
     Matching (netdoc.identify.score): a profile fits when a sysObjectID prefix or a
     sysDescr regex hits and no not_sys_descr regex does; a sysDescr hit outweighs the
     sysObjectID prefix length, and `priority` (vendor profiles 10, generic ones 0-5)
-    outweighs both. A profile with `oid_present`/`oid_value` also needs one of those to
-    hold (for appliances that share net-snmp's sysObjectID and a plain Linux sysDescr). `extract` regexes with several groups join the groups that matched.
+    outweighs both. `oid_present`/`oid_value` are a second way in for devices whose
+    sysObjectID names no maker (net-snmp on a Linux appliance; netdoc.identify).
+    `extract` regexes with several groups join the groups that matched.
     backup:
       commands: ["show running-config"]
       enable: true               # enter privileged mode when the credential has an enable secret
@@ -119,7 +120,7 @@ class MatchRules:
     sys_descr: tuple[re.Pattern[str], ...] = ()
     not_sys_descr: tuple[re.Pattern[str], ...] = ()
     priority: int = 0
-    # conditions on OIDs the poller GETs (netdoc.identify.match_oids): any one must hold
+    # OIDs the poller GETs behind a generic agent (netdoc.identify.match_oids): one holds
     oid_present: tuple[str, ...] = ()
     oid_value: tuple[tuple[str, re.Pattern[str]], ...] = ()
 
