@@ -238,7 +238,7 @@ CASES = [
     # Proxmox VE: its kernel build string names it; it is no plain Linux host
     Case("proxmox_ve", "1.3.6.1.4.1.8072.3.2.10",
          "Linux pve01 6.8.12-2-pve #1 SMP PREEMPT_DYNAMIC PMX 6.8.12-2 x86_64", "Proxmox",
-         "server", version="6.8.12-2-pve"),
+         "server", version="6.8.12-2-pve", model="Generic x86 64-bit"),  # machine class
     Case("opengear", "1.3.6.1.4.1.25049.1.11",
          "Opengear CM7148-2-DAC, Linux 5.17.0-ac0 armv7l, OpenGear/CM71xx Version 5.2.4 "
          "0a1b2c3d -- Mon Jan 15 10:00:00 UTC 2024", "Opengear", "server",
