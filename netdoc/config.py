@@ -139,6 +139,8 @@ class DiscoverySettings:
     reverse_dns: bool = True
     dns_deadline: float = 2.0  # seconds for all of one site's name lookups together
     missing_after_runs: int = 3
+    # a device gone this many runs moves to the archive: still searchable, not counted
+    archive_after_runs: int = 168
     snmp: SnmpSettings = SnmpSettings()
 
 
@@ -749,7 +751,7 @@ class _Validator:
         at = ("discovery",)
         body = self.mapping(value, at, ("concurrency", "arp_rate", "arp_retries", "lldp_listen",
                                         "reverse_dns", "dns_deadline", "missing_after_runs",
-                                        "snmp"))
+                                        "archive_after_runs", "snmp"))
         snmp_at = at + ("snmp",)
         snmp = self.mapping(body.get("snmp"), snmp_at,
                             ("timeout", "retries", "max_repetitions", "device_budget"))
@@ -769,6 +771,9 @@ class _Validator:
             missing_after_runs=self.number(body.get("missing_after_runs",
                                                     defaults.missing_after_runs),
                                            at + ("missing_after_runs",), 1, 1000, int),
+            archive_after_runs=self.number(body.get("archive_after_runs",
+                                                    defaults.archive_after_runs),
+                                           at + ("archive_after_runs",), 0, 100000, int),
             snmp=SnmpSettings(
                 timeout=self.number(snmp.get("timeout", 2.0), snmp_at + ("timeout",), 0.05, 60),
                 retries=self.number(snmp.get("retries", 1), snmp_at + ("retries",), 0, 10, int),

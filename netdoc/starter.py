@@ -36,6 +36,7 @@ clients:
 #   lldp_listen: 3                 # seconds of passive LLDP/CDP listening (0 = off)
 #   reverse_dns: true
 #   missing_after_runs: 3          # report a device gone after this many runs unseen
+#   archive_after_runs: 168        # gone this many runs: archived (searchable, not counted)
 #   snmp: {timeout: 2, retries: 1, max_repetitions: 25, device_budget: 60}
 # backup:
 #   concurrency: 20

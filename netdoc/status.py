@@ -46,11 +46,12 @@ def client_status(config: Config, client: Client, now: float | None = None) -> d
                            device_paths(config, client))
     index = read_json(folder / "index.json", {}) or {}
     devices = index.get("devices", [])
-    present = sum(1 for d in devices if d.get("status") == "present")
+    counts = {s: sum(1 for d in devices if d.get("status") == s)
+              for s in ("present", "missing", "archived")}
     return {
         "client": client.name, "runs": runs,
         "last_run": runs[0] if runs else None,
-        "devices": {"present": present, "missing": len(devices) - present},
+        "devices": counts,
         "backups_stale": sorted(stale, key=lambda d: d["device"]),
         "devices_failing": sorted(failing, key=lambda d: d["device"]),
         "host_keys_pending": keys["pending"], "identities_held": keys["identities_held"],
@@ -119,6 +120,6 @@ def forget_device(config: Config, clients: list[Client], text: str) -> dict[str,
     with client_lock(folder, config.run.lock_wait):
         commit = InventoryStore(folder).forget(
             record.id, f"forgotten by a technician (netdoc forget {text})",
-            config.discovery.missing_after_runs)
+            config.discovery.missing_after_runs, config.discovery.archive_after_runs)
     return {"client": client.name, "id": record.id, "device": name, "ip": record.device.mgmt_ip,
             "commit": commit, "config_history": str(config.backups_dir(client.name))}

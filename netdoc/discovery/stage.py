@@ -73,7 +73,8 @@ def discover_client(config: Config, client: Client) -> StageOutcome:
         remembered.update(result.credentials)
     _vlans_from_backups(config, client, devices)
     update = store.update(devices, failed_hosts, config.discovery.missing_after_runs,
-                          mass_guard=True)  # half the client at once: refused (netdoc.guard)
+                          mass_guard=True,  # half the client at once: refused (netdoc.guard)
+                          archive_after=config.discovery.archive_after_runs)
     try:
         moves = _record_port_history(store, client.name)
     except NetdocError as exc:  # the inventory itself is committed: the run goes on

@@ -102,7 +102,8 @@ class InventoryStore:
 
     def missing_ids(self) -> set[str]:
         index = read_json(self.root / "index.json", {}) or {}
-        return {d["id"] for d in index.get("devices", []) if d.get("status") == "missing"}
+        return {d["id"] for d in index.get("devices", [])
+                if d.get("status") in ("missing", "archived")}
 
     def state(self) -> dict[str, Any]:
         return read_json(self.root / "state.json", {"runs": 0, "devices": {}}) or \
@@ -110,7 +111,8 @@ class InventoryStore:
 
     # ------------------------------------------------------------ writing
     def update(self, seen: list[Device], failed_hosts: set[str], missing_after: int,
-               now: datetime | None = None, *, mass_guard: bool = False) -> InventoryUpdate:
+               now: datetime | None = None, *, mass_guard: bool = False,
+               archive_after: int = 0) -> InventoryUpdate:
         """Fold one run's devices into the inventory, commit, and say what changed.
 
         A device whose poll failed this run (its IP in failed_hosts) keeps its
@@ -169,14 +171,15 @@ class InventoryStore:
                 check_mass_change(self.root.name, len(present_before),
                                   sum(1 for c in changes if c.kind == "new"),
                                   len(managed), len(managed - kept))
-            self._write(records, states, missing_after)
+            self._write(records, states, missing_after, archive_after)
             commit = self._commit(changes, stamp)
             atomic_write(self.root / "state.json", stable_json(state))
             atomic_write(self.root / "last-changes.json",
                          stable_json({"run": stamp, "changes": [vars(c) for c in changes]}))
         return InventoryUpdate(changes=changes, commit=commit, devices=len(records))
 
-    def forget(self, record_id: str, reason: str, missing_after: int) -> str:
+    def forget(self, record_id: str, reason: str, missing_after: int,
+               archive_after: int = 0) -> str:
         """Take one device out of the inventory (`netdoc forget`), in its own commit."""
         with self._locked():
             records = {r.id: r for r in self.records()}
@@ -189,7 +192,7 @@ class InventoryStore:
             for path in (self.root / "devices").glob(f"*/{record_id}.json"):
                 path.unlink()
             (self.root / "tables" / f"{record_id}.json").unlink(missing_ok=True)
-            self._write(records, states, missing_after)
+            self._write(records, states, missing_after, archive_after)
             name = display_name(record.device)
             try:
                 repo = self._repo()
@@ -206,13 +209,17 @@ class InventoryStore:
         return commit
 
     def _write(self, records: dict[str, Record], states: dict[str, dict[str, Any]],
-               missing_after: int) -> None:
+               missing_after: int, archive_after: int = 0) -> None:
+        """index.json: status present, missing (gone `missing_after` runs) or archived
+        (gone `archive_after` runs, 0 = never): archived devices stay searchable in the
+        index and their files, but counts leave them out."""
         index = []
         files: dict[Path, str] = {}
         moved: list[Path] = []
         for record in sorted(records.values(), key=_record_order):
             device = record.device
-            missing = states.get(record.id, {}).get("missing_runs", 0) >= missing_after
+            missed = states.get(record.id, {}).get("missing_runs", 0)
+            missing = missed >= missing_after
             path = self.root / "devices" / (device.site or "_") / f"{record.id}.json"
             moved += [p for p in (self.root / "devices").glob(f"*/{record.id}.json") if p != path]
             data = _sorted_device(device)
@@ -225,7 +232,9 @@ class InventoryStore:
                           "ip": device.mgmt_ip, "mac": device.base_mac, "vendor": device.vendor,
                           "model": device.model, "os": device.os, "version": device.version,
                           "role": device.role, "first_seen": record.first_seen,
-                          "status": "missing" if missing else "present"})
+                          "status": "archived" if archive_after and missed >= max(
+                              archive_after, missing_after) else "missing" if missing
+                          else "present"})
         files[self.root / "index.json"] = stable_json({"devices": index})
         atomic_write_many(files)
         for stale in moved:  # the device moved to another site

@@ -176,6 +176,8 @@ def _device_rows(data: SiteInput) -> list[dict[str, Any]]:
 
 
 def _summary(data: SiteInput, rows: list[dict[str, Any]], generated: str) -> dict[str, Any]:
+    archived = sum(1 for r in rows if r["status"] == "archived")
+    rows = [r for r in rows if r["status"] != "archived"]  # listed and searchable, not counted
     sites = sorted({r["site"] for r in rows if r["site"]})
     per_site = []
     for site in sites or [""]:
@@ -189,7 +191,7 @@ def _summary(data: SiteInput, rows: list[dict[str, Any]], generated: str) -> dic
             "endpoints": sum(1 for r in rows if r["kind"] == "endpoint"),
             "roles": dict(sorted(Counter(r["role"] for r in rows).items())),
             "sites": per_site, "backups": dict(sorted(backups.items())),
-            "changes": len(data.changes),
+            "changes": len(data.changes), "archived": archived,
             "last_run": {k: data.last_run.get(k, "") for k in ("started", "status")}}
 
 

@@ -119,11 +119,15 @@ def _inventory(folder: Path) -> tuple[list[str], list[Device], dict[str, DeviceR
 
     ports = port_history(folder)
     records = {}
+    # the index says archived (gone discovery.archive_after_runs runs): listed, not counted
+    indexed = {d.get("id"): d.get("status") for d in
+               (read_json(folder / "index.json", {}) or {}).get("devices", [])}
     for record in found:
         state = states.get(record.id, {})
         records[record.id] = DeviceRecord(
             first_seen=record.first_seen, last_seen=str(state.get("last_seen", "")),
-            status="missing" if state.get("missing_runs", 0) else "present",
+            status="archived" if indexed.get(record.id) == "archived" else
+            "missing" if state.get("missing_runs", 0) else "present",
             history=history.get(record.id, []), ports=ports.get(record.id, []))
     return [r.id for r in found], [r.device for r in found], records
 
@@ -163,7 +167,8 @@ def _build_site(config: Config, client: Client, graph: nx.MultiGraph,
         data = SiteInput(client=client.name, graph=graph, devices=devices, records=records,
                          backups=_backups(config, client, devices,
                                           {n for n, r in records.items()
-                                           if r.status == "missing"}), maps=maps,
+                                           if r.status in ("missing", "archived")}),
+                         maps=maps,
                          neighbourhoods=near, changes=change_lines + [str(c) for c in changes],
                          last_run=read_json(folder / "last-run.json", {}) or {},
                          recent_runs=_recent_runs(folder / "runs"),
