@@ -117,6 +117,8 @@ def run_client(config: Config, client: Client, stages: list[str]) -> RunReport:
                 previous = _previous_report(folder)
                 for index, stage in enumerate(stages, 1):  # one at a time: said on a TTY
                     announce(stage_line(client.name, stage, index, len(stages), previous))
+                    if stage == "render" and outcomes:  # the site shows this run, not the last
+                        _write_provisional(folder, report, outcomes, started)
                     outcomes += run_client_stages(config, client, [stage])
             except Terminated:
                 report.status = "terminated"
@@ -148,6 +150,17 @@ def run_client(config: Config, client: Client, stages: list[str]) -> RunReport:
     if report.status != "locked":
         _write_report(folder, report)
     return report
+
+
+def _write_provisional(folder: Path, report: RunReport, outcomes: list[StageOutcome],
+                       started: float) -> None:
+    """This run so far (status "running") as last-run.json, for the render stage to show;
+    the final report replaces it when the run ends."""
+    provisional = RunReport(client=report.client, started=report.started, status="running")
+    _fill(provisional, outcomes)
+    provisional.status = "running"
+    provisional.seconds = round(time.monotonic() - started, 3)
+    _write_report(folder, provisional, keep=False)
 
 
 def _previous_report(folder: Path) -> dict[str, Any]:
@@ -203,10 +216,13 @@ def _send_alerts(config: Config, client: Client, report: RunReport,
     return deliver(config, client, events, report, send=send)
 
 
-def _write_report(folder: Path, report: RunReport) -> None:
+def _write_report(folder: Path, report: RunReport, keep: bool = True) -> None:
     runs = folder / "runs"
     text = redact(stable_json(asdict(report)))
     try:
+        if not keep:  # a provisional report: last-run.json only, not the history
+            atomic_write(folder / "last-run.json", text)
+            return
         atomic_write(runs / f"{report.started.replace(':', '')}.json", text)
         atomic_write(folder / "last-run.json", text)
         for old in sorted(runs.glob("*.json"))[:-REPORTS_KEPT]:

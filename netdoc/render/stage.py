@@ -164,13 +164,18 @@ def _build_site(config: Config, client: Client, graph: nx.MultiGraph,
         mark = time.monotonic()
         inventory_changes = read_json(folder / "last-changes.json", {}) or {}
         change_lines = [_change_text(c) for c in inventory_changes.get("changes", [])]
+        last_run = read_json(folder / "last-run.json", {}) or {}
+        # this run's config changes (the runner writes the run so far before rendering)
+        change_lines += [f"config changed: {e.get('device', '')}"
+                         + (f": {e['detail']}" if e.get("detail") else "")
+                         for e in last_run.get("events", []) if e.get("kind") == "config_changed"]
         data = SiteInput(client=client.name, graph=graph, devices=devices, records=records,
                          backups=_backups(config, client, devices,
                                           {n for n, r in records.items()
                                            if r.status in ("missing", "archived")}),
                          maps=maps,
                          neighbourhoods=near, changes=change_lines + [str(c) for c in changes],
-                         last_run=read_json(folder / "last-run.json", {}) or {},
+                         last_run=last_run,
                          recent_runs=_recent_runs(folder / "runs"),
                          facts_repository=config.backups_dir(client.name))
         render_site(data, building, config.output.templates)
