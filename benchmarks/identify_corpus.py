@@ -16,6 +16,9 @@ The result is compared with LibreNMS's expected discovery in `NAME.expected.json
   vendor     LibreNMS has no vendor field: the vendor of its `os`, from
              benchmarks/data/librenms_os_vendors.tsv (how that table was made is in its
              header); both sides go through netdoc's canonical vendor spelling first.
+             A cell "A|B" names the successive makers of an OS family whose product
+             line changed hands (IronWare: Brocade, then Extreme for NetIron and Ruckus
+             for ICX); a device matches any one of them.
   version    os.discovery.devices[0].version   } scored only over walks whose expected
   model      os.discovery.devices[0].hardware  } value is present and not a placeholder
   serial     os.discovery.devices[0].serial    } ("<private>", "", null, FFFFFFFFFFFF,
@@ -179,8 +182,9 @@ def score_walk(path_text: str, vendors: dict[str, str], order: str = "lexicograp
         result.expected[name] = value
         result.scored[name] = 1
         ours = result.got.get(name, "")
-        if name == "vendor":
-            hit = same(canonical_vendor(ours), canonical_vendor(value))
+        if name == "vendor":  # "A|B": a family whose product line changed hands
+            hit = any(same(canonical_vendor(ours), canonical_vendor(maker))
+                      for maker in value.split("|"))
         else:
             hit = same(ours, value)
         result.hits[name] = int(hit)
