@@ -11,6 +11,7 @@ import ipaddress
 import re
 import shlex
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Iterator
 
 from netdoc.facts.model import FactsError
@@ -21,7 +22,7 @@ class Node:
     text: str                                  # the line, stripped
     children: list["Node"] = field(default_factory=list)
 
-    @property
+    @cached_property
     def words(self) -> list[str]:
         return split_words(self.text)
 
@@ -55,20 +56,22 @@ class Node:
         return iter(level)
 
 
-def parse_tree(text: str, syntax: str = "ios") -> Node:
-    """The config as a tree; syntax is ciscoconfparse2's (ios, asa, junos)."""
-    from ciscoconfparse2 import CiscoConfParse
+# ciscoconfparse2 finds each line's parent by walking back over its siblings: fine for a
+# switch, quadratic for a firewall table (6,000 lines under one FortiOS `config` took
+# 58 s; benchmarks/facts_scale.py). Longer configs are read by the linear reader below, which builds the same tree
+# (tests/facts check both readers agree on every fixture).
+LIBRARY_LIMIT = 1500
 
+
+def parse_tree(text: str, syntax: str = "ios", reader: str = "") -> Node:
+    """The config as a tree; syntax is ciscoconfparse2's (ios, asa, junos). reader forces
+    'library' or 'linear' (default: by size)."""
     lines = text.splitlines()
     if syntax == "junos":  # ciscoconfparse2 reads '#' comments in brace configs badly
         lines = [re.sub(r"\s*## SECRET-DATA\s*$", "", line) for line in lines
                  if not line.lstrip().startswith(("#", "/*", "*"))]
-    try:
-        parsed = CiscoConfParse(lines, syntax=syntax, loguru=False, ignore_blank_lines=True)
-        rows = [(obj.indent, obj.text.strip()) for obj in list(parsed.objs)]
-    except Exception as exc:  # noqa: BLE001 - the library raises many kinds
-        raise FactsError(f"ciscoconfparse2 could not read the config: "
-                         f"{exc.__class__.__name__}: {str(exc)[:200]}") from None
+    use_library = reader == "library" or (not reader and len(lines) <= LIBRARY_LIMIT)
+    rows = _library_rows(lines, syntax) if use_library else _linear_rows(lines, syntax)
     root = Node("")
     stack: list[tuple[int, Node]] = [(-1, root)]
     for indent, line in rows:
@@ -82,8 +85,55 @@ def parse_tree(text: str, syntax: str = "ios") -> Node:
     return root
 
 
+def _library_rows(lines: list[str], syntax: str) -> list[tuple[int, str]]:
+    from ciscoconfparse2 import CiscoConfParse
+
+    try:
+        parsed = CiscoConfParse(lines, syntax=syntax, loguru=False, ignore_blank_lines=True)
+        return [(obj.indent, obj.text.strip()) for obj in list(parsed.objs)]
+    except Exception as exc:  # noqa: BLE001 - the library raises many kinds
+        raise FactsError(f"ciscoconfparse2 could not read the config: "
+                         f"{exc.__class__.__name__}: {str(exc)[:200]}") from None
+
+
+def _linear_rows(lines: list[str], syntax: str) -> list[tuple[int, str]]:
+    rows: list[tuple[int, str]] = []
+    if syntax == "junos":   # `{` opens a level, `}` closes it, `;` ends a statement
+        depth = 0
+        for line in lines:
+            text = line.strip()
+            if not text:
+                continue
+            if text.startswith("}"):
+                depth = max(depth - 1, 0)
+                continue
+            if text.endswith("{"):
+                rows.append((depth * 4, text[:-1].rstrip()))
+                depth += 1
+            else:
+                rows.append((depth * 4, text.rstrip(";").rstrip()))
+        return rows
+    banner_end = ""
+    for line in lines:
+        if banner_end:   # a banner's text is no config: skip to its delimiter
+            if banner_end in line:
+                banner_end = ""
+            continue
+        expanded = line.expandtabs(4)
+        text = expanded.strip()
+        if not text:
+            continue
+        match = re.match(r"^banner \S+ (\^C|\S)", text)
+        if match and text.count(match.group(1)) < 2:
+            banner_end = match.group(1)
+        rows.append((len(expanded) - len(expanded.lstrip()), text))
+    return rows
+
+
 def split_words(text: str) -> list[str]:
     """Words of a config line; double or single quotes group, quotes removed."""
+    if '"' not in text and "'" not in text:
+        return text.split()
     try:
         lexer = shlex.shlex(text, posix=True)
         lexer.whitespace_split = True

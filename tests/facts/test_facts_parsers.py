@@ -167,3 +167,15 @@ def test_a_profile_parser_key_is_checked_by_the_strict_loader() -> None:
     assert parse_profile({"name": "x", "parser": "cisco_ios"}, "x.yaml").parser == "cisco_ios"
     with pytest.raises(ProfileError, match="parser"):
         parse_profile({"name": "x", "parser": "two words"}, "x.yaml")
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=lambda p: p.stem)
+def test_the_linear_reader_for_long_configs_gives_the_same_facts(
+        config: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Long configs (past tree.LIBRARY_LIMIT lines) skip ciscoconfparse2, whose parent
+    search is quadratic; both readers must see the same config."""
+    from netdoc.facts import tree
+
+    expected = to_yaml(facts_of(config))
+    monkeypatch.setattr(tree, "LIBRARY_LIMIT", 0)
+    assert to_yaml(facts_of(config)) == expected
