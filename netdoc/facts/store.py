@@ -7,7 +7,9 @@ The backup stage calls `record_facts` under the repository lock, just before it
 writes and commits the configs, so the facts land in the same commit. For each
 device whose platform's profile names a parser, the new facts are compared with
 the facts of the config being replaced (read by the same parser, so a parser
-upgrade alone reports nothing) and the differences said in plain words. A config the parser cannot read is a warning for that device (its
+upgrade alone reports nothing) and the differences said in plain words; where the
+facts see no difference, hier-config says which sections changed (profile key
+`structure:`). A config the parser cannot read is a warning for that device (its
 previous facts file stays): the backup itself never fails because of facts.
 """
 from __future__ import annotations

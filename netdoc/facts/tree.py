@@ -58,8 +58,8 @@ class Node:
 
 # ciscoconfparse2 finds each line's parent by walking back over its siblings: fine for a
 # switch, quadratic for a firewall table (6,000 lines under one FortiOS `config` took
-# 58 s; benchmarks/facts_scale.py). Longer configs are read by the linear reader below, which builds the same tree
-# (tests/facts check both readers agree on every fixture).
+# 58 s; benchmarks/facts_scale.py). Longer configs are read by the linear reader below,
+# which builds the same tree (tests/facts check both readers agree on every fixture).
 LIBRARY_LIMIT = 1500
 
 
