@@ -131,6 +131,12 @@ def build_parser() -> argparse.ArgumentParser:
                                "(its config history stays in git).", cmd_forget)
     forget.add_argument("device", help="device name, IP or inventory id")
     command("render", "Render maps and the HTML documentation site.", cmd_stage("render"))
+    export = command("export", "Write NetBox bulk-import CSV files or inventory spreadsheets "
+                               "(devices, interfaces, IPs, VLANs, cables, addressing plan).",
+                     cmd_export)
+    export.add_argument("format", choices=("netbox", "csv"), help="netbox or csv")
+    export.add_argument("--out", metavar="DIR", default=None,
+                        help="where to write (default inventory/<client>/export/<format>/)")
     identify = command("identify", "Identify one device over SNMP and print its record.",
                        cmd_identify)
     identify.add_argument("host", help="IP address or name of the device")
@@ -480,6 +486,15 @@ def cmd_status(args: argparse.Namespace) -> int:
     clients = config.selected_clients(args.target or getattr(args, "client", None))
     entries = [client_status(config, c) for c in clients]
     emit(args, {"clients": entries}, "\n".join(line for e in entries for line in status_lines(e)))
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from netdoc.export import run_export
+
+    config = _load(args)
+    written = run_export(config, args.format, getattr(args, "client", None), args.out)
+    emit(args, {"files": [str(p) for p in written]}, "\n".join(str(p) for p in written))
     return EXIT_OK
 
 

@@ -139,3 +139,23 @@ def test_run_export_writes_each_clients_files_where_asked(tmp_path: Path) -> Non
     assert vlans == []   # no inventoried device yet: nothing to hang the VLANs on
     assert run_export(config, "csv", "acme", str(tmp_path / "out"))[0] == \
         tmp_path / "out" / "devices.csv"
+
+
+def test_netdoc_export_command(tmp_path: Path, capsys: "object") -> None:
+    """`netdoc --json export netbox --config netdoc.yaml --out DIR` lists what it wrote."""
+    import json
+
+    from netdoc.cli import main
+
+    config = tmp_path / "netdoc.yaml"
+    config.write_text("clients:\n  acme:\n    sites:\n      hq:\n        subnets: [192.0.2.0/29]\n"
+                      "output: {inventory: inventory, config_backups: config_backups}\n",
+                      encoding="utf-8")
+    config.chmod(0o600)
+    capsys.readouterr()  # type: ignore[attr-defined]
+    code = main(["--json", "export", "netbox", "--config", str(config),
+                 "--out", str(tmp_path / "nb")])
+    out = json.loads(capsys.readouterr().out)  # type: ignore[attr-defined]
+    assert code == 0
+    assert [Path(p).name for p in out["files"]][:2] == ["01-sites.csv", "02-manufacturers.csv"]
+    assert (tmp_path / "nb" / "09-cables.csv").is_file()
