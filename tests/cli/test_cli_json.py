@@ -28,7 +28,8 @@ CASES: dict[str, tuple[list[str], Check, int]] = {
     "backup": ([], lambda d: d["runs"][0]["stages"][0]["stage"] == "backup", 0),
     "render": ([], lambda d: d["runs"][0]["stages"][0]["stage"] == "render", 0),
     "identify": (["127.0.0.1", "--port", "9", "--community", "x", "--timeout", "0.2"],
-                 lambda d: d["exit"] == 1, 1),
+                 lambda d: d["error"]["kind"] == "SnmpError"
+                 and "no SNMP agent at 127.0.0.1" in d["error"]["message"], 1),
     "vault": (["list"], lambda d: isinstance(d["result"], list), 0),
     "lab": (["bogus"], lambda d: d["error"]["kind"] == "UsageError", 2),
     "diff": ([], lambda d: d["clients"][0]["client"] == "acme", 0),
@@ -45,6 +46,8 @@ CASES: dict[str, tuple[list[str], Check, int]] = {
     "health": ([], lambda d: d["clients"] == ["acme"], 0),
     "metrics": ([], lambda d: any(line.startswith("netdoc_") for line in d["lines"]), 0),
     "forget": (["nosuch"], lambda d: d["error"]["exit"] == 2, 2),
+    "export": (["csv", "--out", "{tmp}/csv"],
+               lambda d: [f.rsplit("/", 1)[-1] for f in d["files"]][0] == "devices.csv", 0),
 }
 
 
