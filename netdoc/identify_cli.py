@@ -34,9 +34,10 @@ def identify_command(args: argparse.Namespace) -> int:
     result = asyncio.run(poll_device(args.host, args.port, [credential], settings))
     for warning in result.warnings:
         print(f"netdoc: warning: {args.host}: {warning}", file=sys.stderr)
-    if result.device is None:
-        print(f"netdoc: identify {args.host}: {result.error}", file=sys.stderr)
-        return 1
+    if result.device is None:  # exit 1; a JSON error document under --json
+        from netdoc.errors import SnmpError
+
+        raise SnmpError(args.host, f"identify: {result.error}")
     if getattr(args, "json", False):
         json.dump(result.device.to_dict(), sys.stdout, indent=2, sort_keys=True)
         sys.stdout.write("\n")
