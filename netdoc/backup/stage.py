@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import difflib
 import logging
-import sys
 import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -160,7 +159,8 @@ def _cut_off_overdue(jobs: list[DeviceJob], started: dict[int, float], lock: thr
 
 
 class _Progress:
-    """A rich progress bar on stderr, only when stderr is a terminal."""
+    """A rich progress bar on stderr (devices done/total, ETA), only at a terminal and
+    never under systemd (netdoc.progress.interactive)."""
 
     def __init__(self, total: int) -> None:
         self.total = total
@@ -168,11 +168,15 @@ class _Progress:
         self.task: Any = None
 
     def __enter__(self) -> "_Progress":
-        if sys.stderr.isatty():
+        from netdoc.progress import interactive
+
+        if interactive():  # a terminal, not systemd's journal
             from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                                       TimeRemainingColumn)
 
             self.bar = Progress(TextColumn("backup"), BarColumn(), MofNCompleteColumn(),
+                                TextColumn("ETA"), TimeRemainingColumn(),
                                 TextColumn("{task.description}"),
                                 console=Console(stderr=True), transient=True)
             self.bar.start()

@@ -80,3 +80,19 @@ def test_no_progress_lines_when_not_at_a_terminal(tmp_path: Path,
     assert code == 0
     main(["--config", str(config), "render"])
     assert "stage 1/1" not in capsys.readouterr().err
+
+
+def test_the_backup_bar_counts_devices_with_an_eta(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from netdoc.backup import stage
+
+    monkeypatch.setattr("netdoc.progress.interactive", lambda: True)
+    monkeypatch.setattr("sys.stderr", io.StringIO())
+    with stage._Progress(3) as bar:  # noqa: SLF001 - the bar the backup stage shows
+        assert bar.bar is not None
+        columns = " ".join(type(c).__name__ for c in bar.bar.columns)
+        assert "MofNCompleteColumn" in columns and "TimeRemainingColumn" in columns
+    monkeypatch.setattr("netdoc.progress.interactive", lambda: False)
+    with stage._Progress(3) as quiet:  # noqa: SLF001
+        assert quiet.bar is None
