@@ -234,8 +234,11 @@ class SiteDiscovery:
         polls = asyncio.create_task(self._poll_all([s.ip for s in self.sightings]))
         try:
             if unknown:
+                # hosts the routers just named are alive: their echo replies tell the
+                # sweep the round trip even when none of the unknown addresses answers
+                rulers = tuple(dict.fromkeys(s.ip for s in from_routers))[:8]
                 self.sightings += await asyncio.to_thread(liveness_sweep, unknown,
-                                                          self.settings.arp_rate)
+                                                          self.settings.arp_rate, rulers=rulers)
                 self.swept_at = time.monotonic()
         finally:
             await polls
