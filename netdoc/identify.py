@@ -526,8 +526,8 @@ def formatted(value: SnmpValue | None, how: str) -> str:
     mac = normalise_mac(value) if isinstance(value, bytes) and len(value) == 6 else \
         normalise_mac(text(value))
     if not mac:
-        if isinstance(value, bytes) and not value.isascii():
-            return value.hex().upper() if how == "hex" else ""
+        if isinstance(value, bytes) and any(b < 0x20 or b > 0x7e for b in value.rstrip(b"\0")):
+            return value.hex().upper() if how == "hex" else ""  # binary, but no MAC
         return text(value)
     return mac if how == "mac" else mac.replace(":", "").upper()
 

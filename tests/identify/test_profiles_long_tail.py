@@ -280,6 +280,17 @@ def test_every_profile_loads_with_a_known_role_and_a_vendor_or_generic_priority(
      "(CAT9K_IOSXE), Version 17.3.4", "cisco_meraki"),
     # ATEN's own PDUs share enterprise 21317 with the Supermicro BMCs built on ATEN firmware
     ("1.3.6.1.4.1.21317", "Aten PE8216", "supermicro_bmc"),
+    # ZyNOS's model shapes (ES-/GS-/MES-...) are also Edgecore's, Eltex's and Comtrol's
+    ("1.3.6.1.4.1.259.10.1.22.101", "ES3528MV2", "zyxel_zynos"),
+    ("1.3.6.1.4.1.35265.1.43", "MES2124M AC 28-port 1G Managed Switch", "zyxel_zynos"),
+    ("1.3.6.1.4.1.35265.1.282", "MES5332A rev.C 32-Port 10G SFP+ Managed Switch",
+     "zyxel_zynos"),
+    ("1.3.6.1.4.1.2882.2.1.1", "ES8510 Industrial Managed Ethernet Switch", "zyxel_zynos"),
+    # the MGE Galaxy line went to APC/Schneider, MGE's small UPSs (same 705.1) to Eaton
+    ("1.3.6.1.4.1.705.1", "Eaton 5P 2200", "apc_mge_galaxy"),
+    ("1.3.6.1.4.1.705.1.2", "Pulsar M", "apc_mge_galaxy"),
+    # LigoWave borrows AirOS's sysObjectID: an AirOS radio is no LigoWave Infinity
+    ("1.3.6.1.4.1.10002.1", "Linux 2.6.32.68 #1 Tue Jan 15 2019 mips", "ligowave_infinity"),
     # Dell W-series mobility controllers are ArubaOS, not PowerConnect switches
     ("1.3.6.1.4.1.674.10895.5030", "ArubaOS (MODEL: Dell PowerConnect W-3600), Version 6.2.1.3",
      "dell_powerconnect"),
