@@ -354,6 +354,15 @@ def cmd_check(args: argparse.Namespace) -> int:
     client_filter = getattr(args, "client", None)
     if getattr(args, "connect", False):
         return _check_connect(args, config, client_filter)
+    from netdoc.preflight import Preflight, check_secrets
+
+    found = Preflight()
+    check_secrets(config, config.selected_clients(client_filter), found)
+    if found.problems:  # every secret that cannot be resolved, not just the first
+        from netdoc.errors import SecretError
+
+        raise SecretError(f"{len(found.problems)} secret(s) cannot be resolved:\n  "
+                          + "\n  ".join(str(p) for p in found.problems), path=str(config.path))
     checked = verify_secrets(config, client_filter)
     from netdoc.vault.audit import access_warnings
 

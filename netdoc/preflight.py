@@ -57,7 +57,7 @@ class Preflight:
 def preflight(config: Config, clients: list[Client], service_user: str | None = None,
               snmp_timeout: float | None = None) -> Preflight:
     result = Preflight()
-    _secrets(config, clients, result)
+    check_secrets(config, clients, result)
     _outputs(config, result, service_user)
     for client in clients:
         _snmp(config, client, result, snmp_timeout)
@@ -67,7 +67,8 @@ def preflight(config: Config, clients: list[Client], service_user: str | None = 
 
 # ---------------------------------------------------------------- secrets
 
-def _secrets(config: Config, clients: list[Client], result: Preflight) -> None:
+def check_secrets(config: Config, clients: list[Client], result: Preflight) -> None:
+    """Every credential secret the clients use that does not resolve, each a Problem."""
     used = sorted({name for client in clients for site in client.sites
                    for name in (*site.credentials,
                                 *(n for d in site.devices for n in d.credentials))})

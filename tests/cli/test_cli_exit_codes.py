@@ -102,3 +102,20 @@ def test_the_readme_documents_every_exit_code() -> None:
     section = text[text.index("### Exit codes"):]
     for code in (0, 1, 2, 3, 4, 5):
         assert f"| {code} |" in section, code
+
+
+def test_check_names_every_unresolvable_secret_not_just_the_first(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("ND_MISSING_A", "ND_MISSING_B"):
+        monkeypatch.delenv(name, raising=False)
+    config = write_config(tmp_path, CONFIG.replace(
+        "  lab-snmp:\n", "  one: {snmp: {version: 2c, community: \"env:ND_MISSING_A\"}}\n"
+                         "  two: {ssh: {username: u, password: \"env:ND_MISSING_B\"}}\n"
+                         "  lab-snmp:\n").replace("credentials: [lab-snmp]",
+                                                  "credentials: [one, two]"))
+    code, document = netdoc_json(capsys, "--config", str(config), "check")
+    assert code == 2 and document["error"]["kind"] == "SecretError"
+    message = document["error"]["message"]
+    assert "2 secret(s) cannot be resolved" in message
+    assert "credentials.one" in message and "credentials.two" in message
