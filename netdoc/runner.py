@@ -119,7 +119,14 @@ def run_client(config: Config, client: Client, stages: list[str]) -> RunReport:
                     announce(stage_line(client.name, stage, index, len(stages), previous))
                     if stage == "render" and outcomes:  # the site shows this run, not the last
                         _write_provisional(folder, report, outcomes, started)
-                    outcomes += run_client_stages(config, client, [stage])
+                    log.debug("[%s] stage %d/%d %s: starting", client.name, index,
+                              len(stages), stage)
+                    done = run_client_stages(config, client, [stage])
+                    for outcome in done:  # -v: netdoc's own steps
+                        log.debug("[%s] stage %s: %s in %.1f s (%d failure(s), %d event(s))",
+                                  client.name, outcome.stage, clean(outcome.summary, 300),
+                                  outcome.seconds, len(outcome.failures), len(outcome.events))
+                    outcomes += done
             except Terminated:
                 report.status = "terminated"
             _fill(report, outcomes)
@@ -286,6 +293,7 @@ def client_lock(folder: Path, wait: float) -> Iterator[None]:
                                        f"later or raise run.lock_wait") from None
                 time.sleep(0.2)
         previous = _holder(handle)
+        log.debug("lock of %s taken", folder)
         if previous != "unknown":
             log.debug("lock taken over from a finished or killed run (%s)", previous)
         handle.seek(0)
