@@ -29,11 +29,15 @@ import threading
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Protocol
-
-import paramiko
+from typing import TYPE_CHECKING, Any, Protocol
 
 from netdoc.errors import BackupError, HostKeyChanged
+from netdoc.lazy import lazy_module
+
+if TYPE_CHECKING:
+    import paramiko
+else:  # imported at the first SSH connection: `netdoc status` needs none
+    paramiko = lazy_module("paramiko")
 
 log = logging.getLogger("netdoc.backup.transport")
 
