@@ -197,5 +197,7 @@ def render_docs(env: Any, repository: Path, out_dir: Path, common: dict[str, Any
                                          else out_dir.parent / "docs")
     path = out_dir / "docs.html"
     text = env.get_template("docs.html.j2").render({**common, "root": "", **context})
+    atomic_write(out_dir / "assets" / "docs.js", env.get_template("docs.js").render(common),
+                 mode=0o644)   # the page's search; no inline script in any page
     atomic_write(path, text, mode=0o644)
     return path

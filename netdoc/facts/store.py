@@ -15,6 +15,7 @@ previous facts file stays): the backup itself never fails because of facts.
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -72,9 +73,9 @@ def record_facts(folder: Path, stored: Iterable[Any]) -> FactsRecord:
                 changes = describe_changes(facts_for(str(old_config), platform), facts)
             except (FactsError, NetdocError):
                 changes = []
-        if changed and not changes and structure_os(platform):
+        if changed and not changes:
             # nothing the facts model knows changed: say which sections did (hier-config)
-            changes = section_changes(str(old_config), item.config, structure_os(platform))
+            changes = masked_section_changes(str(old_config), item.config, platform)
         if changes:
             record.changes[item.path] = changes
         if facts is None:
@@ -138,6 +139,25 @@ def changes_between(repository: Path, device_path: str, old: str, new: str) -> l
     except (FactsError, NetdocError):
         old_facts = new_facts = None
     changes = describe_changes(old_facts, new_facts) if new_facts is not None else []
-    if not changes and before != after and structure_os(platform):
-        changes = section_changes(before, after, structure_os(platform))
+    if not changes and before != after:
+        changes = masked_section_changes(before, after, platform)
     return changes
+
+
+def masked_section_changes(old: str, new: str, platform: str) -> list[str]:
+    """Per-section change lines of the two configs, secrets masked first with the
+    platform's rules (a `secrets: keep` client's configs hold them in clear); when they
+    cannot be masked, nothing is said rather than a secret."""
+    os_name = structure_os(platform)
+    if not os_name:
+        return []
+    try:
+        from netdoc.backup.platforms import plan_for
+        from netdoc.backup.secrets import mask_secrets
+
+        recipe = plan_for("-", platform).recipe
+        key = os.urandom(32)   # one key for both texts: an unchanged secret stays unchanged
+        old, new = mask_secrets(old, recipe, key), mask_secrets(new, recipe, key)
+    except Exception:  # noqa: BLE001 - no masking rules, no lines
+        return []
+    return section_changes(old, new, os_name)

@@ -68,6 +68,7 @@ def test_docs_page_renders_escaped_with_rule_filter(repository: Path, tmp_path: 
     html = page.read_text(encoding="utf-8")
     assert 'id="docs-addressing"' in html and 'id="docs-vpns"' in html
     assert 'id="rule-filter"' in html
+    assert "<script>" not in html and (out / "assets" / "docs.js").is_file()
     assert "rdp-forward (203.0.113.19 -&gt; 192.0.2.20)" in html
     assert "acme &lt;b&gt;" in html and "acme <b>" not in html
     assert 'href="docs.html">Documentation</a>' in html
