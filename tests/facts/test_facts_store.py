@@ -69,3 +69,14 @@ def test_section_changes_are_bounded() -> None:
     old = "".join(f"vlan {i}\n name v{i}\n" for i in range(2, 100))
     lines = section_changes(old, "", "ios")
     assert len(lines) == 31 and lines[-1].startswith("... and ")
+
+
+def test_section_lines_never_carry_a_secret_of_a_keep_secrets_client(tmp_path: Path) -> None:
+    old = IOS.replace("snmp-server community <masked:3d4e5f6071> RO 5",
+                      "snmp-server community 0ld-s3cret RO 5")
+    _store(tmp_path, "hq/r1", old)
+    new = old.replace("0ld-s3cret", "n3w-s3cret")
+    record = record_facts(tmp_path, [_item("hq/r1", new, "cisco_ios")])
+    text = str(record.changes)
+    assert "snmp-server community" in text       # the change is still said
+    assert "0ld-s3cret" not in text and "n3w-s3cret" not in text
