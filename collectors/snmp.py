@@ -703,6 +703,12 @@ async def collect(transport: SnmpTransport, host: str = "", site: str = "",
     if rules is not None:  # a profile chosen by its OID conditions: its own scalars
         extra = sorted(set(rules.oids(facts.sys_object_id)) - set(asked))
         scalars.update(await reader.get(extra) if extra else {})
+        for column in rules.columns(facts.sys_object_id):  # a unit kept in a table row
+            rows = await reader.column(column)
+            first = next((rows[index] for index in sorted(rows) if usable(text(rows[index]))),
+                         None)
+            if first is not None:
+                scalars[column] = first
     for if_index, cidrs in addresses.items():
         if if_index in interfaces:
             interfaces[if_index].ipv4 = sorted(cidrs, key=_cidr_key)

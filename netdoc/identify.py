@@ -48,6 +48,9 @@ it through `parse_snmp_section`):
                            # holding a MAC shown as 00408C123456 (hex) or 00:40:8c:12:34:56 (mac)
         model: {oid: '{sysObjectID}.1.2.0'}  # an OID under the device's own sysObjectID
                            # (per-model MIB subtrees): '{sysObjectID}' + a numeric suffix
+        serial: {column: '1.3.6.1.4.1.31034.12.1.1.2.1.1.1.6'}  # a table column: the value
+                           # of its first row with data (units kept in a table whose index
+                           # differs per device: daisy-chained PDUs, a CMTS's own row)
       models:              # exact sysObjectID -> model, for agents whose only model
         '1.3.6.1.4.1.9.1.359': WS-C2950T-24     # statement is the sysObjectID itself
       fdb_per_vlan: true   # read BRIDGE-MIB per VLAN (Cisco community@vlan / v3 context)
@@ -216,6 +219,7 @@ class ScalarRule:
     regex: re.Pattern[str] | None = None
     requires: str = ""  # generic table only: an OID that must have answered
     format: str = ""  # "mac" / "hex": an OCTET STRING of bytes shown as a MAC / hex digits
+    column: bool = False  # `oid` is a table column: the poller stores its first row under it
 
     def oid_for(self, sys_object_id: str) -> str:
         """The OID to GET for a device with this sysObjectID ('' if it cannot be built)."""
@@ -236,7 +240,13 @@ class SnmpRules:
     def oids(self, sys_object_id: str = "") -> list[str]:
         """The OIDs the `get` rules read on a device with this sysObjectID."""
         found = {rule.oid_for(sys_object_id) for rules in self.get.values() for rule in rules
-                 if rule.oid}
+                 if rule.oid and not rule.column}
+        return sorted(oid for oid in found if oid)
+
+    def columns(self, sys_object_id: str = "") -> list[str]:
+        """The table columns whose first row the `get` rules read (walked, not GET)."""
+        found = {rule.oid_for(sys_object_id) for rules in self.get.values() for rule in rules
+                 if rule.column}
         return sorted(oid for oid in found if oid)
 
 
@@ -247,23 +257,25 @@ def _scalar_rules(value: Any, where: str) -> tuple[ScalarRule, ...]:
         if isinstance(item, str):
             rules.append(ScalarRule(oid=_rule_oid(item, where)))
             continue
-        if not isinstance(item, dict) or not ("oid" in item) ^ ("entity" in item):
-            raise ProfileError(f"{where}: expected an OID, {{oid:, regex:}} or "
-                               f"{{entity:, regex:}}, got {item!r}")
-        unknown = set(item) - {"oid", "entity", "regex", "format"}
+        if not isinstance(item, dict) or \
+                sum(key in item for key in ("oid", "entity", "column")) != 1:
+            raise ProfileError(f"{where}: expected an OID, {{oid:, regex:}}, "
+                               f"{{column:, regex:}} or {{entity:, regex:}}, got {item!r}")
+        unknown = set(item) - {"oid", "entity", "column", "regex", "format"}
         if unknown:
-            raise ProfileError(f"{where}: unknown keys {sorted(unknown)} (expected oid or "
-                               f"entity, and regex, format)")
+            raise ProfileError(f"{where}: unknown keys {sorted(unknown)} (expected oid, column "
+                               f"or entity, and regex, format)")
         if item.get("format", "") not in VALUE_FORMATS:
             raise ProfileError(f"{where}: format must be one of {sorted(VALUE_FORMATS)}, not "
                                f"{item['format']!r}")
         if "entity" in item and item["entity"] not in Chassis.__dataclass_fields__:
             raise ProfileError(f"{where}: entity field must be one of "
                                f"{sorted(Chassis.__dataclass_fields__)}, not {item['entity']!r}")
-        oid = _rule_oid(item["oid"], where) if "oid" in item else ""
+        oid = _rule_oid(item["oid"], where) if "oid" in item else \
+            _rule_oid(item["column"], where) if "column" in item else ""
         rules.append(ScalarRule(oid=oid, entity=str(item.get("entity", "")),
                                 regex=_compile(item.get("regex"), where),
-                                format=str(item.get("format", ""))))
+                                format=str(item.get("format", "")), column="column" in item))
     return tuple(rules)
 
 

@@ -8,14 +8,18 @@ A model read from the device itself always wins.
 """
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import sys
 from pathlib import Path
 
 import pytest
 
+from collectors.snmp import collect
 from netdoc import products
-from netdoc.identify import Chassis, Facts, identify, pick_chassis
+from netdoc.identify import Chassis, Facts, identify, parse_snmp_section, pick_chassis
+from netdoc.profiles import ProfileError
+from netdoc.snmp.recorded import RecordedTransport
 from netdoc.products import (ProductDataError, hardware_class, parse_hardware_classes,
                              parse_product_table, product_name)
 
@@ -221,3 +225,37 @@ def test_a_stack_row_that_names_no_model_gives_way_to_its_member_chassis() -> No
     member = Chassis(descr="AT-8000S/24")
     assert pick_chassis([stack, member]) is member
     assert pick_chassis([stack]) is stack
+
+
+# ---------------------------------------------------------------- table-column rules
+
+def test_a_column_rule_is_walked_not_asked_with_get() -> None:
+    rules = parse_snmp_section(
+        {"get": {"serial": [{"column": "1.3.6.1.4.1.31034.12.1.1.2.1.1.1.6"},
+                            "1.3.6.1.4.1.31034.2.3.1.0"]}}, "test.yaml: snmp")
+    assert rules.columns() == ["1.3.6.1.4.1.31034.12.1.1.2.1.1.1.6"]
+    assert rules.oids() == ["1.3.6.1.4.1.31034.2.3.1.0"]
+
+
+def test_a_rule_names_one_source_only() -> None:
+    with pytest.raises(ProfileError, match="expected an OID"):
+        parse_snmp_section({"get": {"serial": [{"column": "1.3.6.1.4.1.1.1", "oid": "1.3.6.1"}]}},
+                           "test.yaml: snmp")
+
+
+def test_the_first_row_with_data_of_a_column_is_the_value(tmp_path: Path) -> None:
+    """A daisy chain of PDUs keeps each unit in a row indexed by its bus address: the
+    serial is the first row that holds one, whatever its index."""
+    walk = tmp_path / "pdu.snmprec"
+    walk.write_text("\n".join([
+        "1.3.6.1.2.1.1.1.0|4|Schleifenbauer",
+        "1.3.6.1.2.1.1.2.0|6|1.3.6.1.4.1.31034.11.1",
+        "1.3.6.1.2.1.1.5.0|4|pdu-rack7",
+        "1.3.6.1.4.1.31034.12.1.1.2.1.1.1.5.3|4|",
+        "1.3.6.1.4.1.31034.12.1.1.2.1.1.1.5.9|4|SSDCHIN0000-001",
+        "1.3.6.1.4.1.31034.12.1.1.2.1.1.1.6.3|4|",
+        "1.3.6.1.4.1.31034.12.1.1.2.1.1.1.6.9|4|SVNL00000001",
+    ]) + "\n", encoding="utf-8")
+    device, _warnings = asyncio.run(collect(RecordedTransport(walk)))
+    assert (device.platform, device.serial, device.model) == \
+        ("schleifenbauer_pdu", "SVNL00000001", "SSDCHIN0000-001")
