@@ -22,6 +22,8 @@ import yaml
 
 from netdoc.errors import NetdocError
 
+# The facts file's format. Bump it when a parser's output changes: the backup stage
+# skips reading an unchanged config whose facts file has the current format.
 FORMAT = 1
 
 

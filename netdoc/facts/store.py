@@ -23,7 +23,7 @@ from typing import Any, Iterable
 from netdoc.errors import NetdocError
 from netdoc.facts import facts_for
 from netdoc.facts.changes import describe_changes
-from netdoc.facts.model import DeviceFacts, FactsError, from_yaml, to_yaml
+from netdoc.facts.model import FORMAT, DeviceFacts, FactsError, from_yaml, to_yaml
 from netdoc.facts.structure import section_changes, structure_os
 from netdoc.fsutil import atomic_write
 
@@ -59,6 +59,8 @@ def record_facts(folder: Path, stored: Iterable[Any]) -> FactsRecord:
         platform = str((item.metadata or {}).get("platform", ""))
         old_config = _read(folder / f"{item.path}.cfg")
         changed = old_config is not None and old_config != item.config
+        if old_config is not None and not changed and _current(folder, item.path, platform):
+            continue   # same config, facts of this format already there: nothing to parse
         try:
             facts = facts_for(item.config, platform)
             text = to_yaml(facts) if facts is not None else ""
@@ -90,6 +92,15 @@ def record_facts(folder: Path, stored: Iterable[Any]) -> FactsRecord:
             record.warnings.append(f"{item.label}: facts not written: {exc}")
             log.warning("%s: facts not written: %s", item.label, exc)
     return record
+
+
+def _current(folder: Path, device_path: str, platform: str) -> bool:
+    """The stored facts file was written by this facts format and parser (bump
+    model.FORMAT when a parser's output changes, so unchanged configs are read again)."""
+    from netdoc.facts import parser_for_platform
+
+    text = _read(facts_path(folder, device_path)) or ""
+    return text.startswith(f"format: {FORMAT}\nparser: {parser_for_platform(platform)}\n")
 
 
 def _read(path: Path) -> str | None:

@@ -80,3 +80,17 @@ def test_section_lines_never_carry_a_secret_of_a_keep_secrets_client(tmp_path: P
     text = str(record.changes)
     assert "snmp-server community" in text       # the change is still said
     assert "0ld-s3cret" not in text and "n3w-s3cret" not in text
+
+
+def test_an_unchanged_config_with_current_facts_is_not_read_again(
+        tmp_path: Path, monkeypatch: "object") -> None:
+    from netdoc import facts as facts_module
+
+    record_facts(tmp_path, [_item("hq/r1", IOS, "cisco_ios")])
+    _store(tmp_path, "hq/r1", IOS)
+    monkeypatch.setitem(facts_module.PARSERS, "cisco_ios",  # type: ignore[attr-defined]
+                        "netdoc.facts.cisco:no_such_parser")
+    again = record_facts(tmp_path, [_item("hq/r1", IOS, "cisco_ios")])
+    assert again.warnings == [] and again.written == []
+    changed = record_facts(tmp_path, [_item("hq/r1", IOS + "!\n", "cisco_ios")])
+    assert changed.warnings and "facts not updated" in changed.warnings[0]
