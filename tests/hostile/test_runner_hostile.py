@@ -42,10 +42,11 @@ def test_an_unexpected_error_in_one_client_does_not_stop_the_next(
     monkeypatch.setattr(runner, "_send_alerts", broken_alerts)
     code = runner.run(config, ["discover"], None)
 
-    assert code == 1
+    assert code == 5  # acme's whole stage failed (exit 5 outranks globex's device failure)
     reports = {name: json.loads((tmp_path / "inventory" / name / "last-run.json").read_text())
                for name in ("acme", "globex")}
-    assert reports["acme"]["status"] == "failures"
+    assert reports["acme"]["status"] == "stage_failed"
+    assert reports["globex"]["status"] == "failures"
     assert "RuntimeError" in reports["acme"]["failures"][0]["reason"]
     assert reports["globex"]["stages"][0]["summary"] == "2 devices"
     assert reports["globex"]["alerts"] == ["alerts not sent: KeyError: 'alerts-state.json had "
