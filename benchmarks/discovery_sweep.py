@@ -21,7 +21,9 @@ and measures, all from inside the lab's probe namespace, in one run:
    instrumented run in-process that splits the time by phase. Then the same again
    with the PCs dropping SNMP silently (a process holds UDP 161 open in their
    namespaces and never answers, as a firewall's DROP does), so every poll of an
-   endpoint runs into the SNMP timeouts (skip with --no-silent).
+   endpoint runs into the SNMP timeouts (skip with --no-silent). And once with the
+   probe's resolver pointed at a lab address where nothing answers (a private mount
+   namespace with its own /etc/resolv.conf; skip with --no-dead-dns).
 3. netdoc's SNMP poll of one lab switch vs snmpbulkwalk of the same tables
    (benchmarks/snmp_poll.py --lab, whose output is shown as it is).
 
@@ -333,7 +335,28 @@ def print_sweep(result: dict[str, Any]) -> None:
 
 # ---------------------------------------------------------------- 2. discovery
 
-def bench_discover(lab: Any, runs: int, work: Path, tag: str = "") -> dict[str, Any]:
+def with_resolver(argv: list[str], nameserver: str, folder: Path) -> list[str]:
+    """argv run in a private mount namespace whose /etc/resolv.conf names `nameserver`
+    (glibc's default timeout 5 s x 2 attempts); the lab's own resolv.conf stays as it is."""
+    if not nameserver:
+        return argv
+    resolv = folder / "resolv.conf"
+    resolv.write_text(f"nameserver {nameserver}\noptions timeout:5 attempts:2\n",
+                      encoding="utf-8")
+    return ["unshare", "-m", "sh", "-c", 'mount --bind "$1" /etc/resolv.conf && shift && '
+            'exec "$@"', "sh", str(resolv), *argv]
+
+
+def silent_resolver_address(truth: dict[str, Any]) -> str:
+    """An address of the probe's own subnet that no node holds: nothing answers there."""
+    used = {str(ipaddress.IPv4Interface(c).ip) for node in truth["nodes"].values()
+            for i in node.get("interfaces", []) for c in i.get("ipv4", [])}
+    hq = next(ipaddress.IPv4Network(s["cidr"]) for s in truth["subnets"] if s["name"] == "hq")
+    return next(str(a) for a in reversed(list(hq.hosts())) if str(a) not in used)
+
+
+def bench_discover(lab: Any, runs: int, work: Path, tag: str = "",
+                   nameserver: str = "") -> dict[str, Any]:
     scratch = work / f"discover{tag}"
     scratch.mkdir()
     config = scratch / "netdoc.yaml"
@@ -344,9 +367,9 @@ def bench_discover(lab: Any, runs: int, work: Path, tag: str = "") -> dict[str, 
     for _ in range(runs):
         shutil.rmtree(inventory, ignore_errors=True)
         started = time.perf_counter()
-        done = lab.exec(lab.probe, [sys.executable, "-m", "netdoc.cli", "--config", str(config),
-                                    "--json", "discover"],
-                        timeout=DISCOVER_TIMEOUT, env=THIS_CHECKOUT)
+        done = lab.exec(lab.probe, with_resolver(
+            [sys.executable, "-m", "netdoc.cli", "--config", str(config), "--json", "discover"],
+            nameserver, scratch), timeout=DISCOVER_TIMEOUT, env=THIS_CHECKOUT)
         walls.append(time.perf_counter() - started)
         if done.returncode not in (0, 1):
             raise SystemExit(f"netdoc discover failed (exit {done.returncode}): "
@@ -354,7 +377,8 @@ def bench_discover(lab: Any, runs: int, work: Path, tag: str = "") -> dict[str, 
         found = inventory_addresses(inventory / lab.ground_truth["client"])
     shutil.rmtree(inventory, ignore_errors=True)
     started = time.perf_counter()
-    done = lab.exec(lab.probe, [sys.executable, __file__, "--helper-split", str(config)],
+    done = lab.exec(lab.probe, with_resolver([sys.executable, __file__, "--helper-split",
+                                              str(config)], nameserver, scratch),
                     timeout=DISCOVER_TIMEOUT)
     split_wall = time.perf_counter() - started
     split = helper_output(done)
@@ -466,6 +490,8 @@ def main() -> int:
     parser.add_argument("--no-snmp", action="store_true")
     parser.add_argument("--no-silent", action="store_true",
                         help="skip discovery with the PCs dropping SNMP silently")
+    parser.add_argument("--no-dead-dns", action="store_true",
+                        help="skip discovery with a resolver that does not answer")
     parser.add_argument("--prefix", default=f"ndbs{os.getpid() % 100000}-")
     parser.add_argument("--state-dir", default=str(BENCH_LABS / f"sweep-{os.getpid()}"))
     parser.add_argument("--helper-sweep", nargs=3, help=argparse.SUPPRESS)
@@ -507,6 +533,10 @@ def run(args: argparse.Namespace) -> int:
             if not args.no_discover:
                 print_discover(bench_discover(lab, args.discover_runs, work),
                                "2. netdoc discover of the whole site")
+            if not args.no_discover and not args.no_dead_dns:
+                dead = silent_resolver_address(lab.ground_truth)
+                print_discover(bench_discover(lab, args.discover_runs, work, "-deaddns", dead),
+                               f"2c. the same with the probe's resolver ({dead}) not answering")
             if not args.no_discover and not args.no_silent:
                 endpoints = [name for name, node in lab.ground_truth["nodes"].items()
                              if node.get("kind") == "pc"]

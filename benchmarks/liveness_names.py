@@ -1,7 +1,8 @@
 """Benchmark: netdoc's routed liveness sweep vs nmap -sn, and reverse DNS with a
 resolver that answers and one that does not vs nmap -sL.
 
-    .venv/bin/python benchmarks/liveness_names.py [--runs 5] [--baseline REV]
+    .venv/bin/python benchmarks/liveness_names.py [--runs 5] [--dead-runs 1] [--baseline REV]
+        [--rates 4000 ...] [--no-liveness] [--no-names]
 
 Brings up the site lab's large topology (netdoc/lab/large.yaml) under a prefix
 and state dir of its own and measures, from inside the lab's probe namespace:
@@ -97,9 +98,14 @@ def in_probe(lab: Any, argv: list[str], nameserver: str = "") -> tuple[float, An
                     'mount --bind "$1" /etc/resolv.conf && shift && exec "$@"', "sh",
                     str(resolv), *argv]
         started = time.perf_counter()
-        done = subprocess.run(["ip", "netns", "exec", lab.netns(lab.probe), *argv],
-                              capture_output=True, text=True, timeout=TOOL_TIMEOUT,
-                              env={**os.environ, "PYTHONPATH": str(ROOT)})
+        try:
+            done = subprocess.run(["ip", "netns", "exec", lab.netns(lab.probe), *argv],
+                                  capture_output=True, text=True, timeout=TOOL_TIMEOUT,
+                                  env={**os.environ, "PYTHONPATH": str(ROOT)})
+        except subprocess.TimeoutExpired:  # counted as TOOL_TIMEOUT seconds, nothing found
+            empty = {"hosts": [], "names": {}, "sweep": TOOL_TIMEOUT}
+            return TOOL_TIMEOUT, subprocess.CompletedProcess(argv, -9, MARK + json.dumps(empty),
+                                                             "killed at the timeout")
         return time.perf_counter() - started, done
 
 
@@ -199,7 +205,7 @@ def silent_address(truth: dict[str, Any]) -> str:
     return next(str(a) for a in reversed(list(hq.hosts())) if str(a) not in used)
 
 
-def bench_names(lab: Any, runs: int, baseline: str, work: Path) -> None:
+def bench_names(lab: Any, runs: int, dead_runs: int, baseline: str, work: Path) -> None:
     truth = lab.ground_truth
     addresses = sorted({str(ipaddress.IPv4Interface(c).ip) for node in truth["nodes"].values()
                         for i in node.get("interfaces", []) for c in i.get("ipv4", [])
@@ -210,8 +216,9 @@ def bench_names(lab: Any, runs: int, baseline: str, work: Path) -> None:
         encoding="utf-8").splitlines() if line.strip()} & set(addresses)  # the lab's PTRs
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as listing:
         listing.write("\n".join(addresses) + "\n")
-    for label, server in (("the lab's resolver answers", ""),
-                          (f"the probe's resolver ({dead}) does not answer", dead)):
+    for label, server, rounds in (("the lab's resolver answers", "", runs),
+                                  (f"the probe's resolver ({dead}) does not answer", dead,
+                                   dead_runs)):
         def netdoc(module: str = "", server: str = server) -> Callable[[], tuple[float, set[str]]]:
             def lookup() -> tuple[float, set[str]]:
                 seconds, done = in_probe(lab, [sys.executable, __file__, "--helper-names",
@@ -230,14 +237,15 @@ def bench_names(lab: Any, runs: int, baseline: str, work: Path) -> None:
         contenders["nmap -sL -R"] = nmap
         times: dict[str, list[float]] = {n: [] for n in contenders}
         found: dict[str, list[set[str]]] = {n: [] for n in contenders}
-        for _ in range(runs):
+        for _ in range(rounds):
             for name, lookup in contenders.items():
                 seconds, named = lookup()
                 times[name].append(seconds)
                 found[name].append(named)
         expected = named if not server else set()
-        print_table(f"2. reverse DNS of {len(addresses)} addresses, {label}, {runs} rounds",
-                    summarise(times, found, expected), len(expected))
+        print_table(f"2. reverse DNS of {len(addresses)} addresses, {label}, {rounds} rounds",
+                    summarise(times, found, expected), len(expected),
+                    f"a time of {TOOL_TIMEOUT:g} s means killed at the benchmark's timeout")
     os.unlink(listing.name)
 
 
@@ -248,6 +256,9 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5, help="rounds (median)")
     parser.add_argument("--baseline", default="", help="also time the collectors as of this "
                                                        "git revision")
+    parser.add_argument("--dead-runs", type=int, default=1,
+                        help="rounds with the silent resolver (nmap -sL needs ~90 s each)")
+    parser.add_argument("--no-liveness", action="store_true")
     parser.add_argument("--no-names", action="store_true")
     parser.add_argument("--prefix", default=f"ndbl{os.getpid() % 100000}-")
     parser.add_argument("--state-dir", default=str(BENCH_LABS / f"liveness-{os.getpid()}"))
@@ -262,8 +273,8 @@ def main() -> int:
     if args.helper_names:
         helper_names(*args.helper_names)
         return 0
-    if not 1 <= args.runs <= MAX_RUNS:
-        parser.error(f"--runs must be between 1 and {MAX_RUNS}")
+    if not (1 <= args.runs <= MAX_RUNS and 1 <= args.dead_runs <= MAX_RUNS):
+        parser.error(f"--runs and --dead-runs must be between 1 and {MAX_RUNS}")
     if os.geteuid() != 0:
         raise SystemExit("the site lab needs root (it creates network namespaces)")
     for tool in ("nmap", "unshare"):
@@ -276,9 +287,10 @@ def main() -> int:
     try:
         print(f"{os.cpu_count()} CPU(s), load average {os.getloadavg()[0]:.2f}")
         with tempfile.TemporaryDirectory(prefix="netdoc-bench-live-") as folder:
-            bench_liveness(lab, args.runs, args.baseline, Path(folder), args.rates)
+            if not args.no_liveness:
+                bench_liveness(lab, args.runs, args.baseline, Path(folder), args.rates)
             if not args.no_names:
-                bench_names(lab, args.runs, args.baseline, Path(folder))
+                bench_names(lab, args.runs, args.dead_runs, args.baseline, Path(folder))
     finally:
         problems = lab.down()
         print("\nlab down" + (f"; problems: {'; '.join(problems)}" if problems else ""))

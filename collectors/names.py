@@ -48,9 +48,15 @@ def resolve_names(addresses: list[str], deadline: float = DNS_DEADLINE,
     At most `concurrency` lookups are in flight; a lookup is only started while the
     deadline has not passed, and the call returns at the deadline at the latest.
     """
+    return _resolve(addresses, deadline, concurrency)[0]
+
+
+def _resolve(addresses: list[str], deadline: float,
+             concurrency: int) -> tuple[dict[str, str], bool]:
+    """(names, whether every lookup finished before the deadline)."""
     todo = list(dict.fromkeys(addresses))
     if not todo:
-        return {}
+        return {}, True
     names: dict[str, str] = {}
     lock = threading.Condition()
     state = {"next": 0, "running": 0}
@@ -79,26 +85,34 @@ def resolve_names(addresses: list[str], deadline: float = DNS_DEADLINE,
             lock.wait(left)
         found = dict(names)
         unfinished = len(todo) - state["next"] + state["running"]
-    if state["running"]:
+        complete = not state["running"]
+    if not complete:
         log.info("reverse DNS: deadline of %.1f s reached, %d of %d address(es) left unnamed "
                  "(the resolver is slow or does not answer)", deadline, unfinished, len(todo))
-    return found
+    return found, complete
 
 
 async def reverse_dns(addresses: list[str], deadline: float = DNS_DEADLINE,
                       concurrency: int = DNS_CONCURRENCY) -> dict[str, str]:
     """`resolve_names` for async callers: the event loop keeps running meanwhile."""
-    if not addresses:
-        return {}
-    loop = asyncio.get_running_loop()
-    done: asyncio.Future[dict[str, str]] = loop.create_future()
+    return (await reverse_dns_batch(addresses, deadline, concurrency))[0]
 
-    def deliver(result: dict[str, str]) -> None:
+
+async def reverse_dns_batch(addresses: list[str], deadline: float = DNS_DEADLINE,
+                            concurrency: int = DNS_CONCURRENCY) -> tuple[dict[str, str], bool]:
+    """(names, complete): complete is False when the deadline cut lookups off, i.e. the
+    resolver is slow or does not answer, so a later batch should not wait for it again."""
+    if not addresses:
+        return {}, True
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[tuple[dict[str, str], bool]] = loop.create_future()
+
+    def deliver(result: tuple[dict[str, str], bool]) -> None:
         if not done.done():
             done.set_result(result)
 
     def run() -> None:
-        loop.call_soon_threadsafe(deliver, resolve_names(addresses, deadline, concurrency))
+        loop.call_soon_threadsafe(deliver, _resolve(addresses, deadline, concurrency))
 
     # its own daemon thread, not the loop's executor: asyncio.run() joins the executor's
     # threads at the end, and a lookup stuck in the resolver must not hold the run up

@@ -187,6 +187,10 @@ class SiteDiscovery:
                 arp.arp_sweep, arp.targets(network, self._exclusions()), attachment.interface,
                 self.settings.arp_rate, self.settings.arp_retries)
             self.swept_at = time.monotonic()
+        # names of the hosts known so far are looked up while the polls run (a resolver
+        # that does not answer then costs nothing extra); the rest at the end
+        names = asyncio.create_task(self._early_names(list(self.seeds) +
+                                                      [s.ip for s in self.sightings]))
         await self._poll_all(list(self.seeds) + [s.ip for s in self.sightings])
         await self._crawl_neighbours()
         if routed:
@@ -196,7 +200,7 @@ class SiteDiscovery:
             self.sightings += [Sighting(n.remote_mgmt_ip, source="lldp")
                                for n in self.result.heard if self._in_site(n.remote_mgmt_ip)]
         await self._second_pass()
-        return await self._finish()
+        return await self._finish(await names)
 
     def _split_subnets(self) -> tuple[list[tuple[ipaddress.IPv4Network, Any]],
                                       list[ipaddress.IPv4Network]]:
@@ -289,13 +293,27 @@ class SiteDiscovery:
         log.debug("second pass: %d host(s) only the routers' ARP tables name",
                   len({s.ip for s in woken} - known))
 
-    async def _finish(self) -> SiteResult:
+    async def _early_names(self, addresses: list[str]) -> tuple[dict[str, str], bool, set[str]]:
+        """(names, resolver healthy, addresses asked) for the hosts known after the sweeps."""
+        from collectors.names import reverse_dns_batch
+
+        asked = {a for a in addresses if self._in_site(a)}
+        if not self.settings.reverse_dns:
+            return {}, True, asked
+        names, complete = await reverse_dns_batch(sorted(asked), self.settings.dns_deadline)
+        return names, complete, asked
+
+    async def _finish(self, early: tuple[dict[str, str], bool, set[str]]) -> SiteResult:
         from collectors.names import nic_vendor, reverse_dns
 
         addresses = sorted({s.ip for s in self.sightings} | set(self.polled),
                            key=ipaddress.IPv4Address)
-        names = await reverse_dns(addresses, self.settings.dns_deadline) \
-            if self.settings.reverse_dns else {}
+        names, healthy, asked = early
+        rest = [a for a in addresses if a not in asked]
+        # one deadline for the whole site: a resolver that let the first batch run into it
+        # is not waited for again
+        if self.settings.reverse_dns and healthy and rest:
+            names = {**names, **await reverse_dns(rest, self.settings.dns_deadline)}
         observations = SiteObservations(site=self.site.name, polled=list(self.polled.values()),
                                         sightings=[s for s in self.sightings
                                                    if self._in_site(s.ip)], names=names)
