@@ -17,6 +17,7 @@ from netdoc import budget
 from netdoc.config import Client, Config
 from netdoc.errors import NetdocError
 from netdoc.secrets import redact
+from netdoc.textsafe import clean
 
 log = logging.getLogger("netdoc.pipeline")
 
@@ -103,8 +104,9 @@ def run_one(config: Config, client: Client, stage: str) -> StageOutcome:
     try:
         outcome = function(config, client)
     except Exception as exc:  # noqa: BLE001 - a stage fails alone, whatever the cause
-        message = redact(str(exc)) if isinstance(exc, NetdocError) else \
-            redact(f"unexpected error ({exc.__class__.__name__}: {exc}); please report it")
+        # the text may come from a device: cleaned here, so no log handler sees it raw
+        message = clean(redact(str(exc))) if isinstance(exc, NetdocError) else \
+            clean(redact(f"unexpected error ({exc.__class__.__name__}: {exc}); please report it"))
         if isinstance(exc, NetdocError):
             log.error("[%s] %s stage failed: %s", client.name, stage, message)
         else:

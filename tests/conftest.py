@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import sys
 from pathlib import Path
 from typing import Iterator
@@ -12,6 +13,23 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/support import
 
 from support.lab_fixtures import (TEST_LAB_ROOT, lab_location,  # noqa: E402
                                   lab_unavailable_reason, sweep_stale_test_labs)
+
+
+@pytest.fixture(autouse=True)
+def _logging_as_it_was() -> Iterator[None]:
+    """`netdoc` commands run in-process install a stderr handler (basicConfig force=True);
+    left behind, it writes into a later test's closed capture file. Every test ends with
+    the root logger's handlers and levels as it found them."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    for handler in root.handlers[:]:
+        if handler not in handlers:
+            root.removeHandler(handler)
+    for handler in handlers:
+        if handler not in root.handlers:
+            root.addHandler(handler)
+    root.setLevel(level)
 
 
 @pytest.fixture(scope="session")
