@@ -7,7 +7,6 @@ when one is missing.
 from __future__ import annotations
 
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Iterator
 
@@ -18,9 +17,8 @@ from netdoc.render.site import environment
 
 webdriver = pytest.importorskip("selenium.webdriver", reason="pip install selenium")
 from selenium.webdriver.common.by import By  # noqa: E402
+from support.browser import CHROMIUM, DRIVER, headless_chromium  # noqa: E402
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-DRIVER = shutil.which("chromedriver")
 pytestmark = pytest.mark.skipif(not (CHROMIUM and DRIVER),
                                 reason="needs Debian packages chromium and chromium-driver")
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "facts"
@@ -28,22 +26,8 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "facts"
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    profile = tempfile.mkdtemp(prefix="netdoc-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--disable-dev-shm-usage", "--window-size=1400,1000",
-                 f"--user-data-dir={profile}"):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=webdriver.ChromeService(executable_path=str(DRIVER)),
-                              options=options)
-    try:
+    with headless_chromium() as driver:
         yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 def test_docs_page_tables_and_rule_filter(browser: object, tmp_path: Path) -> None:
