@@ -96,12 +96,15 @@ def test_lab_backup_commits_all_then_only_real_changes(lab_backup: LabBackup) ->
     commits = lab_backup.commits()
     assert len(commits) == 2
     changed = lab_backup.show("show", "--format=", "--name-only", "HEAD").split()
-    assert changed == [f"{site}/{target}.cfg"]
-    diff = lab_backup.show("show", "--format=", "-U0", "HEAD")
+    # the config, and its facts (a new syslog server is a management-plane fact)
+    assert changed == [f"{site}/{target}.cfg", f"{site}/{target}.facts.yaml"]
+    diff = lab_backup.show("show", "--format=", "-U0", "HEAD", "--", f"{site}/{target}.cfg")
     added = [line for line in diff.splitlines() if line.startswith("+") and
              not line.startswith("+++")]
     removed = [line for line in diff.splitlines() if line.startswith("-") and
                not line.startswith("---")]
     assert added == ["+logging host 192.0.2.99"] and removed == []
+    facts = lab_backup.show("show", "HEAD:" + f"{site}/{target}.facts.yaml")
+    assert "192.0.2.99" in facts  # the new syslog server, as a fact
     message = lab_backup.show("log", "-1", "--format=%B")
     assert message.startswith("backup: 1 changed") and f"{site}/{target}" in message

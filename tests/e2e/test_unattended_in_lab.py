@@ -227,7 +227,7 @@ def test_the_same_conditions_are_not_alerted_again(site: Site, sinks: Path,
 def test_overlapping_runs_never_work_on_one_client_together(site: Site) -> None:
     first = site.start("discover")
     time.sleep(1.0)
-    second = site.run("discover", expect=(1,))
+    second = site.run("discover", expect=(3,))  # exit 3: the client's lock is held
     assert "another netdoc run is working on this client" in second.stderr
     out, err = first.communicate(timeout=300)
     site.outputs += [out, err]
