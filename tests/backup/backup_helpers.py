@@ -9,7 +9,7 @@ from __future__ import annotations
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import pytest
 import yaml
@@ -142,3 +142,26 @@ def swap_recording(site: BackupSite, name: str, recording: object) -> None:
     site.devices.remove(device)
     site.add(recording, name, port=device.served.port,  # type: ignore[arg-type]
              host_key=device.served.host_key)
+
+
+# Fixtures shared by the suites that replay devices (tests/backup, tests/hostile): each
+# conftest imports them, so they are written once.
+
+@pytest.fixture
+def replay() -> Iterator[ReplayServer]:
+    """An SSH server replaying recorded devices; every listener closes at the end."""
+    with ReplayServer() as server:
+        yield server
+
+
+@pytest.fixture(autouse=True)
+def _test_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The credential sets of the generated netdoc.yaml read their secrets from here."""
+    monkeypatch.setenv("NETDOC_TEST_SSH", "lab-pass")
+    monkeypatch.setenv("NETDOC_TEST_ENABLE", "lab-enable")
+    monkeypatch.setenv("NETDOC_TEST_WRONG", "not-the-password")
+
+
+@pytest.fixture
+def site(tmp_path: Path, replay: ReplayServer) -> BackupSite:
+    return BackupSite(tmp_path, replay)
