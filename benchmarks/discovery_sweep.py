@@ -8,12 +8,12 @@ Brings up the site lab's large topology (netdoc/lab/large.yaml: four switches in
 chain, a router, a branch switch, 60 PCs) under a prefix and state dir of its own,
 and measures, all from inside the lab's probe namespace, in one run:
 
-1. ARP sweep of the probe's directly attached /24: netdoc (collectors/arp.py, in a
+1. ARP sweep of the probe's directly attached /24: netdoc (netdoc/discover/collectors/arp.py, in a
    fresh interpreter, as a run would), `arp-scan --interface=IF CIDR` and
    `nmap -sn -n CIDR` (root in the namespace, so nmap ARP-pings the segment). Hosts
    each one found are checked against the lab's ground truth; wall times are
    medians of --runs rounds, the tools interleaved within each round. With
-   --baseline REV, collectors/arp.py as of that git revision is timed as well.
+   --baseline REV, netdoc/discover/collectors/arp.py as of that git revision is timed as well.
 2. `netdoc discover` of the whole site (both subnets, SNMP, LLDP, the router's
    ARP table, liveness of the routed subnet, names, inventory commit) with a copy of
    the lab's netdoc.yaml in a scratch folder: wall time (median of --discover-runs,
@@ -79,7 +79,7 @@ def helper_sweep(cidr: str, interface: str, module_file: str) -> None:
             import scapy.layers.l2  # noqa: F401  count that as import, not as sweep
             import scapy.sendrecv  # noqa: F401
     else:
-        from collectors import arp
+        from netdoc.discover.collectors import arp
     imported = time.perf_counter()
     found = arp.arp_sweep(arp.targets(ipaddress.ip_network(cidr)), interface)
     swept = time.perf_counter()
@@ -93,12 +93,12 @@ def helper_split(config: str) -> None:
     spans: list[tuple[str, float, float]] = []
     polls: list[dict[str, Any]] = []
 
-    import collectors.arp
-    import collectors.liveness
-    import collectors.lldp
-    import collectors.names
-    import collectors.snmp
-    from netdoc.discovery import stage
+    import netdoc.discover.collectors.arp
+    import netdoc.discover.collectors.liveness
+    import netdoc.discover.collectors.lldp
+    import netdoc.discover.collectors.names
+    import netdoc.discover.collectors.snmp
+    from netdoc.discover import stage
     from netdoc.inventory import store
 
     def timed(owner: Any, name: str, label: str) -> None:
@@ -130,16 +130,16 @@ def helper_split(config: str) -> None:
                     note(begun)
             setattr(owner, name, wrapper)
 
-    timed(collectors.arp, "arp_sweep", "arp sweep")
-    timed(collectors.liveness, "liveness_sweep", "liveness sweep")
-    timed(collectors.lldp, "listen", "lldp listen")
-    timed(collectors.lldp, "probe_interfaces", "lldp interfaces")
-    timed(collectors.names, "reverse_dns", "reverse dns")
-    timed(collectors.snmp, "poll_device", "snmp poll")
+    timed(netdoc.discover.collectors.arp, "arp_sweep", "arp sweep")
+    timed(netdoc.discover.collectors.liveness, "liveness_sweep", "liveness sweep")
+    timed(netdoc.discover.collectors.lldp, "listen", "lldp listen")
+    timed(netdoc.discover.collectors.lldp, "probe_interfaces", "lldp interfaces")
+    timed(netdoc.discover.collectors.names, "reverse_dns", "reverse dns")
+    timed(netdoc.discover.collectors.snmp, "poll_device", "snmp poll")
     for method in ("run", "_poll_all", "_crawl_neighbours", "_discover_routed", "_finish"):
         timed(stage.SiteDiscovery, method, method.strip("_"))
     timed(store.InventoryStore, "update", "inventory update")
-    from netdoc.cli import main
+    from netdoc.app.cli import main
 
     with contextlib.redirect_stdout(io.StringIO()):
         code = main(["--config", config, "-q", "discover"])
@@ -256,7 +256,7 @@ def sweep_nmap(lab: Any, cidr: str) -> tuple[float, set[str]]:
 
 
 def baseline_module(revision: str, work: Path) -> str:
-    text = subprocess.run(["git", "-C", str(ROOT), "show", f"{revision}:collectors/arp.py"],
+    text = subprocess.run(["git", "-C", str(ROOT), "show", f"{revision}:netdoc/discover/collectors/arp.py"],
                           capture_output=True, text=True, check=True).stdout
     path = work / f"arp_{re.sub(r'[^A-Za-z0-9]', '_', revision)}.py"
     path.write_text(text, encoding="utf-8")
@@ -368,7 +368,7 @@ def bench_discover(lab: Any, runs: int, work: Path, tag: str = "",
         shutil.rmtree(inventory, ignore_errors=True)
         started = time.perf_counter()
         done = lab.exec(lab.probe, with_resolver(
-            [sys.executable, "-m", "netdoc.cli", "--config", str(config), "--json", "discover"],
+            [sys.executable, "-m", "netdoc.app.cli", "--config", str(config), "--json", "discover"],
             nameserver, scratch), timeout=DISCOVER_TIMEOUT, env=THIS_CHECKOUT)
         walls.append(time.perf_counter() - started)
         if done.returncode not in (0, 1):
@@ -428,14 +428,14 @@ def phases(split: dict[str, Any], outer_wall: float) -> list[tuple[str, float, s
         ("imports, config, secrets", run_begun, "up to the site's discovery"),
         ("routes, LLDP listener start", spans["arp sweep"][0][0] - run_begun,
          "on the event loop before the sweep starts"),
-        ("ARP sweep, attached /24", total("arp sweep"), "collectors/arp.py"),
+        ("ARP sweep, attached /24", total("arp sweep"), "netdoc/discover/collectors/arp.py"),
         ("SNMP poll, seeds + swept hosts", total("poll_all", slice(0, 1)),
          f"{len(polls)} polls in all: {answered} answered, {closed} port closed, "
          f"{timed_out} timed out, {len(polls) - answered - closed - timed_out} other; "
          f"slowest {longest:.2f} s"),
         ("crawl LLDP neighbours", total("crawl_neighbours"), "new addresses only"),
         ("routed subnet: liveness", total("liveness sweep"),
-         "ICMP + TCP SYN (collectors/liveness.py)"),
+         "ICMP + TCP SYN (netdoc/discover/collectors/liveness.py)"),
         ("routed subnet: polls", total("discover_routed") - total("liveness sweep"),
          "what is left of them after the sweep (router ARP hosts are polled during it)"),
         ("names, vendors, merge", total("finish"), f"reverse DNS {total('reverse dns'):.3f} s"),
@@ -485,7 +485,7 @@ def main() -> int:
     parser.add_argument("--snmp-runs", type=int, default=5)
     parser.add_argument("--node", default="sw1", help="lab switch for the SNMP poll")
     parser.add_argument("--baseline", default="",
-                        help="also time collectors/arp.py as of this git revision")
+                        help="also time netdoc/discover/collectors/arp.py as of this git revision")
     parser.add_argument("--no-discover", action="store_true")
     parser.add_argument("--no-snmp", action="store_true")
     parser.add_argument("--no-silent", action="store_true",

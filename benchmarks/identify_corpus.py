@@ -6,8 +6,8 @@
     .venv/bin/python benchmarks/identify_corpus.py --json > scores.json
 
 Every walk (`NAME.snmprec`) is replayed in process through the recorded transport
-(netdoc.snmp.recorded.RecordedTransport) and read by the real poller
-(collectors.snmp.collect), exactly as a live device would be, on --jobs processes.
+(netdoc.discover.snmp.recorded.RecordedTransport) and read by the real poller
+(netdoc.discover.collectors.snmp.collect), exactly as a live device would be, on --jobs processes.
 The replay answers GETNEXT/GETBULK with the lexicographically next OID of the walk, as
 a correct agent does; `--order recorded` answers in the file's own order instead, so
 the out-of-order lines some walks hold are met and stepped over as on the live agent.
@@ -65,8 +65,8 @@ from typing import Any, Iterable
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from netdoc.identify import usable  # noqa: E402
-from netdoc.vendors import canonical_vendor  # noqa: E402
+from netdoc.discover.identify import usable  # noqa: E402
+from netdoc.discover.vendors import canonical_vendor  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 DEFAULT_CORPORA = (SHARED / "snmp-corpus", SHARED / "snmp-walks")
@@ -102,7 +102,7 @@ def same(ours: object, theirs: object) -> bool:
 
 def _present(value: object) -> str:
     """The expected value, or '' for an anonymised placeholder (`<private>`, FFFFFFFFFFFF,
-    000000000, ...): such a walk holds no value to find (netdoc.identify.usable decides)."""
+    000000000, ...): such a walk holds no value to find (netdoc.discover.identify.usable decides)."""
     text = str(value).strip() if value is not None else ""
     return "" if text.lower() in PLACEHOLDERS else usable(text)
 
@@ -210,8 +210,8 @@ def score_walk(path_text: str, vendors: dict[str, str], order: str = "lexicograp
 
 
 def _in_process(path: Path, order: str) -> tuple[Any, list[str], str]:
-    from collectors.snmp import collect
-    from netdoc.snmp.recorded import RecordedTransport
+    from netdoc.discover.collectors.snmp import collect
+    from netdoc.discover.snmp.recorded import RecordedTransport
 
     device, warnings = asyncio.run(collect(RecordedTransport(path, order=order)))
     return device, list(warnings), ""
@@ -219,7 +219,7 @@ def _in_process(path: Path, order: str) -> tuple[Any, list[str], str]:
 
 def _over_udp(community: str, port: int) -> tuple[Any, list[str], str]:
     """What `netdoc identify 127.0.0.1 --community NAME` gets from snmpsim, default settings."""
-    from collectors.snmp import poll_device
+    from netdoc.discover.collectors.snmp import poll_device
     from netdoc.config import CredentialSet, SnmpCredential, SnmpSettings
     from netdoc.secrets import Secret
 

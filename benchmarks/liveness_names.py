@@ -8,11 +8,11 @@ Brings up the site lab's large topology (netdoc/lab/large.yaml) under a prefix
 and state dir of its own and measures, from inside the lab's probe namespace:
 
 1. Liveness of the routed branch /24 (198.51.100.0/24 behind the lab's router:
-   the router, a switch and 20 PCs): netdoc (collectors/liveness.py, a fresh
+   the router, a switch and 20 PCs): netdoc (netdoc/discover/collectors/liveness.py, a fresh
    interpreter, all 254 addresses, its defaults: 2,000 packets/s, ICMP echo + 9 TCP
    SYNs, 1 retry) against `nmap -sn -n` of the same /24 (root, so ICMP echo and
    timestamp, TCP SYN 443 and ACK 80); --rates R... adds netdoc at other rates. With
-   --baseline REV, collectors/liveness.py
+   --baseline REV, netdoc/discover/collectors/liveness.py
    as of that revision (scapy `sr`) is timed too. Hosts are checked against the
    lab's ground truth; medians of --runs rounds, interleaved.
 2. Reverse DNS of every address in the lab (the lab's dnsmasq answers), then the
@@ -20,7 +20,7 @@ and state dir of its own and measures, from inside the lab's probe namespace:
    (a private mount namespace with its own /etc/resolv.conf; the lab's stays):
    netdoc's `reverse_dns` (deadline 2 s) against `nmap -sL -R` of the same list
    (reverse DNS only, no probe is sent to the targets), and the baseline's
-   collectors/names.py with --baseline.
+   netdoc/discover/collectors/names.py with --baseline.
 
 Traffic stays inside the lab's namespaces (TEST-NET addresses); the lab is taken
 down at the end, also on failure or Ctrl-C.
@@ -110,7 +110,7 @@ def in_probe(lab: Any, argv: list[str], nameserver: str = "") -> tuple[float, An
 
 
 def baseline_module(revision: str, name: str, work: Path) -> str:
-    text = subprocess.run(["git", "-C", str(ROOT), "show", f"{revision}:collectors/{name}.py"],
+    text = subprocess.run(["git", "-C", str(ROOT), "show", f"{revision}:netdoc/discover/collectors/{name}.py"],
                           capture_output=True, text=True, check=True).stdout
     path = work / f"{name}_{re.sub(r'[^A-Za-z0-9]', '_', revision)}.py"
     path.write_text(text, encoding="utf-8")

@@ -33,10 +33,10 @@ from typing import Any, Sequence
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from collectors.snmp import poll_device  # noqa: E402
+from netdoc.discover.collectors.snmp import poll_device  # noqa: E402
 from netdoc.config import CredentialSet, SnmpCredential, SnmpSettings  # noqa: E402
 from netdoc.secrets import Secret  # noqa: E402
-from netdoc.snmp.client import open_client  # noqa: E402
+from netdoc.discover.snmp.client import open_client  # noqa: E402
 
 QUIET = {**os.environ, "MIBS": "", "MIBDIRS": "/nonexistent"}
 V3_USER, V3_AUTH, V3_PRIV = "benchv3", "bench-auth-key", "bench-priv-key"  # SHA / AES

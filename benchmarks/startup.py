@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-NETDOC = [sys.executable, "-m", "netdoc.cli"]
+NETDOC = [sys.executable, "-m", "netdoc.app.cli"]
 
 
 def timed(argv: list[str], env: dict[str, str], runs: int) -> list[float]:
@@ -69,7 +69,7 @@ def main() -> int:
         subprocess.run([*NETDOC, "init", str(config)], check=True, capture_output=True,
                        env=env, cwd=folder)
         commands = {"python -c pass": [sys.executable, "-c", "pass"],
-                    "python -c 'import netdoc.cli'": [sys.executable, "-c", "import netdoc.cli"],
+                    "python -c 'import netdoc.app.cli'": [sys.executable, "-c", "import netdoc.app.cli"],
                     "netdoc --help": [*NETDOC, "--help"],
                     "netdoc status": [*NETDOC, "status", "--config", str(config)]}
         for tool, argv in (("nmap", ["nmap", "--version"]), ("snmpwalk", ["snmpwalk", "-V"]),

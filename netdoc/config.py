@@ -109,7 +109,7 @@ class Client:
     remote: str = ""  # git remote the config repository pushes to
     alerts: tuple[str, ...] = ()  # names of alert channels this client's changes go to
     backup_variants: dict[str, str] = field(default_factory=dict)  # platform -> variant
-    central: "CentralSettings | None" = None  # overrides the top-level central: (netdoc.central)
+    central: "CentralSettings | None" = None  # overrides the top-level central: (netdoc.hub.central)
 
 
 @dataclass(frozen=True)

@@ -115,7 +115,7 @@ def product_rows(text: str, imports: dict[str, str], under: str = "") -> list[tu
 
 def render(rows: list[tuple[str, str]], mib: str, updated: str, source: str,
            today: datetime.date) -> str:
-    header = [f"# sysObjectID -> product name from {mib} (netdoc.products)",
+    header = [f"# sysObjectID -> product name from {mib} (netdoc.discover.products)",
               f"# MIB LAST-UPDATED: {updated or 'not stated'}",
               f"# source: {source}",
               f"# generated: {today.isoformat()} by scripts/update_products.py; do not edit",

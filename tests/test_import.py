@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from netdoc.cli import main
+from netdoc.app.cli import main
 from netdoc.config import load_config
 from netdoc.errors import UsageError
-from netdoc.importers import (devices_yaml, merge_devices, parse_field_map, parse_oxidized,
+from netdoc.app.importers import (devices_yaml, merge_devices, parse_field_map, parse_oxidized,
                               parse_rancid)
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "router_db"

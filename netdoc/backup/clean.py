@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import re
 
-from netdoc.profiles import BackupRecipe
+from netdoc.platforms import BackupRecipe
 
 ANSI = re.compile(r"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[()][A-Z0-9]|[=>78DEHM])")
 CONTROL = re.compile(r"[\x00-\x07\x0b\x0c\x0e-\x1a\x1c-\x1f\x7f]")

@@ -20,7 +20,7 @@ from typing import Any, Callable
 
 from netdoc.config import Client, Config, load_config
 from netdoc.errors import StoreError, UsageError
-from netdoc.output import emit
+from netdoc.app.output import emit
 
 CommandAdder = Callable[[str, str, Callable[[argparse.Namespace], int]], argparse.ArgumentParser]
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"  # git's well-known empty tree

@@ -19,7 +19,7 @@ from netdoc.backup.targets import BackupTarget, safe_name
 from netdoc.backup.transport import ConfigSource, FetchRequest, HostKey, LoginFailed, RawFetch
 from netdoc.errors import BackupError, HostKeyChanged, NetdocError, SecretError
 from netdoc.fsutil import atomic_write
-from netdoc.profiles import BackupRecipe
+from netdoc.platforms import BackupRecipe
 from netdoc.secrets import redact
 from netdoc.textsafe import clean
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from netdoc.errors import BackupError
-from netdoc.profiles import (PROFILE_DIR, RANCID_PREFIX, BackupRecipe, Profile, load_profiles,
+from netdoc.platforms import (PROFILE_DIR, RANCID_PREFIX, BackupRecipe, Profile, load_profiles,
                              platform_names, profile_for_rancid_type, profile_named,
                              profiles_with_driver)
 
@@ -90,7 +90,7 @@ _is_netmiko_type = is_netmiko_type
 
 def _no_recipe(profile: Profile) -> str:
     return (f"platform {profile.name!r} has no backup recipe yet; add a backup: section to "
-            f"netdoc/profiles/{profile.source}")
+            f"netdoc/platforms/{profile.source}")
 
 
 def _unknown(name: str) -> str:
@@ -177,7 +177,7 @@ def add_platforms_command(command: Command) -> None:
 
 
 def platforms_command(args: argparse.Namespace) -> int:
-    from netdoc.output import emit
+    from netdoc.app.output import emit
 
     rows = platform_rows()
     lines = [f"{'platform':<24} {'backup':<6} {'vendor / os':<32} aliases (RANCID types)"]

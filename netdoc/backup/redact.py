@@ -29,7 +29,7 @@ from typing import Callable
 from netdoc.backup.clean import apply_recipe, terminal_text
 from netdoc.backup.secrets import KEY_FILE, mask_secrets
 from netdoc.errors import BackupError, UsageError
-from netdoc.profiles import BackupRecipe
+from netdoc.platforms import BackupRecipe
 
 CommandAdder = Callable[[str, str, Callable[[argparse.Namespace], int]], argparse.ArgumentParser]
 

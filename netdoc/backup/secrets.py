@@ -12,7 +12,7 @@ The key lives in the client's state folder (never in a git repository), 0600.
 Private keys and other multi-line secrets (`secret_blocks`) are masked as one.
 
 Two layers, so masking fails safe:
-  1. the platform's own `secrets:` / `secret_blocks:` rules (netdoc/profiles/*.yaml);
+  1. the platform's own `secrets:` / `secret_blocks:` rules (netdoc/platforms/*.yaml);
   2. under them, for EVERY platform, the generic rules below (GENERIC_RULES,
      GENERIC_BLOCKS): the value after password/secret/key/psk/passphrase/community/
      auth/priv/ENC/hash keywords in the common syntaxes (`password 7 X`, `key "x"`,
@@ -37,7 +37,7 @@ from pathlib import Path
 
 from netdoc.errors import StoreError
 from netdoc.fsutil import atomic_write
-from netdoc.profiles import BackupRecipe
+from netdoc.platforms import BackupRecipe
 
 PLACEHOLDER = "<masked:{}>"
 KEY_FILE = "mask.key"

@@ -33,7 +33,7 @@ from netdoc.backup.targets import BackupTarget, backup_targets
 from netdoc.backup.transport import ConfigSource, NetmikoSource
 from netdoc.config import Client, Config
 from netdoc.facts.store import attach_changes, record_facts
-from netdoc.pipeline import DeviceFailure, Event, StageOutcome
+from netdoc.app.pipeline import DeviceFailure, Event, StageOutcome
 
 log = logging.getLogger("netdoc.backup")
 
@@ -160,7 +160,7 @@ def _cut_off_overdue(jobs: list[DeviceJob], started: dict[int, float], lock: thr
 
 class _Progress:
     """A rich progress bar on stderr (devices done/total, ETA), only at a terminal and
-    never under systemd (netdoc.progress.interactive)."""
+    never under systemd (netdoc.app.progress.interactive)."""
 
     def __init__(self, total: int) -> None:
         self.total = total
@@ -168,7 +168,7 @@ class _Progress:
         self.task: Any = None
 
     def __enter__(self) -> "_Progress":
-        from netdoc.progress import interactive
+        from netdoc.app.progress import interactive
 
         if interactive():  # a terminal, not systemd's journal
             from rich.console import Console

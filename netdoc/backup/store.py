@@ -212,7 +212,7 @@ class ConfigRepository:
         shows the URL's credentials (https://user:TOKEN@host/...)."""
         if not self.repo.head.is_valid():
             return True, ""
-        from netdoc.central import push_refs  # the one module that pushes
+        from netdoc.hub.central import push_refs  # the one module that pushes
 
         return push_refs(self.folder, remote_url, [f"{BRANCH}:{BRANCH}"], remote_name="origin",
                          attempts=attempts, pause=pause, timeout=timeout, per_attempt=True)

@@ -73,7 +73,7 @@ def backup_targets(config: Config, client: Client) -> list[BackupTarget]:
                 entries.items(), key=lambda e: (ipaddress.IPv4Address(e[0][0]), e[0][1])):
             if not _left_out(site, host, known_seed):
                 targets.append(_target(config, client, site, host, known_seed, known_device))
-    from netdoc.selection import selected  # `netdoc backup DEVICE...` names a few
+    from netdoc.app.selection import selected  # `netdoc backup DEVICE...` names a few
 
     return [t for t in _unique_paths(targets) if selected(t.name, t.host, t.path)]
 

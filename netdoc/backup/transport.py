@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from netdoc.errors import BackupError, HostKeyChanged
-from netdoc.lazy import lazy_module
+from netdoc.app.lazy import lazy_module
 
 if TYPE_CHECKING:
     import paramiko

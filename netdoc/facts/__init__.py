@@ -48,7 +48,7 @@ def parser_named(name: str) -> Parser:
 
 def parser_for_platform(platform: str) -> str:
     """The facts parser the platform's profile names, '' when it names none."""
-    from netdoc.profiles import profile_named
+    from netdoc.platforms import profile_named
 
     profile = profile_named(platform.split(":", 1)[0]) if platform else None
     return getattr(profile, "parser", "") if profile is not None else ""

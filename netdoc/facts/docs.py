@@ -4,7 +4,7 @@
         -> client_docs(): addressing plan, VLAN table, VPN table, firewall and NAT
            tables per device, what is exposed to the internet, management settings
            with their inconsistencies flagged
-        -> render_docs() -> site/docs.html (templates/docs.html.j2)
+        -> render_docs() -> site/docs.html (netdoc/templates/docs.html.j2)
 
 Everything here is derived from the facts files the backup stage commits; a facts
 file that cannot be read is skipped with a note on the page.

@@ -51,7 +51,7 @@ def _describe(child: Any) -> str:
 
 def structure_os(platform: str) -> str:
     """The hier-config OS the platform's profile names (`structure:`), '' for none."""
-    from netdoc.profiles import profile_named
+    from netdoc.platforms import profile_named
 
     profile = profile_named(platform.split(":", 1)[0]) if platform else None
     return str(getattr(profile, "structure", "") or "") if profile is not None else ""

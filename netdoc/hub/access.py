@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from netdoc.central import REPOS, SITE_BRANCH, git_env, masked_url, run_git, scrub, ssh_command
+from netdoc.hub.central import REPOS, SITE_BRANCH, git_env, masked_url, run_git, scrub, ssh_command
 from netdoc.fsutil import atomic_write, stable_json
 from netdoc.hub.settings import HubError, HubSettings, valid_client
 from netdoc.hub.sync import ssh_target

@@ -29,13 +29,13 @@ from typing import Any
 
 import jinja2
 
-from netdoc.central import SITE_BRANCH, run_git
+from netdoc.hub.central import SITE_BRANCH, run_git
 from netdoc.fsutil import atomic_write
 from netdoc.hub.settings import HubError, HubSettings, valid_client
 from netdoc.textsafe import clean
 
 log = logging.getLogger("netdoc.hub")
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "hub"
+TEMPLATES = Path(__file__).resolve().parents[1] / "templates" / "hub"
 WORKERS = 4
 WEEK = timedelta(days=7)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from netdoc.errors import UsageError
-from netdoc.output import emit
+from netdoc.app.output import emit
 
 
 def add_hub_command(command: Callable[..., argparse.ArgumentParser]) -> None:

@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from netdoc.central import REPOS, git_env, masked_url, remote_url, run_git, scrub, ssh_command
+from netdoc.hub.central import REPOS, git_env, masked_url, remote_url, run_git, scrub, ssh_command
 from netdoc.fsutil import atomic_write, stable_json
 from netdoc.hub.settings import HubError, HubSettings, valid_client
 

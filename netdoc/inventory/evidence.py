@@ -51,7 +51,7 @@ def join_neighbours(polled: list[Device], endpoints: list[Device], site: str,
                     vendor_of: Callable[[str], str]) -> list[Device]:
     """Enrich `endpoints` in place with the LLDP/CDP neighbours of the polled devices;
     returns the endpoint records made for neighbours that matched no endpoint."""
-    from netdoc.identify import identify_neighbor
+    from netdoc.discover.identify import identify_neighbor
 
     owned_macs = {m for d in polled for m in _macs(d)}
     owned_ips = {ip for d in polled for ip in _ips(d)}

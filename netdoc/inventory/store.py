@@ -22,7 +22,7 @@ from typing import Any, Iterator
 import git
 
 from netdoc.errors import StoreError
-from netdoc.guard import check_mass_change
+from netdoc.app.guard import check_mass_change
 from netdoc.fsutil import (GitWriting, atomic_write, atomic_write_many, fault_point, read_json,
                            remove_stale_temporaries, stable_json)
 from netdoc.inventory.identity import record_id, same_device
@@ -167,7 +167,7 @@ class InventoryStore:
             # vanishing counts managed devices only (polled over SNMP): laptops and phones
             # go home at night, switches and routers do not
             managed = {i for i in present_before if _polled(records[i].device)}
-            if mass_guard:  # a discovery run (netdoc.guard), not a direct caller
+            if mass_guard:  # a discovery run (netdoc.app.guard), not a direct caller
                 check_mass_change(self.root.name, len(present_before),
                                   sum(1 for c in changes if c.kind == "new"),
                                   len(managed), len(managed - kept))

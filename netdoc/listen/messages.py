@@ -1,6 +1,6 @@
 """What `netdoc listen` receives: syslog lines (RFC 3164, RFC 5424; UDP, TCP with
 newline or RFC 6587 octet-counting framing) and SNMP traps, v2c and v3 (USM: HMAC
-checked, authPriv decrypted), decoded with netdoc's own codec (netdoc.snmp).
+checked, authPriv decrypted), decoded with netdoc's own codec (netdoc.discover.snmp).
 
 Everything here is hostile input: sizes are capped, text is decoded leniently and
 cleaned before it is logged or stored, and a message that does not parse is
@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from netdoc.snmp.ber import (INFORM, TRAP_V2, BerError, Pdu, decode_community_message,
+from netdoc.discover.snmp.ber import (INFORM, TRAP_V2, BerError, Pdu, decode_community_message,
                              decode_scoped_pdu, decode_v3_message)
-from netdoc.snmp.usm import UsmError, UsmKeys
-from netdoc.snmp.values import Oid
+from netdoc.discover.snmp.usm import UsmError, UsmKeys
+from netdoc.discover.snmp.values import Oid
 from netdoc.textsafe import clean
 
 MAX_SYSLOG_BYTES = 8192   # RFC 5424 receivers must take 480, should take 2048; we take 8 KiB

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from netdoc.profiles import ProfileError, load_profiles, register_section
+from netdoc.platforms import ProfileError, load_profiles, register_section
 
 CONFIG_CHANGED, LINK_CHANGED = "config_changed", "link_changed"
 KINDS = (CONFIG_CHANGED, LINK_CHANGED)

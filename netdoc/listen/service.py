@@ -8,7 +8,7 @@ One long-running process (contrib/systemd/netdoc-listen.service) receives
                credential sets; its engine boots/time are not checked)
 
 and, for a message from a known device, does what the device's profile says it means
-(`events:` in netdoc/profiles/*.yaml, see netdoc.listen.rules):
+(`events:` in netdoc/platforms/*.yaml, see netdoc.listen.rules):
 
     config_changed  back up that one device, `debounce` seconds after the first such
                     event (ten commits in a row give one backup), through the same
@@ -252,7 +252,7 @@ BackupRunner = Callable[[Config, Sender], str]
 
 def run_one_backup(config: Config, sender: Sender) -> str:
     """Back up one device through the runner (lock, report, git, alerts); its status."""
-    from netdoc.runner import print_summary, run_client
+    from netdoc.app.runner import print_summary, run_client
 
     narrowed_config, narrowed_client = one_device_config(config, sender)
     report = run_client(narrowed_config, narrowed_client, ["backup"])

@@ -32,7 +32,7 @@ from netdoc.render.dot import page_name
 from netdoc.render.maps import RenderedMap
 from netdoc.topology.ports import short_port
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 ASSETS = ("netdoc.css", "netdoc.js")
 
 
@@ -204,7 +204,7 @@ def site_vlans(data: SiteInput, site: str | None) -> list[dict[str, Any]]:
         return table.setdefault(vid, {"id": vid, "name": "", "switches": set(), "access": 0,
                                       "trunks": 0, "endpoints": 0})
 
-    from collectors.vlans import expand
+    from netdoc.discover.collectors.vlans import expand
 
     for node, device in data.devices.items():
         if site is not None and device.site != site:

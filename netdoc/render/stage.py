@@ -26,7 +26,7 @@ from netdoc.facts.manual import apply_roles
 from netdoc.facts.store import changes_between
 from netdoc.fsutil import atomic_write, read_json
 from netdoc.models import Device
-from netdoc.pipeline import DeviceFailure, Event, StageOutcome
+from netdoc.app.pipeline import DeviceFailure, Event, StageOutcome
 from netdoc.render.maps import load_pins, render_maps, render_neighbourhoods
 from netdoc.render.site import (BackupInfo, DeviceRecord, SiteInput, render_clients_index,
                                 render_site)
@@ -269,7 +269,7 @@ def _backups(config: Config, client: Client, devices: dict[str, Device],
     keep_key = load_mask_key(state_dir(config, client.name)) if client.secrets == "keep" \
         else None
     # a backup goes to the same box (serial, name), not to whatever has its IP now
-    from netdoc.matching import BackupIdentity, match_backups
+    from netdoc.backup.matching import BackupIdentity, match_backups
 
     identities = [BackupIdentity(path=s.path, host=s.host, name=s.name,
                                  serial=_meta_serial(repo / f"{s.path}.meta.yaml"))

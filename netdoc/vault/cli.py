@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any, Callable
 
-from netdoc.output import emit
+from netdoc.app.output import emit
 from netdoc.config import Config, find_config, load_config
 from netdoc.errors import ConfigError, UsageError
 from netdoc.vault import (ENV_VAULT_DIR, SHARED_CLIENT, VaultError, VaultStore, key_env_var,

@@ -18,7 +18,7 @@ from netdoc.backup.stage import run_backup
 from netdoc.backup.state import state_dir
 from netdoc.backup.transport import NetmikoSource
 from netdoc.config import Config, parse_config
-from netdoc.pipeline import StageOutcome
+from netdoc.app.pipeline import StageOutcome
 from support.replay_server import Faults, Recording, ReplayServer, ServedDevice
 
 SESSIONS = Path(__file__).resolve().parent.parent / "fixtures" / "sessions"

@@ -11,8 +11,8 @@ from typing import Iterator
 
 import pytest
 
-from netdoc.cli import main
-from netdoc.preflight import writable
+from netdoc.app.cli import main
+from netdoc.app.preflight import writable
 from support.replay_server import ReplayServer
 from support.snmp_agents import (COMMUNITY, Agent, agent_or_skip, free_udp_port,
                                  start_snmpd)

@@ -5,7 +5,7 @@ import pytest
 
 from netdoc.backup.clean import IncompleteOutput, apply_recipe, check_complete, terminal_text
 from netdoc.backup.secrets import load_mask_key, mask_secrets, placeholder
-from netdoc.profiles import BackupRecipe, profile_named
+from netdoc.platforms import BackupRecipe, profile_named
 
 KEY = b"k" * 32
 

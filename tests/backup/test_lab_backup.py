@@ -36,7 +36,7 @@ class LabBackup:
 
     def backup(self) -> subprocess.CompletedProcess[str]:
         env = {"PYTHONPATH": str(ROOT), "HOME": os.environ.get("HOME", "/root")}
-        done = self.lab.exec(self.lab.probe, [sys.executable, "-m", "netdoc.cli", "--config",
+        done = self.lab.exec(self.lab.probe, [sys.executable, "-m", "netdoc.app.cli", "--config",
                                               str(self.config), "backup"], timeout=180, env=env)
         assert done.returncode == 0, done.stdout + done.stderr
         return done

@@ -14,7 +14,7 @@ import re
 import pytest
 
 from netdoc.backup.secrets import GENERIC_RULES, mask_secrets, placeholder
-from netdoc.profiles import BackupRecipe, profile_named
+from netdoc.platforms import BackupRecipe, profile_named
 
 KEY = b"m" * 32
 NO_RULES = BackupRecipe()  # a platform without secret rules: only the generic layer

@@ -11,7 +11,7 @@ import pytest
 
 from backup_helpers import (  # type: ignore[import-not-found]
     BackupSite, failure_for, load_recording, swap_recording)
-from netdoc.cli import main
+from netdoc.app.cli import main
 
 CONFIG_COMMAND = "show running-config"
 

@@ -16,10 +16,10 @@ import yaml
 
 from backup_helpers import BackupSite, failure_for  # type: ignore[import-not-found]
 from netdoc.backup.platforms import plan_for, platform_problem, resolve
-from netdoc.cli import main
+from netdoc.app.cli import main
 from netdoc.errors import BackupError
 from support.replay_server import ReplayServer
-from netdoc.profiles import load_profiles, platform_names, profile_for_rancid_type
+from netdoc.platforms import load_profiles, platform_names, profile_for_rancid_type
 
 # Oxidized model (lib/oxidized/model/NAME.rb) -> (netdoc profile, vendor of whichever
 # profile claims the name if that profile is named differently). Profiles that do not

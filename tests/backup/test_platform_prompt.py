@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from backup_helpers import BackupSite, failure_for, load_recording  # type: ignore[import-not-found]
-from netdoc.profiles import profile_named
+from netdoc.platforms import profile_named
 
 CONFIG = "show configuration running cli"
 

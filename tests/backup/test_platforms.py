@@ -19,8 +19,8 @@ import pytest
 from backup_helpers import (EXPECTED, PLATFORMS, BackupSite,  # type: ignore[import-not-found]
                             load_recording)
 from netdoc.backup.clean import reindent_json
-from netdoc.pipeline import StageOutcome
-from netdoc.profiles import BackupRecipe, profile_named
+from netdoc.app.pipeline import StageOutcome
+from netdoc.platforms import BackupRecipe, profile_named
 from support.replay_server import ReplayServer
 
 IDS = [stem for _, _, stem in PLATFORMS]

@@ -17,9 +17,9 @@ import pytest
 import yaml
 
 from backup_helpers import EXPECTED, BackupSite, load_recording  # type: ignore[import-not-found]
-from netdoc.cli import main
-from netdoc.profiles import profile_named
-from netdoc.recorder import (RecordRequest, block_scalar, record, ruby_escape,
+from netdoc.app.cli import main
+from netdoc.platforms import profile_named
+from netdoc.backup.recorder import (RecordRequest, block_scalar, record, ruby_escape,
                              session_from_events, simulation_yaml)
 from support import replay_server
 from support.replay_server import Recording, ReplayServer

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from netdoc.backup.secrets import placeholder
-from netdoc.cli import main
+from netdoc.app.cli import main
 
 RUNNING_CONFIG = """\
 sw1#show running-config

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from netdoc.backup.clean import apply_recipe, reindent_json
-from netdoc.profiles import BackupRecipe, profile_named
+from netdoc.platforms import BackupRecipe, profile_named
 
 
 def test_one_line_json_becomes_one_member_per_line_in_device_order() -> None:

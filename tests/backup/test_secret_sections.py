@@ -8,7 +8,7 @@ far, so the nested `config hosts ... end` does not close it.
 from __future__ import annotations
 
 from netdoc.backup.secrets import mask_secrets
-from netdoc.profiles import BackupRecipe, profile_named
+from netdoc.platforms import BackupRecipe, profile_named
 
 KEY = b"netdoc tests: fixed masking key."
 CONFIG = """\

@@ -196,7 +196,7 @@ def test_netdoc_backup_command_runs_the_stage(site: BackupSite) -> None:
     site.config()
     env = {**os.environ, "NETDOC_TEST_SSH": "lab-pass", "NETDOC_TEST_ENABLE": "lab-enable",
            "NETDOC_TEST_WRONG": "nope", "PYTHONPATH": str(ROOT)}
-    result = subprocess.run([sys.executable, "-m", "netdoc.cli", "--config",
+    result = subprocess.run([sys.executable, "-m", "netdoc.app.cli", "--config",
                              str(site.config_path), "backup"], capture_output=True, text=True,
                             env=env, timeout=120, cwd=site.root)
     assert result.returncode == 1, result.stderr  # one device failed

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from netdoc.cli import main
+from netdoc.app.cli import main
 
 CONFIG = """\
 credentials:

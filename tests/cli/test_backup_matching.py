@@ -1,7 +1,7 @@
-"""Backups belong to the same box, not to whatever holds its IP (netdoc.matching)."""
+"""Backups belong to the same box, not to whatever holds its IP (netdoc.backup.matching)."""
 from __future__ import annotations
 
-from netdoc.matching import BackupIdentity, match_backups
+from netdoc.backup.matching import BackupIdentity, match_backups
 from netdoc.models import Device
 
 

@@ -13,8 +13,8 @@ import pytest
 from cli_support import CONFIG, netdoc_json, write_config
 from netdoc import errors
 from netdoc.config import Client, Config
-from netdoc.pipeline import STAGES, DeviceFailure, StageOutcome
-from netdoc.runner import client_lock
+from netdoc.app.pipeline import STAGES, DeviceFailure, StageOutcome
+from netdoc.app.runner import client_lock
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 

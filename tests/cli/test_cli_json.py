@@ -8,7 +8,7 @@ from typing import Any, Callable
 import pytest
 
 from cli_support import netdoc_json, write_config
-from netdoc.cli import build_parser
+from netdoc.app.cli import build_parser
 
 # command -> (argv after the command, a check of the document, the exit code wanted).
 # {tmp} is the test's folder. Nothing here sends a packet beyond loopback: the only

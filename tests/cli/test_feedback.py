@@ -9,14 +9,14 @@ from typing import Iterator
 import pytest
 
 from cli_support import netdoc_json, write_config
-from netdoc import progress
-from netdoc.cli import main
+from netdoc.app import progress
+from netdoc.app.cli import main
 
 
 @pytest.fixture(autouse=True)
 def restore_logging() -> Iterator[None]:
     yield
-    from netdoc.cli import LIBRARY_LOGGERS, NETDOC_LOGGERS
+    from netdoc.app.cli import LIBRARY_LOGGERS, NETDOC_LOGGERS
 
     for name in (*NETDOC_LOGGERS, *LIBRARY_LOGGERS):
         logging.getLogger(name).setLevel(logging.NOTSET)
@@ -87,12 +87,12 @@ def test_the_backup_bar_counts_devices_with_an_eta(monkeypatch: pytest.MonkeyPat
 
     from netdoc.backup import stage
 
-    monkeypatch.setattr("netdoc.progress.interactive", lambda: True)
+    monkeypatch.setattr("netdoc.app.progress.interactive", lambda: True)
     monkeypatch.setattr("sys.stderr", io.StringIO())
     with stage._Progress(3) as bar:  # noqa: SLF001 - the bar the backup stage shows
         assert bar.bar is not None
         columns = " ".join(type(c).__name__ for c in bar.bar.columns)
         assert "MofNCompleteColumn" in columns and "TimeRemainingColumn" in columns
-    monkeypatch.setattr("netdoc.progress.interactive", lambda: False)
+    monkeypatch.setattr("netdoc.app.progress.interactive", lambda: False)
     with stage._Progress(3) as quiet:  # noqa: SLF001
         assert quiet.bar is None

@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 
 from cli_support import netdoc_json, write_config
-from netdoc.discovery import stage as discovery_stage
-from netdoc.discovery.stage import SiteResult
-from netdoc.guard import (LocalNetwork, MassChange, _from_proc_route, local_networks,
+from netdoc.discover import stage as discovery_stage
+from netdoc.discover.stage import SiteResult
+from netdoc.app.guard import (LocalNetwork, MassChange, _from_proc_route, local_networks,
                           permissions, site_refusal)
 from netdoc.inventory.store import InventoryStore
 from netdoc.models import Device

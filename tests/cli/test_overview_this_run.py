@@ -11,7 +11,7 @@ from cli_support import netdoc_json, write_config
 from netdoc.config import Client, Config
 from netdoc.inventory.store import InventoryStore
 from netdoc.models import Device
-from netdoc.pipeline import STAGES, Event, StageOutcome
+from netdoc.app.pipeline import STAGES, Event, StageOutcome
 
 
 def a_config_change(config: Config, client: Client) -> StageOutcome:

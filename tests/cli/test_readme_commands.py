@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from netdoc.cli import build_parser
+from netdoc.app.cli import build_parser
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 

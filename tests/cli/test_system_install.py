@@ -86,7 +86,7 @@ def test_init_system_without_root_privileges_is_an_environment_error(tmp_path: P
     if os.geteuid() != 0 or shutil.which("setpriv") is None:
         pytest.skip("needs root to become an unprivileged user")
     done = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
-                           sys.executable, "-m", "netdoc.cli", "init", "--system", "--json"],
+                           sys.executable, "-m", "netdoc.app.cli", "init", "--system", "--json"],
                           capture_output=True, text=True, cwd="/")
     assert done.returncode == 4, done.stderr
     assert "as root (or with sudo)" in done.stdout

@@ -16,7 +16,7 @@ from typing import Iterator
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-RUNNER = ("import sys; sys.path.insert(0, sys.argv[1]); import netdoc.cli as c; "
+RUNNER = ("import sys; sys.path.insert(0, sys.argv[1]); import netdoc.app.cli as c; "
           "assert c.__file__.startswith(sys.argv[1]), c.__file__; "
           "sys.exit(c.main(sys.argv[2:]))")
 SECRETS = {"ACME_SNMP_AUTH": "auth-key-123", "ACME_SNMP_PRIV": "priv-key-123",

@@ -1,4 +1,4 @@
-"""The ARP sweep (collectors/arp.py) on a segment of the test's own making: two
+"""The ARP sweep (netdoc/discover/collectors/arp.py) on a segment of the test's own making: two
 network namespaces joined by a veth pair, TEST-NET-3 addresses only. Hosts are
 the kernel's own ARP replies plus one slow host played by a raw-socket responder
 that answers only after a delay, as a sleepy NIC or a Wi-Fi client in power save does."""
@@ -41,7 +41,7 @@ while True:
 SWEEP = r"""
 import json, sys, time
 sys.path.insert(0, sys.argv[1])
-from collectors.arp import arp_sweep
+from netdoc.discover.collectors.arp import arp_sweep
 from netdoc.errors import NetdocError
 args = json.loads(sys.argv[2])
 started = time.monotonic()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from netdoc.lazy import LazyModule, lazy_module
+from netdoc.app.lazy import LazyModule, lazy_module
 
 ROOT = Path(__file__).resolve().parents[2]
 HEAVY = ("netmiko", "paramiko", "scapy", "networkx", "git", "jinja2")
@@ -19,12 +19,12 @@ HEAVY = ("netmiko", "paramiko", "scapy", "networkx", "git", "jinja2")
 PROBE = r"""
 import contextlib, io, json, sys
 sys.path.insert(0, sys.argv[1])
-import netdoc.cli
+import netdoc.app.cli
 loaded = {"import": sorted(m for m in json.loads(sys.argv[2]) if m in sys.modules)}
 for name, argv in json.loads(sys.argv[3]).items():
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         try:
-            netdoc.cli.main(argv)
+            netdoc.app.cli.main(argv)
         except SystemExit:
             pass
     loaded[name] = sorted(m for m in json.loads(sys.argv[2]) if m in sys.modules)
@@ -46,7 +46,7 @@ def test_importing_the_cli_imports_no_heavy_library() -> None:
 
 def test_help_and_status_import_no_heavy_library(tmp_path: Path) -> None:
     config = tmp_path / "netdoc.yaml"
-    subprocess.run([sys.executable, "-m", "netdoc.cli", "init", str(config)], check=True,
+    subprocess.run([sys.executable, "-m", "netdoc.app.cli", "init", str(config)], check=True,
                    capture_output=True, cwd=tmp_path, env={"PYTHONPATH": str(ROOT),
                                                            "PATH": "/usr/bin:/bin"})
     loaded = _modules_after({"help": ["--help"],

@@ -28,7 +28,7 @@ class Discovered:
         self.folder = scratch / "inventory" / self.truth["client"]
 
     def run(self, *extra: str) -> subprocess.CompletedProcess[str]:
-        done = self.lab.exec(self.lab.probe, [sys.executable, "-m", "netdoc.cli", "--config",
+        done = self.lab.exec(self.lab.probe, [sys.executable, "-m", "netdoc.app.cli", "--config",
                                               str(self.config), "--json", "discover", *extra],
                              timeout=600)
         assert done.returncode in (0, 1), done.stderr
@@ -162,7 +162,7 @@ def test_a_device_that_fails_keeps_its_last_good_record(discovered: Discovered) 
                  "{host: 192.0.2.4, name: access-sw2, platform: cisco_ios, "
                  "credentials: [wrong-snmp]}"))
     done = discovered.lab.exec(discovered.lab.probe, [
-        sys.executable, "-m", "netdoc.cli", "--config", str(broken), "--json", "discover"],
+        sys.executable, "-m", "netdoc.app.cli", "--config", str(broken), "--json", "discover"],
         timeout=600)
     assert done.returncode == 1, done.stderr
     report = json.loads(done.stdout)["runs"][0]

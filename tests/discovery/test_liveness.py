@@ -1,4 +1,4 @@
-"""The routed liveness sweep (collectors/liveness.py) against the routed lab: the
+"""The routed liveness sweep (netdoc/discover/collectors/liveness.py) against the routed lab: the
 branch subnet behind the router holds quiet hosts (in no ARP or MAC table until
 asked), one that drops ICMP (found by its TCP answer), one that answers nothing
 but ARP (not alive to a routed sweep), a managed switch and the router itself.
@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SWEEP = r"""
 import json, sys, time
 sys.path.insert(0, sys.argv[1])
-from collectors.liveness import liveness_sweep
+from netdoc.discover.collectors.liveness import liveness_sweep
 addresses, options = json.loads(sys.argv[2]), json.loads(sys.argv[3])
 started = time.monotonic()
 found = liveness_sweep(addresses, **options)

@@ -1,4 +1,4 @@
-"""Reverse DNS (collectors/names.py): every lookup of a batch runs at once and the
+"""Reverse DNS (netdoc/discover/collectors/names.py): every lookup of a batch runs at once and the
 batch has one deadline, so a resolver that is slow or does not answer at all costs
 that deadline once, never timeout x attempts per address."""
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-import collectors.names as names
+import netdoc.discover.collectors.names as names
 from netdoc.config import DiscoverySettings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -86,7 +86,7 @@ def test_the_deadline_is_a_discovery_setting() -> None:
 LOOKUP = r"""
 import asyncio, json, sys, time
 sys.path.insert(0, sys.argv[1])
-from collectors.names import reverse_dns
+from netdoc.discover.collectors.names import reverse_dns
 addresses, deadline = json.loads(sys.argv[2]), float(sys.argv[3])
 started = time.monotonic()
 found = asyncio.run(reverse_dns(addresses, deadline))

@@ -1,7 +1,7 @@
 """The second pass over the MAC/ARP tables: newer reads win, broken reads never lose data."""
 from __future__ import annotations
 
-from collectors.tables import Tables, fold_tables
+from netdoc.discover.collectors.tables import Tables, fold_tables
 from netdoc.models import ArpEntry, Device, FdbEntry
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from collectors.vlans import (PortVlans, apply_config, cisco_ports, compact, expand,
+from netdoc.discover.collectors.vlans import (PortVlans, apply_config, cisco_ports, compact, expand,
                               port_list, qbridge_ports, vlans_from_config)
 from netdoc.models import Device, Interface
 
@@ -95,7 +95,7 @@ def test_discovery_takes_vlans_from_the_backed_up_config_where_snmp_said_nothing
     from netdoc.backup.state import DeviceState, save_states, state_dir
     from netdoc.backup.store import ConfigRepository, StoredConfig
     from netdoc.config import parse_config
-    from netdoc.discovery.stage import _vlans_from_backups
+    from netdoc.discover.stage import _vlans_from_backups
 
     text = "clients:\n  acme:\n    sites:\n      hq: {subnets: [192.0.2.0/24]}\n" \
            "output: {inventory: inventory, config_backups: config_backups}\n"

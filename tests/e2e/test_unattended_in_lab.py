@@ -90,7 +90,7 @@ class Site:
 
     def command(self, *args: str) -> list[str]:
         return ["env", f"{key_env_var(self.client)}={self.key.encoded}", sys.executable, "-m",
-                "netdoc.cli", "--config", str(self.config), *args]
+                "netdoc.app.cli", "--config", str(self.config), *args]
 
     def run(self, *args: str, expect: tuple[int, ...] = (0,)) -> subprocess.CompletedProcess[str]:
         done = self.lab.exec(self.lab.probe, self.command(*args), timeout=600)

@@ -7,7 +7,7 @@ import csv
 import shutil
 from pathlib import Path
 
-from netdoc.export import HEADERS, export_csv, export_netbox
+from netdoc.render.export import HEADERS, export_csv, export_netbox
 from netdoc.models import Device, Interface, Neighbor
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "facts"
@@ -126,7 +126,7 @@ def test_csv_spreadsheets(tmp_path: Path) -> None:
 def test_run_export_writes_each_clients_files_where_asked(tmp_path: Path) -> None:
     from types import SimpleNamespace
 
-    from netdoc.export import run_export
+    from netdoc.render.export import run_export
 
     _facts_repo(tmp_path)
     client = SimpleNamespace(name="acme")
@@ -145,7 +145,7 @@ def test_netdoc_export_command(tmp_path: Path, capsys: "object") -> None:
     """`netdoc --json export netbox --config netdoc.yaml --out DIR` lists what it wrote."""
     import json
 
-    from netdoc.cli import main
+    from netdoc.app.cli import main
 
     config = tmp_path / "netdoc.yaml"
     config.write_text("clients:\n  acme:\n    sites:\n      hq:\n        subnets: [192.0.2.0/29]\n"

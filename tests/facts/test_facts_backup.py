@@ -18,7 +18,7 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "backup"))
 
 from backup_helpers import BackupSite, load_recording, swap_recording  # noqa: E402
-from netdoc.alerts import compose  # noqa: E402
+from netdoc.app.alerts import compose  # noqa: E402
 from netdoc.facts.store import changes_between  # noqa: E402
 from support.replay_server import ReplayServer  # noqa: E402
 

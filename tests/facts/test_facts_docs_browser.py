@@ -36,7 +36,7 @@ def test_docs_page_tables_and_rule_filter(browser: object, tmp_path: Path) -> No
     for name in ("fortinet_fortigate", "cisco_asa", "mikrotik_routeros"):
         shutil.copy(FIXTURES / f"{name}.facts.yaml", repo / f"{name}.facts.yaml")
     site = tmp_path / "site"
-    shutil.copytree(Path(__file__).resolve().parents[2] / "templates", site / "assets",
+    shutil.copytree(Path(__file__).resolve().parents[2] / "netdoc" / "templates", site / "assets",
                     ignore=shutil.ignore_patterns("*.j2", "hub", "docs.js"))
     page = render_docs(environment(None), repo.parent, site,
                        {"client": "acme", "generated": "now", "docs": True})

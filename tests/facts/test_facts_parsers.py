@@ -14,7 +14,7 @@ import yaml
 
 from netdoc.facts import PARSERS, FactsError, extract, facts_for, from_yaml, to_yaml
 from netdoc.facts.model import DeviceFacts, Rule, natural_key
-from netdoc.profiles import load_profiles
+from netdoc.platforms import load_profiles
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "facts"
 CONFIGS = sorted(FIXTURES.glob("*.cfg"))
@@ -162,7 +162,7 @@ def test_an_unknown_parser_name_says_which_exist() -> None:
 
 
 def test_a_profile_parser_key_is_checked_by_the_strict_loader() -> None:
-    from netdoc.profiles import ProfileError, parse_profile
+    from netdoc.platforms import ProfileError, parse_profile
 
     assert parse_profile({"name": "x", "parser": "cisco_ios"}, "x.yaml").parser == "cisco_ios"
     with pytest.raises(ProfileError, match="parser"):

@@ -15,9 +15,9 @@ from typing import Any, Callable, Iterator
 
 import pytest
 
-from netdoc.alerts import deliver
+from netdoc.app.alerts import deliver
 from netdoc.config import parse_config
-from netdoc.pipeline import Event
+from netdoc.app.pipeline import Event
 
 
 class Received(BaseHTTPRequestHandler):

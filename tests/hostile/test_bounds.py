@@ -22,7 +22,7 @@ def test_an_endless_device_is_cut_off_at_max_config_bytes_in_bounded_memory(
     site.run()  # first: creates the mask key etc. (the endless device fails here too)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     started = time.monotonic()
-    child = subprocess.Popen([sys.executable, "-m", "netdoc.cli", "--config",
+    child = subprocess.Popen([sys.executable, "-m", "netdoc.app.cli", "--config",
                               str(site.config_path), "backup"], env=env, cwd=site.root,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert child.stdout is not None and child.stderr is not None
@@ -52,7 +52,7 @@ def test_an_endless_device_during_autodetection_is_bounded_too(site: BackupSite)
     site.run()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     started = time.monotonic()
-    child = subprocess.Popen([sys.executable, "-m", "netdoc.cli", "--config",
+    child = subprocess.Popen([sys.executable, "-m", "netdoc.app.cli", "--config",
                               str(site.config_path), "backup"], env=env, cwd=site.root,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     out = child.communicate(timeout=200)

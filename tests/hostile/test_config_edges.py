@@ -56,7 +56,7 @@ def test_hostile_yaml_is_an_error_with_a_line(tmp_path: Path, case: str) -> None
 def test_the_command_line_exits_2_without_a_traceback(tmp_path: Path) -> None:
     path = tmp_path / "netdoc.yaml"
     path.write_text(HOSTILE_YAML["deep nesting"][0])
-    done = subprocess.run([sys.executable, "-m", "netdoc.cli", "--config", str(path), "check"],
+    done = subprocess.run([sys.executable, "-m", "netdoc.app.cli", "--config", str(path), "check"],
                           capture_output=True, text=True, timeout=60,
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert done.returncode == 2 and "Traceback" not in done.stderr

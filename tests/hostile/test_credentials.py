@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from backup_helpers import TEST_MASK_KEY, load_recording  # type: ignore[import-not-found]
-from collectors.snmp import poll_device
+from netdoc.discover.collectors.snmp import poll_device
 from netdoc.backup.hostkeys import HostKeyStore
 from netdoc.backup.stage import run_backup
 from netdoc.backup.state import load_states, state_dir
@@ -28,7 +28,7 @@ from netdoc.backup.transport import NetmikoSource
 from netdoc.config import Config, CredentialSet, SnmpCredential, SnmpSettings, parse_config
 from netdoc.inventory.store import InventoryStore
 from netdoc.models import Device
-from netdoc.pipeline import StageOutcome
+from netdoc.app.pipeline import StageOutcome
 from netdoc.secrets import Secret
 from support.hostile_snmp_agent import HostileAgent
 from support.replay_server import Faults, ReplayServer, ServedDevice

@@ -23,7 +23,7 @@ def test_sigterm_ends_a_backup_run_within_5_seconds(site: BackupSite) -> None:
     site.backup = {"timeout": 120}
     config = site.config()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    child = subprocess.Popen([sys.executable, "-m", "netdoc.cli", "--config",
+    child = subprocess.Popen([sys.executable, "-m", "netdoc.app.cli", "--config",
                               str(site.config_path), "run", "--stages", "backup"],
                              env=env, cwd=site.root, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)

@@ -22,7 +22,7 @@ SECRETS = ("n0t-public", "0822455D0A16", "$1$ZtQe$9qI2Xq8cJ5TiDXdqb1YlD.", "lab-
 
 def netdoc(site: BackupSite, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "netdoc.cli", "--config", str(site.config_path),
+    return subprocess.run([sys.executable, "-m", "netdoc.app.cli", "--config", str(site.config_path),
                            *args], env=env, cwd=site.root, capture_output=True, text=True,
                           timeout=180)
 

@@ -89,7 +89,7 @@ def test_a_rogue_switch_in_the_lab_receives_no_credential(tmp_path: Path) -> Non
     state_dir, prefix = lab_location("rogue")
     lab = Lab.up(str(HOSTILE_LAB), state_dir, prefix)
     try:
-        command = [sys.executable, "-m", "netdoc.cli", "--config", str(lab.config_path),
+        command = [sys.executable, "-m", "netdoc.app.cli", "--config", str(lab.config_path),
                    "run", "--stages", "discover,backup"]
         done = lab.exec(lab.probe, command, timeout=600)
         assert done.returncode in (0, 1), done.stderr

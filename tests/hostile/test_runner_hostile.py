@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from netdoc import runner
+from netdoc.app import runner
 from netdoc.config import Client, Config, parse_config
-from netdoc.pipeline import DeviceFailure, Event, StageOutcome
+from netdoc.app.pipeline import DeviceFailure, Event, StageOutcome
 
 CONFIG = """
 clients:
@@ -34,7 +34,7 @@ def test_an_unexpected_error_in_one_client_does_not_stop_the_next(
         capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "netdoc.yaml").write_text(CONFIG)
     config = parse_config(CONFIG, tmp_path / "netdoc.yaml")
-    monkeypatch.setattr("netdoc.pipeline.load_stage", lambda name: stage)
+    monkeypatch.setattr("netdoc.app.pipeline.load_stage", lambda name: stage)
 
     def broken_alerts(*args: Any, **kwargs: Any) -> list[str]:
         raise KeyError("alerts-state.json had an unexpected shape")

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from netdoc.central import SITE_BRANCH, central_warnings, masked_url, remote_url
+from netdoc.hub.central import SITE_BRANCH, central_warnings, masked_url, remote_url
 from netdoc.config import parse_config
 from netdoc.errors import ConfigError
-from netdoc.runner import run_client
+from netdoc.app.runner import run_client
 
 from probe_data import Box, populate, write_config  # type: ignore[import-not-found]
 

@@ -12,10 +12,10 @@ from typing import Iterator
 
 import pytest
 
-from netdoc.cli import main
+from netdoc.app.cli import main
 from netdoc.config import Config
 from netdoc.errors import NetdocError
-from netdoc.runner import run_client
+from netdoc.app.runner import run_client
 
 from gitolite_server import GitoliteServer, unavailable_reason  # type: ignore[import-not-found]
 from probe_data import Box, populate, write_config  # type: ignore[import-not-found]

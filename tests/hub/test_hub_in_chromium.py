@@ -13,7 +13,7 @@ webdriver = pytest.importorskip("selenium.webdriver", reason="pip install seleni
 from selenium.webdriver.common.by import By  # noqa: E402
 from support.browser import CHROMIUM, DRIVER, headless_chromium  # noqa: E402
 
-from netdoc.cli import main  # noqa: E402
+from netdoc.app.cli import main  # noqa: E402
 
 from test_hub_site import two_probes  # type: ignore[import-not-found]  # noqa: E402
 

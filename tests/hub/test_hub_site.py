@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from netdoc.cli import main
+from netdoc.app.cli import main
 from netdoc.hub.sync import parse_gitolite_info
-from netdoc.runner import run_client
+from netdoc.app.runner import run_client
 
 from probe_data import Box, populate, write_config  # type: ignore[import-not-found]
 
@@ -142,7 +142,7 @@ def test_serve_shows_the_built_site_on_loopback(hub_site: Path) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = subprocess.Popen([sys.executable, "-m", "netdoc.cli", "hub", "--remote",
+    server = subprocess.Popen([sys.executable, "-m", "netdoc.app.cli", "hub", "--remote",
                                "/x/{client}/{repo}", "serve", str(hub_site), "--port",
                                str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:

@@ -12,14 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from collectors.snmp import collect
-from netdoc.identify import (Chassis, EntityRow, Facts, chassis_candidates,
+from netdoc.discover.collectors.snmp import collect
+from netdoc.discover.identify import (Chassis, EntityRow, Facts, chassis_candidates,
                              chassis_description_model, decode_capabilities, fill_chassis,
                              generic_rules, identify, identify_neighbor, looks_like_model,
                              parse_snmp_section, pick_chassis, scalar_oids, usable)
-from netdoc.profiles import ProfileError, load_profiles
-from netdoc.snmp.recorded import RecordedTransport
-from netdoc.vendors import (ENTERPRISES, canonical_vendor, enterprise_name, enterprise_number,
+from netdoc.platforms import ProfileError, load_profiles
+from netdoc.discover.snmp.recorded import RecordedTransport
+from netdoc.discover.vendors import (ENTERPRISES, canonical_vendor, enterprise_name, enterprise_number,
                             vendor_from_sys_object_id, vendor_named_in)
 
 WALKS = Path(__file__).resolve().parents[1] / "fixtures" / "walks"

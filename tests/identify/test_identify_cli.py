@@ -22,7 +22,7 @@ def agent(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Agent]:
 
 
 def netdoc(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "netdoc.cli", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "netdoc.app.cli", *args], capture_output=True,
                           text=True, timeout=60, cwd=cwd)
 
 

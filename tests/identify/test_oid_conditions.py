@@ -19,13 +19,13 @@ from typing import Sequence
 
 import pytest
 
-from collectors.snmp import collect
-from netdoc.identify import (SYS_OBJECT_ID_REF, Facts, formatted, generic_agent, identify,
+from netdoc.discover.collectors.snmp import collect
+from netdoc.discover.identify import (SYS_OBJECT_ID_REF, Facts, formatted, generic_agent, identify,
                              match_oids, match_profile, oid_conditions_hold,
                              parse_snmp_section, scalar_oids)
-from netdoc.profiles import ProfileError, parse_profile
-from netdoc.snmp.recorded import RecordedTransport
-from netdoc.snmp.values import SnmpValue
+from netdoc.platforms import ProfileError, parse_profile
+from netdoc.discover.snmp.recorded import RecordedTransport
+from netdoc.discover.snmp.values import SnmpValue
 
 NET_SNMP = "1.3.6.1.4.1.8072.3.2.10"
 LINUX_DESCR = "Linux nas01 4.4.302+ #72806 SMP Thu Sep 5 13:45:09 CST 2024 x86_64"
@@ -145,7 +145,7 @@ def test_oid_conditions_do_not_reach_devices_whose_sys_object_id_names_their_mak
 
 
 def test_oid_conditions_hold_on_presence_or_on_a_matching_value_only() -> None:
-    from netdoc.profiles import load_profiles
+    from netdoc.platforms import load_profiles
 
     synology = load_profiles()["synology_dsm"].match
     assert not oid_conditions_hold(synology, None) and not oid_conditions_hold(synology, {})

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from collectors.snmp import collect
-from netdoc import products
-from netdoc.identify import Chassis, Facts, identify, parse_snmp_section, pick_chassis
-from netdoc.profiles import ProfileError
-from netdoc.snmp.recorded import RecordedTransport
-from netdoc.products import (ProductDataError, hardware_class, parse_hardware_classes,
+from netdoc.discover.collectors.snmp import collect
+from netdoc.discover import products
+from netdoc.discover.identify import Chassis, Facts, identify, parse_snmp_section, pick_chassis
+from netdoc.platforms import ProfileError
+from netdoc.discover.snmp.recorded import RecordedTransport
+from netdoc.discover.products import (ProductDataError, hardware_class, parse_hardware_classes,
                              parse_product_table, product_name)
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -119,7 +119,7 @@ def test_a_malformed_machine_class_table_says_what_is_wrong(entries: object,
 
 # ---------------------------------------------------------------- product table
 
-TABLE = """# sysObjectID -> product name from TEST-PRODUCTS-MIB (netdoc.products)
+TABLE = """# sysObjectID -> product name from TEST-PRODUCTS-MIB (netdoc.discover.products)
 # source: hand-written for this test
 1.3.6.1.4.1.9.1.359\tcatalyst2950t24
 1.3.6.1.4.1.9.1.1208\tcat29xxStack

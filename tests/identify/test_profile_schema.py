@@ -2,7 +2,7 @@
 
 A misspelt key must never be accepted silently: `secrest:` for `secrets:` would turn
 secret masking off for a whole platform. The loader checks every key and value of a
-profile (the `snmp:` section through netdoc.identify, which knows its keys) and names
+profile (the `snmp:` section through netdoc.discover.identify, which knows its keys) and names
 the file and the key path.
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from netdoc.profiles import (PROFILE_DIR, ProfileError, load_profiles, parse_profile,
+from netdoc.platforms import (PROFILE_DIR, ProfileError, load_profiles, parse_profile,
                              read_profile)
 
 GOOD = {
@@ -88,7 +88,7 @@ def test_the_correct_profile_loads(tmp_path: Path) -> None:
     ({**GOOD, "vendro": "SonicWall"}, "sonicwall.yaml: vendro: unknown key (did you mean 'vendor'?)"),
     ({key: value for key, value in GOOD.items() if key != "name"},
      "sonicwall.yaml: name: required key is missing"),
-    # the snmp: section is checked by netdoc.identify, still at load, still by name
+    # the snmp: section is checked by netdoc.discover.identify, still at load, still by name
     ({**GOOD, "snmp": {"gte": {"serial": "1.3.6.1.4.1.8741.2.1.1.2.0"}}},
      "sonicwall.yaml: snmp: unknown keys ['gte']"),
     ({**GOOD, "snmp": {"get": {"serial": [{"entity": "serial_number"}]}}},
@@ -113,7 +113,7 @@ def test_broken_yaml_names_the_file(tmp_path: Path) -> None:
 
 def test_a_typo_in_a_shipped_profile_fails_the_whole_load(tmp_path: Path,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    import netdoc.profiles as profiles
+    import netdoc.platforms as profiles
 
     for source in ("cisco_ios.yaml", "linux.yaml"):
         (tmp_path / source).write_text((PROFILE_DIR / source).read_text(encoding="utf-8"),
@@ -133,7 +133,7 @@ def test_a_typo_in_a_shipped_profile_fails_the_whole_load(tmp_path: Path,
 
 def test_a_platform_name_points_at_one_profile(tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    import netdoc.profiles as profiles
+    import netdoc.platforms as profiles
 
     _write(tmp_path, {**GOOD, "aliases": ["sonicos"]}, "a_sonicwall.yaml")
     _write(tmp_path, {"name": "other", "aliases": ["SonicOS"]}, "b_other.yaml")

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from netdoc.identify import Chassis, Facts, decode_capabilities, identify, snmp_rules
-from netdoc.profiles import load_profiles
+from netdoc.discover.identify import Chassis, Facts, decode_capabilities, identify, snmp_rules
+from netdoc.platforms import load_profiles
 
 CASES = [
     # (sysObjectID, sysDescr, platform, vendor, os, version, role)

@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from netdoc.identify import Facts, identify, match_profile
+from netdoc.discover.identify import Facts, identify, match_profile
 from netdoc.models import ROLES
-from netdoc.profiles import load_profiles
-from netdoc.snmp.values import SnmpValue
-from netdoc.vendors import canonical_vendor
+from netdoc.platforms import load_profiles
+from netdoc.discover.snmp.values import SnmpValue
+from netdoc.discover.vendors import canonical_vendor
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from collectors.snmp import collect
-from netdoc.identify import usable
-from netdoc.snmp.recorded import RecordedTransport
+from netdoc.discover.collectors.snmp import collect
+from netdoc.discover.identify import usable
+from netdoc.discover.snmp.recorded import RecordedTransport
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "snmp-walks"
 pytestmark = pytest.mark.skipif(not SHARED.is_dir(), reason=f"{SHARED} is absent (optional "

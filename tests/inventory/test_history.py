@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from netdoc.cli import main
-from netdoc.discovery.stage import _record_port_history
+from netdoc.app.cli import main
+from netdoc.discover.stage import _record_port_history
 from netdoc.inventory.history import HISTORY_FILE
 from netdoc.inventory.store import InventoryStore
 from netdoc.models import Device, FdbEntry, Interface

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from netdoc.cli import main
+from netdoc.app.cli import main
 from netdoc.errors import LabError
 from netdoc.lab.bridge_mib import device_port_name
 from support.lab_fixtures import (lab_location, lab_unavailable_reason,

@@ -188,7 +188,7 @@ class ListenSite:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "netdoc.cli", "--config", str(self.config_path), "listen",
+            [sys.executable, "-m", "netdoc.app.cli", "--config", str(self.config_path), "listen",
              "--bind", "127.0.0.1", "--syslog-port", str(self.syslog_port), "--trap-port",
              str(self.trap_port), "--debounce", "2", "--metrics-port", str(self.metrics_port)],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=self.root)

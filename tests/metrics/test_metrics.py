@@ -24,7 +24,7 @@ from netdoc.errors import ConfigError
 from netdoc.inventory.store import InventoryStore
 from netdoc.metrics import collect, escape_label, health, render
 from netdoc.models import Device
-from netdoc.runner import RunReport, _write_report
+from netdoc.app.runner import RunReport, _write_report
 
 HOSTILE = 'core"sw\\1\n} evil{x="y"} 1\r\x1b[31m'
 
@@ -77,7 +77,7 @@ def seed_state(root: Path, now: float) -> None:
 
 
 def netdoc(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "netdoc.cli", "--config",
+    return subprocess.run([sys.executable, "-m", "netdoc.app.cli", "--config",
                            str(root / "netdoc.yaml"), *args],
                           capture_output=True, text=True, timeout=60, cwd=root)
 

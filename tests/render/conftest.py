@@ -15,7 +15,7 @@ import pytest
 
 from netdoc.config import Config, parse_config
 from netdoc.models import Device, device_from_dict
-from netdoc.pipeline import StageOutcome
+from netdoc.app.pipeline import StageOutcome
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "topology"
 

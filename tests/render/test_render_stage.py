@@ -8,7 +8,7 @@ from typing import Any
 
 from netdoc.inventory.store import InventoryStore
 from netdoc.models import FdbEntry
-from netdoc.pipeline import run_one
+from netdoc.app.pipeline import run_one
 from netdoc.render.stage import render_client
 
 from conftest import build_client, office_devices  # type: ignore[import-not-found]

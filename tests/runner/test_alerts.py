@@ -13,9 +13,9 @@ from typing import Any, Iterator
 import pytest
 from aiosmtpd.controller import Controller
 
-from netdoc.alerts import deliver
+from netdoc.app.alerts import deliver
 from netdoc.config import parse_config
-from netdoc.pipeline import Event
+from netdoc.app.pipeline import Event
 from netdoc.secrets import remember_secret
 
 

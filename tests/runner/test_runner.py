@@ -12,16 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from netdoc import budget
+from netdoc.app import budget
 from netdoc.config import parse_config
-from netdoc.pipeline import STAGES, StageOutcome
-from netdoc.runner import ClientLocked, client_lock, run
-from netdoc.service import render_units
+from netdoc.app.pipeline import STAGES, StageOutcome
+from netdoc.app.runner import ClientLocked, client_lock, run
+from netdoc.app.service import render_units
 
 HOLD_LOCK = """
 import sys, time
 from pathlib import Path
-from netdoc.runner import client_lock
+from netdoc.app.runner import client_lock
 with client_lock(Path(sys.argv[1]), 0):
     print("locked", flush=True)
     time.sleep(60)
@@ -117,7 +117,7 @@ def test_systemd_units_verify(tmp_path: Path) -> None:
 def test_the_daemon_refuses_a_broken_reload_and_accepts_a_good_one(tmp_path: Path) -> None:
     path = tmp_path / "netdoc.yaml"
     path.write_text(CONFIG)
-    daemon = subprocess.Popen([sys.executable, "-m", "netdoc.cli", "--config", str(path), "daemon"],
+    daemon = subprocess.Popen([sys.executable, "-m", "netdoc.app.cli", "--config", str(path), "daemon"],
                               stderr=subprocess.PIPE, text=True)
     assert daemon.stderr is not None
     try:

@@ -1,4 +1,4 @@
-"""netdoc's SNMP codec (netdoc.snmp.ber) and USM (netdoc.snmp.usm), byte for byte.
+"""netdoc's SNMP codec (netdoc.discover.snmp.ber) and USM (netdoc.discover.snmp.usm), byte for byte.
 
 The known vectors are messages captured from net-snmp 5.9.3 (`snmpget -d`,
 `snmpbulkget -d`) talking to its own snmpd on 127.0.0.1, and the key
@@ -12,9 +12,9 @@ import random
 import pytest
 
 from netdoc.errors import SnmpError
-from netdoc.snmp import ber
-from netdoc.snmp import usm
-from netdoc.snmp.values import IPv4, Oid
+from netdoc.discover.snmp import ber
+from netdoc.discover.snmp import usm
+from netdoc.discover.snmp.values import IPv4, Oid
 
 
 def hexbytes(text: str) -> bytes:

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from collectors.snmp import collect, poll_device
+from netdoc.discover.collectors.snmp import collect, poll_device
 from netdoc.config import CredentialSet, SnmpCredential, SnmpSettings
 from netdoc.models import Device, Neighbor
 from netdoc.secrets import Secret
-from netdoc.snmp.recorded import RecordedTransport
+from netdoc.discover.snmp.recorded import RecordedTransport
 from support.snmp_agents import Agent
 
 WALKS = Path(__file__).resolve().parents[1] / "fixtures" / "walks"

@@ -12,13 +12,13 @@ from typing import Sequence
 
 import pytest
 
-from collectors.snmp import collect, poll_device
+from netdoc.discover.collectors.snmp import collect, poll_device
 from netdoc.config import CredentialSet, SnmpCredential, SnmpSettings
 from netdoc.errors import SnmpError, SnmpTimeout
 from netdoc.secrets import Secret
-from netdoc.snmp.client import MAX_OUT_OF_ORDER, WalkGuard
-from netdoc.snmp.recorded import RecordedTransport
-from netdoc.snmp.values import SnmpValue, VarBind
+from netdoc.discover.snmp.client import MAX_OUT_OF_ORDER, WalkGuard
+from netdoc.discover.snmp.recorded import RecordedTransport
+from netdoc.discover.snmp.values import SnmpValue, VarBind
 from support.hostile_snmp_agent import HostileAgent, build_response, parse_request
 from support.snmp_agents import Agent
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from netdoc.snmp.recorded import RecordedTransport
-from netdoc.snmp.values import IPv4, Oid
+from netdoc.discover.snmp.recorded import RecordedTransport
+from netdoc.discover.snmp.values import IPv4, Oid
 
 REC = """\
 1.3.6.1.2.1.1.1.0|4|Test agent

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from collectors.snmp import poll_device
+from netdoc.discover.collectors.snmp import poll_device
 from netdoc.config import CredentialSet, SnmpCredential, SnmpSettings
 from netdoc.secrets import Secret
 from support.hostile_snmp_agent import HostileAgent

@@ -10,11 +10,11 @@ import time
 
 import pytest
 
-from collectors.snmp import poll_device
+from netdoc.discover.collectors.snmp import poll_device
 from netdoc.config import CredentialSet, SnmpCredential, SnmpSettings
 from netdoc.errors import SnmpAuthError, SnmpTimeout
 from netdoc.secrets import Secret
-from netdoc.snmp.client import open_client
+from netdoc.discover.snmp.client import open_client
 from support.snmp_agents import (COMMUNITY, V3_AUTH_KEY, V3_AUTHONLY_USER, V3_PRIV_KEY, V3_USER,
                                  Agent, free_udp_port)
 

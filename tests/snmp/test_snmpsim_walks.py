@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from collectors.snmp import poll_device
+from netdoc.discover.collectors.snmp import poll_device
 from netdoc.config import CredentialSet, SnmpCredential, SnmpSettings
 from netdoc.secrets import Secret
 from support.snmp_agents import Agent

@@ -18,7 +18,7 @@ import pytest
 
 from netdoc.config import SnmpCredential, SnmpSettings
 from netdoc.secrets import Secret
-from netdoc.snmp.client import open_client
+from netdoc.discover.snmp.client import open_client
 from support.snmp_agents import Agent, _quiet_env, _wait_until_answering, free_udp_port
 
 AUTH_PASSWORD, PRIV_PASSWORD = "maplesyrup1", "privpass1"

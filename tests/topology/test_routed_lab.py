@@ -57,7 +57,7 @@ def routed() -> Iterator[Any]:
 
 
 def discover(lab: Any, config: Path) -> None:
-    done = lab.exec(lab.probe, [sys.executable, "-m", "netdoc.cli", "--config", str(config),
+    done = lab.exec(lab.probe, [sys.executable, "-m", "netdoc.app.cli", "--config", str(config),
                                 "discover"], timeout=600)
     assert done.returncode in (0, 1), done.stderr  # 1: a device failed, the run went on
 
@@ -177,7 +177,7 @@ def test_an_unplugged_pc_is_found_where_it_was_last(routed: Any, first: Run) -> 
                       if entry["mac"] == pc["mac"] for p in entry["ports"])
     routed.exec(pc["switch"], ["ip", "link", "del", pc["port"]], check=True)  # cable pulled
     discover(routed, first.config)
-    done = subprocess.run([sys.executable, "-m", "netdoc.cli", "--config", str(first.config),
+    done = subprocess.run([sys.executable, "-m", "netdoc.app.cli", "--config", str(first.config),
                            "where", pc["mac"], "--json"], capture_output=True, text=True,
                           timeout=60)
     assert done.returncode == 0, done.stderr
@@ -185,6 +185,6 @@ def test_an_unplugged_pc_is_found_where_it_was_last(routed: Any, first: Run) -> 
     assert match["plugged_in_now"] is False
     assert (match["port"]["switch_name"], match["port"]["port"], match["port"]["last_seen"]) == \
         (pc["switch"], pc["port_name"], first_seen)
-    text = subprocess.run([sys.executable, "-m", "netdoc.cli", "--config", str(first.config),
+    text = subprocess.run([sys.executable, "-m", "netdoc.app.cli", "--config", str(first.config),
                            "where", "bpc-03"], capture_output=True, text=True, timeout=60).stdout
     assert f"last: {pc['switch']} {pc['port_name']}" in text and first_seen in text

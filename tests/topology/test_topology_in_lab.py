@@ -30,7 +30,7 @@ def discovered(lab: Any) -> Iterator[tuple[nx.MultiGraph, dict[str, Any]]]:
     try:
         config = scratch / "netdoc.yaml"
         config.write_text(lab.config_path.read_text(encoding="utf-8"), encoding="utf-8")
-        done = lab.exec(lab.probe, [sys.executable, "-m", "netdoc.cli", "--config", str(config),
+        done = lab.exec(lab.probe, [sys.executable, "-m", "netdoc.app.cli", "--config", str(config),
                                     "discover"], timeout=600)
         assert done.returncode in (0, 1), done.stderr  # 1: some device failed, run went on
         records = InventoryStore(scratch / "inventory" / truth["client"]).records()

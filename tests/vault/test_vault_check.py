@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from netdoc.cli import main
+from netdoc.app.cli import main
 from netdoc.vault import key_env_var, write_vault
 from vault_helpers import netdoc_env, run_netdoc
 

@@ -122,7 +122,7 @@ def run_on_terminal(args: list[str], env: dict[str, str], cwd: Path,
     pid, fd = pty.fork()
     if pid == 0:  # the child: netdoc with the pty as its controlling terminal
         os.chdir(cwd)
-        os.execve(sys.executable, [sys.executable, "-m", "netdoc.cli", *args], env)
+        os.execve(sys.executable, [sys.executable, "-m", "netdoc.app.cli", *args], env)
     screen = b""
     pending = list(answers)
     deadline = time.monotonic() + 30

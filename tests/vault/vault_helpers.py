@@ -24,7 +24,7 @@ def netdoc_env(tmp_path: Path, **extra: str) -> dict[str, str]:
 
 def run_netdoc(args: list[str], tmp_path: Path, *, stdin: str | None = None,
                env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "netdoc.cli", *args], cwd=tmp_path,
+    return subprocess.run([sys.executable, "-m", "netdoc.app.cli", *args], cwd=tmp_path,
                           input=stdin if stdin is not None else "", capture_output=True,
                           text=True, env=env or netdoc_env(tmp_path), timeout=60,
                           start_new_session=True)  # no controlling terminal: like cron

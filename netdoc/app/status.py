@@ -1,0 +1,125 @@
+"""`netdoc status [CLIENT]` and `netdoc forget DEVICE`: the probe at a glance, and
+taking a device out of the inventory on purpose.
+
+status reads only what runs left behind (run reports, the backup state, the
+host-key files, the inventory index); it sends nothing to the network.
+"""
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from netdoc.config import Client, Config
+from netdoc.errors import UsageError
+from netdoc.fsutil import read_json
+from netdoc.textsafe import clean
+
+RUNS_SHOWN = 5
+
+
+def client_status(config: Config, client: Client, now: float | None = None) -> dict[str, Any]:
+    from netdoc.backup.commands import device_paths, hostkey_listing
+    from netdoc.backup.hostkeys import HostKeyStore
+    from netdoc.backup.state import describe_age, load_states, state_dir
+
+    now = time.time() if now is None else now
+    folder = config.inventory_dir(client.name)
+    runs = []
+    for path in sorted((folder / "runs").glob("*.json"))[-RUNS_SHOWN:][::-1]:
+        try:
+            report = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        runs.append({"started": report.get("started", ""), "status": report.get("status", ""),
+                     "seconds": report.get("seconds", 0),
+                     "stages": [s.get("stage", "") for s in report.get("stages", [])],
+                     "failures": len(report.get("failures", [])),
+                     "changes": len(report.get("events", []))})
+    states = load_states(state_dir(config, client.name))
+    stale = [{"device": s.path, "host": s.host, "last_good": describe_age(s.age_hours(now))}
+             for s in states.values() if s.is_stale(config.backup.max_age_hours, now)]
+    failing = [{"device": s.path, "host": s.host, "failures_in_a_row": s.consecutive_failures,
+                "reason": clean(s.last_error, 500)}
+               for s in states.values() if s.consecutive_failures > 0]
+    keys = hostkey_listing(HostKeyStore(state_dir(config, client.name)), client.name,
+                           device_paths(config, client))
+    index = read_json(folder / "index.json", {}) or {}
+    devices = index.get("devices", [])
+    counts = {s: sum(1 for d in devices if d.get("status") == s)
+              for s in ("present", "missing", "archived")}
+    return {
+        "client": client.name, "runs": runs,
+        "last_run": runs[0] if runs else None,
+        "devices": counts,
+        "backups_stale": sorted(stale, key=lambda d: d["device"]),
+        "devices_failing": sorted(failing, key=lambda d: d["device"]),
+        "host_keys_pending": keys["pending"], "identities_held": keys["identities_held"],
+        "attention": bool(stale or failing or keys["pending"] or keys["identities_held"]
+                          or (runs and runs[0]["status"] != "ok")),
+    }
+
+
+def status_lines(entry: dict[str, Any]) -> list[str]:
+    name = entry["client"]
+    last = entry["last_run"]
+    lines = [f"client {name}: {entry['devices']['present']} device(s) present, "
+             f"{entry['devices']['missing']} missing; "
+             + (f"last run {last['started']} {last['status']}" if last else "never run")]
+    for run in entry["runs"]:
+        lines.append(f"  run {run['started']}  {run['status']:<12} {run['seconds']:.1f} s  "
+                     f"{','.join(run['stages'])}  {run['changes']} change(s), "
+                     f"{run['failures']} failure(s)")
+    for item in entry["devices_failing"]:
+        lines.append(f"  FAILING {item['device']} ({item['host']}): {item['failures_in_a_row']} "
+                     f"run(s) in a row: {item['reason']}")
+    for item in entry["backups_stale"]:
+        lines.append(f"  STALE backup {item['device']} ({item['host']}): last good "
+                     f"{item['last_good']}")
+    for item in entry["host_keys_pending"]:
+        lines.append(f"  HOST KEY waits {item['entry']} {item['fingerprint']}: {item['accept']}")
+    for item in entry["identities_held"]:
+        lines.append(f"  IDENTITY held {item['entry']} ({item['reason']}): {item['accept']}")
+    if not entry["attention"]:
+        lines.append("  nothing needs attention")
+    return lines
+
+
+# ---------------------------------------------------------------- forget
+
+def forget_device(config: Config, clients: list[Client], text: str) -> dict[str, Any]:
+    """Remove one device from its client's inventory, in a commit that says so.
+
+    The device's config history stays in the backup repository (git keeps it); a
+    device still on the network is found again by the next discovery.
+    """
+    from netdoc.inventory.store import InventoryStore, display_name
+    from netdoc.app.runner import client_lock
+
+    wanted = text.strip().lower()
+    found = []
+    for client in clients:
+        store = InventoryStore(config.inventory_dir(client.name))
+        for record in store.records():
+            device = record.device
+            keys = {record.id.lower(), (device.mgmt_ip or "").lower(),
+                    display_name(device).lower(), (device.hostname or "").lower()}
+            if wanted in keys:
+                found.append((client, record))
+    if not found:
+        raise UsageError(f"no device {text!r} in the inventory of "
+                         f"{', '.join(c.name for c in clients)}; give its name, IP or id "
+                         f"(see inventory/CLIENT/index.json)")
+    if len(found) > 1:
+        raise UsageError(f"{text!r} matches {len(found)} devices ("
+                         + ", ".join(f"{c.name}/{r.id}" for c, r in found)
+                         + "); give the device id, and --client NAME")
+    client, record = found[0]
+    folder = config.inventory_dir(client.name)
+    name = display_name(record.device)
+    with client_lock(folder, config.run.lock_wait):
+        commit = InventoryStore(folder).forget(
+            record.id, f"forgotten by a technician (netdoc forget {text})",
+            config.discovery.missing_after_runs, config.discovery.archive_after_runs)
+    return {"client": client.name, "id": record.id, "device": name, "ip": record.device.mgmt_ip,
+            "commit": commit, "config_history": str(config.backups_dir(client.name))}
