@@ -30,7 +30,8 @@ DOCS = UNITS_DIR / "README.md"
 TIMER_UNITS = ("netdoc-discover.service", "netdoc-discover.timer",
                "netdoc-backup.service", "netdoc-backup.timer")
 DAEMON_UNITS = ("netdoc-daemon.service",)
-UNITS = TIMER_UNITS + DAEMON_UNITS
+LISTEN_UNITS = ("netdoc-listen.service",)  # `netdoc listen`: written always, enabled by hand
+UNITS = TIMER_UNITS + DAEMON_UNITS + LISTEN_UNITS
 TIMERS = ("netdoc-discover.timer", "netdoc-backup.timer")
 SERVICE_USER = "netdoc"
 SYSTEM_CONFIG = Path("/etc/netdoc/netdoc.yaml")
@@ -208,6 +209,8 @@ def install(target: Path | None, enable: bool, config_path: Path | None = None,
     steps.append(f"enabled {', '.join(wanted)}; see: " +
                  ("systemctl status netdoc-daemon" if daemon
                   else "systemctl list-timers 'netdoc-*'"))
+    steps.append(f"{LISTEN_UNITS[0]} written, not enabled: point the devices' syslog and "
+                 f"SNMP traps at this probe, then: systemctl enable --now {LISTEN_UNITS[0]}")
     return result
 
 

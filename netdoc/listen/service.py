@@ -1,6 +1,6 @@
 """`netdoc listen`: hear config and link changes as they happen.
 
-One long-running process (contrib/systemd/netdoc-listen.service) receives
+One long-running process (netdoc-listen.service, written by `netdoc install-timer`) receives
 
     syslog     UDP and TCP (RFC 3164 and 5424; TCP newline or octet-counted framing)
     traps      SNMP v2c and v3 Trap/Inform over UDP (netdoc's own BER codec and USM:

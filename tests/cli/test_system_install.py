@@ -61,9 +61,10 @@ def test_install_timer_units_verify_and_carry_the_vault_keys(
     units = [Path(u) for u in result["units"]]
     assert {u.name for u in units} == {"netdoc-discover.service", "netdoc-discover.timer",
                                        "netdoc-backup.service", "netdoc-backup.timer",
-                                       "netdoc-daemon.service"}
+                                       "netdoc-daemon.service", "netdoc-listen.service"}
     assert all(u.parent == root / "etc/systemd/system" for u in units)
-    for service in ("netdoc-backup.service", "netdoc-discover.service", "netdoc-daemon.service"):
+    for service in ("netdoc-backup.service", "netdoc-discover.service", "netdoc-daemon.service",
+                    "netdoc-listen.service"):
         text = (root / "etc/systemd/system" / service).read_text()
         assert f"--config {config} " in text
         assert f"LoadCredential=netdoc-vault-acme:{key}" in text

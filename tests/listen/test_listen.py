@@ -350,7 +350,7 @@ def test_syslog_over_tcp_rfc5424_is_heard(site: ListenSite) -> None:
 
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze missing")
 def test_the_listen_unit_verifies(tmp_path: Path) -> None:
-    template = Path(__file__).resolve().parents[2] / "contrib" / "systemd" / \
+    template = Path(__file__).resolve().parents[2] / "netdoc" / "data" / "systemd" / \
         "netdoc-listen.service"
     unit = tmp_path / "netdoc-listen.service"
     unit.write_text(template.read_text().replace("@NETDOC@", sys.executable)
