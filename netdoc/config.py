@@ -128,6 +128,7 @@ class SnmpSettings:
     retries: int = 1
     max_repetitions: int = 25
     device_budget: float = 60.0  # seconds for all of one device's walks
+    probe_timeout: float = 1.0  # first contact with a host not seen answering (discover/probe.py)
 
 
 @dataclass(frozen=True)
@@ -754,7 +755,8 @@ class _Validator:
                                         "archive_after_runs", "snmp"))
         snmp_at = at + ("snmp",)
         snmp = self.mapping(body.get("snmp"), snmp_at,
-                            ("timeout", "retries", "max_repetitions", "device_budget"))
+                            ("timeout", "retries", "max_repetitions", "device_budget",
+                             "probe_timeout"))
         defaults = DiscoverySettings()
         return DiscoverySettings(
             concurrency=self.number(body.get("concurrency", defaults.concurrency),
@@ -780,7 +782,9 @@ class _Validator:
                 max_repetitions=self.number(snmp.get("max_repetitions", 25),
                                             snmp_at + ("max_repetitions",), 1, 200, int),
                 device_budget=self.number(snmp.get("device_budget", 60.0),
-                                          snmp_at + ("device_budget",), 1, 3600)))
+                                          snmp_at + ("device_budget",), 1, 3600),
+                probe_timeout=self.number(snmp.get("probe_timeout", 1.0),
+                                          snmp_at + ("probe_timeout",), 0.05, 60)))
 
     def backup(self, value: Any) -> BackupSettings:
         at = ("backup",)

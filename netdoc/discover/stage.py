@@ -50,6 +50,9 @@ def discover_client(config: Config, client: Client) -> StageOutcome:
     store = InventoryStore(config.inventory_dir(client.name))
     known = _known_snmp_devices(store)
     remembered = read_json(store.root / CREDENTIALS_FILE, {}) or {}
+    from netdoc.discover.probe import ReachBook
+
+    reach = ReachBook.load(store.root)  # per host: did SNMP answer last time (probe.py)
     devices: list[Device] = []
     failures: list[DeviceFailure] = []
     failed_hosts: set[str] = set()
@@ -65,7 +68,7 @@ def discover_client(config: Config, client: Client) -> StageOutcome:
             failed_hosts |= {r.device.mgmt_ip for r in store.records()
                              if r.device.site == site.name and r.device.mgmt_ip}
             continue
-        result = asyncio.run(SiteDiscovery(config, site, known, remembered).run())
+        result = asyncio.run(SiteDiscovery(config, site, known, remembered, reach).run())
         devices.extend(result.devices)
         failures.extend(result.failures)
         failed_hosts |= result.failed_hosts
@@ -81,6 +84,7 @@ def discover_client(config: Config, client: Client) -> StageOutcome:
         log.warning("port history not updated: %s", exc)
         moves = []
     atomic_write(store.root / CREDENTIALS_FILE, stable_json(remembered))
+    reach.save(store.root)
     atomic_write(store.root / "probe-neighbours.json",
                  stable_json([vars(n) for n in probe_neighbours]))
     polled = sum(1 for d in devices if d.sys_object_id)
@@ -156,8 +160,12 @@ def _known_snmp_devices(store: InventoryStore) -> set[str]:
 
 class SiteDiscovery:
     def __init__(self, config: Config, site: Site, known: set[str],
-                 remembered: dict[str, str]) -> None:
+                 remembered: dict[str, str], reach: Any = None) -> None:
+        from netdoc.discover.probe import PROBE_CONCURRENCY, ReachBook
+
         self.config = config
+        self.reach = reach if reach is not None else ReachBook()
+        self.probe_gate = asyncio.Semaphore(PROBE_CONCURRENCY)
         self.site = site
         self.known = known
         self.remembered = remembered
@@ -340,6 +348,13 @@ class SiteDiscovery:
         sets = self._credential_order(address, seed)
         if not sets:
             return
+        # a host not seen answering before gets a short first contact, and the full poll
+        # (timeouts, retries, every set) only when it answered (netdoc/discover/probe.py)
+        if seed is None and address not in self.known and address not in self.remembered \
+                and not self.reach.polled(address):
+            sets = await self._first_contact(address, sets)
+            if not sets:
+                return
         async with self.gate:
             result = await poll_device(address, seed.snmp_port if seed else 161, sets,
                                        self.settings.snmp, site=self.site.name)
@@ -347,12 +362,29 @@ class SiteDiscovery:
             self.polled[address] = result.device
             self.polled_at[address] = time.monotonic()
             self.result.credentials[address] = result.credential
+            self.reach.note(address, "polled")
             return
         if seed is not None or address in self.known or not _is_silence(result):
             name = seed.name if seed else ""
             self.result.failures.append(DeviceFailure(host=address, name=name,
                                                       reason=f"SNMP: {result.error}"))
             self.result.failed_hosts.add(address)
+
+    async def _first_contact(self, address: str, sets: list[CredentialSet]) \
+            -> list[CredentialSet]:
+        """The credential sets worth a full poll of `address`, best first; [] when the
+        first contact met silence (or an agent none of the sets opens)."""
+        from netdoc.discover.probe import first_contact
+
+        async with self.probe_gate:
+            reach = await first_contact(address, 161, sets, self.settings.snmp.probe_timeout,
+                                        was_silent=self.reach.was_silent(address))
+        self.reach.note(address, reach.verdict)
+        if not reach.answered:
+            log.debug("SNMP first contact with %s: %s after %.2f s, not polled", address,
+                      reach.verdict, reach.seconds)
+            return []
+        return reach.order(sets)
 
     def _credential_order(self, address: str, seed: DeviceSeed | None) -> list[CredentialSet]:
         names = list(seed.credentials) if seed and seed.credentials else list(self.site.credentials)
