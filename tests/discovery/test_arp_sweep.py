@@ -154,3 +154,20 @@ def test_each_address_is_reported_once_in_address_order(segment: Segment) -> Non
 def test_a_missing_interface_is_an_error_that_names_it(segment: Segment) -> None:
     result = segment.sweep(FAST_HOSTS, interface="nosuch0")
     assert "nosuch0" in result["error"] and "ip link show nosuch0" in result["error"]
+
+
+def test_a_whole_24_ends_soon_after_the_slowest_hosts_patience(segment: Segment) -> None:
+    # 253 addresses, two retries: the first pass goes out in one burst, the retries are
+    # paced, and the sweep ends once the silent addresses had PATIENCE (0.35 s) since
+    # their first request, not a reply wait per pass. The slow host (0.3 s) still counts.
+    result = segment.sweep(_targets(254), retries=2)
+    assert [ip for ip, _, _ in result["found"]] == [*FAST_HOSTS, SLOW_HOST]
+    assert result["seconds"] < 0.7, f"a /24 took {result['seconds']:.2f} s"
+
+
+def test_beyond_the_burst_the_configured_rate_paces_the_requests(segment: Segment) -> None:
+    # 507 addresses at 1,000/s: 256 go at once, the other 251 take a quarter second
+    addresses = [f"203.0.112.{n}" for n in range(1, 255)] + _targets(254)
+    result = segment.sweep(addresses, retries=0, rate=1000)
+    assert [ip for ip, _, _ in result["found"]] == [*FAST_HOSTS, SLOW_HOST]
+    assert result["seconds"] >= 0.25
