@@ -5,17 +5,23 @@
     netdoc export csv CLIENT --out DIR      inventory spreadsheets (devices, interfaces,
                                             addressing plan, VLANs)
 
-Sources: the inventory (netdoc.inventory.store: devices, interfaces, IPs, LLDP/CDP
-neighbours for cables) and the config facts (netdoc.facts: VLANs, subnets). The
-NetBox headers are those of NetBox's CSV import forms (`HEADERS` below); values are
-written with the csv module, and a leading =, +, - or @ is quoted away so a
-spreadsheet never runs device-supplied text as a formula.
+Sources: the inventory (netdoc.inventory.store: devices, interfaces, MACs, IPs,
+LLDP/CDP neighbours for cables) and the config facts (netdoc.facts: VLANs, subnets).
+The NetBox headers are those of NetBox's CSV import forms (`HEADERS` below), checked
+against the fields each form accepts and requires, as recorded with their source in
+netdoc/data/netbox_import.yaml (`netbox_problems` finds a header, an empty required
+value or a choice NetBox would refuse). Values are written with the csv module, and a
+leading =, +, - or @ is quoted away so a spreadsheet never runs device-supplied text as
+a formula.
 """
 from __future__ import annotations
 
 import csv
 import io
+import ipaddress
+import logging
 import re
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -24,7 +30,11 @@ from netdoc.fsutil import atomic_write
 from netdoc.inventory.store import display_name
 from netdoc.models import Device
 
-# NetBox bulk import (CSV) headers per object type, in import order
+log = logging.getLogger("netdoc.export")
+
+# NetBox bulk import (CSV) headers per object type, in import order (each file names
+# objects the earlier ones created); every header is a field of that type's import form
+# (netdoc/data/netbox_import.yaml)
 HEADERS: dict[str, list[str]] = {
     "sites": ["name", "slug", "status", "description"],
     "manufacturers": ["name", "slug"],
@@ -33,11 +43,46 @@ HEADERS: dict[str, list[str]] = {
     "devices": ["name", "role", "manufacturer", "device_type", "status", "site", "serial",
                 "description"],
     "vlans": ["site", "vid", "name", "status"],
-    "interfaces": ["device", "name", "type", "enabled", "mac_address", "description"],
+    "prefixes": ["prefix", "status", "vlan_site", "vlan", "description"],
+    "interfaces": ["device", "name", "type", "enabled", "mode", "description"],
+    "mac_addresses": ["mac_address", "device", "interface"],
     "ip_addresses": ["address", "status", "device", "interface", "is_primary", "description"],
     "cables": ["side_a_device", "side_a_type", "side_a_name", "side_b_device", "side_b_type",
                "side_b_name", "status"],
 }
+
+
+@lru_cache(maxsize=1)
+def netbox_schema() -> dict[str, Any]:
+    """What NetBox's import forms accept per object type (fields, required, choices)."""
+    import yaml
+
+    path = Path(__file__).resolve().parents[1] / "data" / "netbox_import.yaml"
+    data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))["objects"]
+    return data
+
+
+def netbox_problems(kind: str, header: list[str], rows: Iterable[dict[str, Any]]) -> list[str]:
+    """Why NetBox would refuse this file: a header its form does not know, a required
+    header missing or empty in a row, a value outside the form's choices."""
+    schema = netbox_schema().get(kind)
+    if schema is None:
+        return [f"{kind}: not a NetBox import object type netdoc knows"]
+    problems = [f"{kind}: header {h!r} is not a field of NetBox's {schema['form']}"
+                for h in header if h not in schema["fields"]]
+    problems += [f"{kind}: required header {r!r} missing" for r in schema["required"]
+                 if r not in header]
+    choices: dict[str, list[str]] = schema.get("choices") or {}
+    for number, row in enumerate(rows, start=2):
+        for key in schema["required"]:
+            if key in header and str(row.get(key, "")).strip() == "":
+                problems.append(f"{kind} line {number}: required {key!r} is empty")
+        for key, allowed in choices.items():
+            value = str(row.get(key, ""))
+            if key in header and value and value not in allowed:
+                problems.append(f"{kind} line {number}: {key} {value!r} is not one of "
+                                f"NetBox's choices ({', '.join(allowed)})")
+    return problems
 ROLE_COLOURS = {"router": "2196f3", "switch": "4caf50", "firewall": "f44336",
                 "access-point": "ff9800", "server": "9c27b0"}
 
@@ -65,12 +110,15 @@ def _interface_type(name: str, speed: int) -> str:
     lowered = name.lower()
     if lowered.startswith(("vlan", "loopback", "lo", "tunnel", "port-channel", "bond", "br")):
         return "virtual" if not lowered.startswith(("port-channel", "bond")) else "lag"
-    return {10**7: "10base-t", 10**8: "100base-tx", 10**9: "1000base-t",
-            10**10: "10gbase-x-sfpp", 25 * 10**9: "25gbase-x-sfp28"}.get(speed, "other")
+    # NetBox has no 10 Mb/s copper type: its 100base-tx is "10/100ME"
+    return {10**7: "100base-tx", 10**8: "100base-tx", 10**9: "1000base-t",
+            10**10: "10gbase-x-sfpp", 25 * 10**9: "25gbase-x-sfp28",
+            40 * 10**9: "40gbase-x-qsfpp", 100 * 10**9: "100gbase-x-qsfp28"}.get(speed, "other")
 
 
 def netbox_tables(devices: list[Device], facts_vlans: dict[str, dict[int, str]],
-                  default_site: str) -> dict[str, list[dict[str, Any]]]:
+                  default_site: str, plan: list[dict[str, Any]] | None = None) \
+        -> dict[str, list[dict[str, Any]]]:
     named = {display_name(d): d for d in devices}
     tables: dict[str, list[dict[str, Any]]] = {k: [] for k in HEADERS}
     sites = sorted({d.site or default_site for d in devices})
@@ -96,7 +144,11 @@ def netbox_tables(devices: list[Device], facts_vlans: dict[str, dict[int, str]],
                 "device": name, "name": iface.name,
                 "type": _interface_type(iface.name, iface.speed_bps),
                 "enabled": "true" if iface.admin_up else "false",
-                "mac_address": iface.mac.upper(), "description": iface.alias or iface.descr})
+                "mode": {"access": "access", "trunk": "tagged"}.get(iface.vlan_mode, ""),
+                "description": iface.alias or iface.descr})
+            if _mac(iface.mac):
+                tables["mac_addresses"].append({"mac_address": _mac(iface.mac),
+                                                "device": name, "interface": iface.name})
             for address in iface.ipv4:
                 tables["ip_addresses"].append({
                     "address": address, "status": "active", "device": name,
@@ -111,6 +163,7 @@ def netbox_tables(devices: list[Device], facts_vlans: dict[str, dict[int, str]],
                 vlans.setdefault((site, int(vid)), str(vname) or f"VLAN{vid}")
     tables["vlans"] = [{"site": s, "vid": v, "name": n, "status": "active"}
                        for (s, v), n in sorted(vlans.items())]
+    tables["prefixes"] = _prefixes(plan or [], vlans, default_site)
     seen: set[tuple[tuple[str, str], tuple[str, str]]] = set()
     for name, d in sorted(named.items()):
         ports = {i.name for i in d.interfaces}
@@ -135,14 +188,45 @@ def netbox_tables(devices: list[Device], facts_vlans: dict[str, dict[int, str]],
     return tables
 
 
+def _mac(text: str) -> str:
+    """aa:bb:cc:dd:ee:ff in NetBox's upper-case form; '' for anything that is not a MAC."""
+    digits = re.sub(r"[^0-9A-Fa-f]", "", text)
+    if len(digits) != 12 or digits.strip("0") == "":
+        return ""
+    return ":".join(digits[i:i + 2] for i in range(0, 12, 2)).upper()
+
+
+def _prefixes(plan: list[dict[str, Any]], vlans: dict[tuple[str, int], str],
+              default_site: str) -> list[dict[str, Any]]:
+    """The addressing plan's subnets; a prefix's VLAN is named by site and VID when the
+    export lists that VLAN (NetBox looks `vlan` up by VID within `vlan_site`)."""
+    rows = []
+    for entry in plan:
+        try:
+            network = ipaddress.ip_network(entry["network"])
+        except ValueError:
+            continue
+        where = entry.get("where") or []
+        site = str(where[0]).split("/", 1)[0] if where and "/" in str(where[0]) \
+            else default_site
+        vid = int(entry["vlan"]) if str(entry.get("vlan", "")).isdigit() else 0
+        known = (site, vid) in vlans
+        rows.append({"prefix": str(network), "status": "active",
+                     "vlan_site": site if known else "", "vlan": vid if known else "",
+                     "description": entry.get("use", "")})
+    return rows
+
+
 def export_netbox(devices: list[Device], facts_repository: Path, out: Path,
                   default_site: str) -> list[Path]:
     found = load_client_facts(facts_repository)
     facts_vlans = {name.split("/", 1)[-1]: {v.id: v.name for v in f.vlans}
                    for name, f in found.devices.items()}
-    tables = netbox_tables(devices, facts_vlans, default_site)
+    tables = netbox_tables(devices, facts_vlans, default_site, addressing(found.devices))
     written = []
     for order, (kind, header) in enumerate(HEADERS.items(), start=1):
+        for problem in netbox_problems(kind, header, tables[kind]):
+            log.warning(f"NetBox export: {problem}")
         path = out / f"{order:02d}-{kind}.csv"
         atomic_write(path, csv_text(header, tables[kind]), mode=0o644)
         written.append(path)

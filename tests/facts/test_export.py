@@ -7,50 +7,15 @@ import csv
 import shutil
 from pathlib import Path
 
-from netdoc.render.export import HEADERS, export_csv, export_netbox
+from netdoc.render.export import (HEADERS, export_csv, export_netbox, netbox_problems,
+                                  netbox_schema)
 from netdoc.models import Device, Interface, Neighbor
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "facts"
 
-# NetBox's CSV import forms (DCIM/IPAM bulk import): the fields each accepts, and those
-# it requires, as NetBox documents them for its import views.
-NETBOX_FIELDS = {
-    "sites": {"name", "slug", "status", "region", "group", "tenant", "facility", "time_zone",
-              "description", "physical_address", "shipping_address", "latitude",
-              "longitude", "comments", "tags"},
-    "manufacturers": {"name", "slug", "description", "tags"},
-    "device_roles": {"name", "slug", "color", "vm_role", "config_template", "description",
-                     "tags"},
-    "device_types": {"manufacturer", "default_platform", "model", "slug", "part_number",
-                     "u_height", "exclude_from_utilization", "is_full_depth", "subdevice_role",
-                     "airflow", "description", "weight", "weight_unit", "comments", "tags"},
-    "devices": {"name", "role", "tenant", "manufacturer", "device_type", "platform", "serial",
-                "asset_tag", "status", "site", "location", "rack", "position", "face",
-                "latitude", "longitude", "parent", "device_bay", "airflow", "virtual_chassis",
-                "vc_position", "vc_priority", "cluster", "description", "config_template",
-                "comments", "tags"},
-    "vlans": {"site", "group", "vid", "name", "tenant", "status", "role", "description",
-              "comments", "tags"},
-    "interfaces": {"device", "name", "label", "parent", "bridge", "lag", "type", "speed",
-                   "duplex", "enabled", "mark_connected", "mac_address", "wwn", "mtu",
-                   "mgmt_only", "description", "poe_mode", "poe_type", "mode", "vrf",
-                   "rf_role", "tags"},
-    "ip_addresses": {"address", "vrf", "tenant", "status", "role", "device", "virtual_machine",
-                     "interface", "fhrp_group", "is_primary", "is_oob", "dns_name",
-                     "description", "comments", "tags"},
-    "cables": {"side_a_device", "side_a_type", "side_a_name", "side_b_device", "side_b_type",
-               "side_b_name", "type", "status", "tenant", "label", "color", "length",
-               "length_unit", "description", "comments", "tags"},
-}
-NETBOX_REQUIRED = {
-    "sites": {"name", "slug", "status"}, "manufacturers": {"name", "slug"},
-    "device_roles": {"name", "slug"}, "device_types": {"manufacturer", "model", "slug"},
-    "devices": {"role", "manufacturer", "device_type", "status", "site"},
-    "vlans": {"vid", "name", "status"}, "interfaces": {"device", "name", "type"},
-    "ip_addresses": {"address", "status"},
-    "cables": {"side_a_device", "side_a_type", "side_a_name", "side_b_device", "side_b_type",
-               "side_b_name"},
-}
+# What NetBox's import forms accept and require, per object type, as read from NetBox's
+# source (netdoc/data/netbox_import.yaml names the files and commits)
+SCHEMA = netbox_schema()
 
 
 def _devices() -> list[Device]:
@@ -89,9 +54,39 @@ def test_netbox_files_use_netbox_headers_with_every_required_one(tmp_path: Path)
                                        enumerate(HEADERS, start=1)]
     for path in files:
         kind = path.stem.split("-", 1)[1]
+        rows = _read(path)
         header = path.read_text(encoding="utf-8").splitlines()[0].split(",")
-        assert set(header) <= NETBOX_FIELDS[kind], kind
-        assert NETBOX_REQUIRED[kind] <= set(header), kind
+        assert set(header) <= set(SCHEMA[kind]["fields"]), kind
+        assert set(SCHEMA[kind]["required"]) <= set(header), kind
+        assert rows, f"{kind}: the fixture network should fill every file"
+        # every row: required values present, choice values NetBox accepts
+        assert netbox_problems(kind, header, rows) == [], kind
+
+
+def test_the_recorded_netbox_fields_name_their_source() -> None:
+    from pathlib import Path as P
+
+    text = (P(__file__).resolve().parents[2] / "netdoc" / "data" /
+            "netbox_import.yaml").read_text(encoding="utf-8")
+    assert "netbox-community/netbox" in text and "bulk_import.py" in text
+    assert set(HEADERS) <= set(SCHEMA)
+    for kind, entry in SCHEMA.items():
+        assert entry["form"].endswith("ImportForm"), kind
+        assert set(entry["required"]) <= set(entry["fields"]), kind
+    # NetBox 4.2 made MAC addresses objects of their own: an interface takes none
+    assert "mac_address" not in SCHEMA["interfaces"]["fields"]
+
+
+def test_netbox_problems_are_found_before_netbox_refuses_the_file() -> None:
+    assert netbox_problems("interfaces", ["device", "name", "type", "mac_address"],
+                           [{"device": "sw1", "name": "", "type": "10base-t"}]) == [
+        "interfaces: header 'mac_address' is not a field of NetBox's dcim.InterfaceImportForm",
+        "interfaces line 2: required 'name' is empty",
+        "interfaces line 2: type '10base-t' is not one of NetBox's choices (virtual, lag, "
+        "100base-tx, 1000base-t, 2.5gbase-t, 5gbase-t, 10gbase-t, 1000base-x-sfp, "
+        "10gbase-x-sfpp, 25gbase-x-sfp28, 40gbase-x-qsfpp, 100gbase-x-qsfp28, other)"]
+    assert netbox_problems("devices", ["name"], []) == [
+        f"devices: required header {r!r} missing" for r in SCHEMA["devices"]["required"]]
 
 
 def test_netbox_rows_describe_the_network(tmp_path: Path) -> None:
@@ -102,15 +97,22 @@ def test_netbox_rows_describe_the_network(tmp_path: Path) -> None:
     assert devices["fw1"]["role"] == "firewall"
     vlans = {(r["site"], r["vid"]): r["name"] for r in _read(out / "06-vlans.csv")}
     assert vlans == {("hq", "10"): "users", ("hq", "30"): "VoIP"}   # inventory + config facts
-    cables = _read(out / "09-cables.csv")
+    prefixes = {r["prefix"]: r for r in _read(out / "07-prefixes.csv")}
+    assert prefixes["192.0.2.128/26"]["vlan"] == "30"    # the VoIP subnet, on VLAN 30 at hq
+    assert prefixes["192.0.2.128/26"]["vlan_site"] == "hq"
+    assert prefixes["192.0.2.0/25"]["vlan"] == ""          # no VLAN: none named
+    cables = _read(out / "11-cables.csv")
     assert len(cables) == 1   # seen from both ends, one cable
     assert {cables[0]["side_a_name"], cables[0]["side_b_name"]} == {"GigabitEthernet1/0/1",
                                                                     "internal"}
-    ips = _read(out / "08-ip_addresses.csv")
+    ips = _read(out / "10-ip_addresses.csv")
     assert {(r["address"], r["device"], r["is_primary"]) for r in ips} == {
         ("192.0.2.2/28", "core-sw1", "true"), ("192.0.2.1/25", "fw1", "true")}
-    interfaces = {(r["device"], r["name"]): r for r in _read(out / "07-interfaces.csv")}
+    interfaces = {(r["device"], r["name"]): r for r in _read(out / "08-interfaces.csv")}
     assert interfaces[("core-sw1", "GigabitEthernet1/0/1")]["type"] == "1000base-t"
+    macs = _read(out / "09-mac_addresses.csv")
+    assert macs == [{"mac_address": "00:11:22:33:44:01", "device": "core-sw1",
+                     "interface": "GigabitEthernet1/0/1"}]
     assert interfaces[("fw1", "wan1")]["description"].startswith("'=")   # no formula
 
 
@@ -158,4 +160,4 @@ def test_netdoc_export_command(tmp_path: Path, capsys: "object") -> None:
     out = json.loads(capsys.readouterr().out)  # type: ignore[attr-defined]
     assert code == 0
     assert [Path(p).name for p in out["files"]][:2] == ["01-sites.csv", "02-manufacturers.csv"]
-    assert (tmp_path / "nb" / "09-cables.csv").is_file()
+    assert (tmp_path / "nb" / "11-cables.csv").is_file()
