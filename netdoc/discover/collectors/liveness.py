@@ -11,9 +11,11 @@ address (its ARP) before the SYNs arrive. A retry goes only to the addresses
 still silent, right after the pass (their probes are a pass old by then) and
 with fewer probes: the echo request plus the ports that some host of this sweep
 answered on, the ones this network's filters let through. Only after the last
-pass does the sweep wait for late replies: a few times the slowest round trip
-seen (at least MIN_REPLY_WAIT, at most `reply_wait`), not at all once everyone
-answered. `rulers`, addresses known to be alive (the router, hosts its ARP table
+pass does the sweep wait for late replies: until each silent address had PATIENCE
+(0.35 s) since its first probe and a few times the slowest round trip seen since the
+last probe (at least FINAL_WAIT, at most `reply_wait`), not at all once everyone
+answered. Probes are paced at the configured rate from the first one (no burst):
+a router in between resolves each address (ARP glean), which many routers throttle. `rulers`, addresses known to be alive (the router, hosts its ARP table
 named), are pinged alongside so that round trip is known even when none of the
 swept addresses answers. The kernel answers the SYN-ACKs with a RST (no socket
 owns the port), which closes the half-open connection on the host at once.
@@ -31,7 +33,7 @@ import socket
 import struct
 import time
 
-from netdoc.discover.collectors.arp import MIN_REPLY_WAIT, RTT_FACTOR, SO_TIMESTAMPNS, _arrival
+from netdoc.discover.collectors.arp import (PATIENCE, RTT_FACTOR, SO_TIMESTAMPNS, _arrival)
 from netdoc.errors import NetdocError
 from netdoc.inventory.merge import Sighting
 
@@ -45,6 +47,7 @@ _ICMP_ECHO = struct.Struct("!BBHHH")  # type code checksum identifier sequence
 _TCP_SYN = struct.Struct("!HHIIBBHHH")  # sport dport seq ack offset flags window csum urg
 _MSS_OPTION = b"\x02\x04\x05\xb4"  # MSS 1460: some stacks ignore a SYN without options
 _PAYLOAD = b"netdoc-liveness"
+FINAL_WAIT = 0.05  # the least wait after the last probe (seconds): a WAN's jitter
 
 
 def liveness_sweep(addresses: list[str], rate: int = 2000, reply_wait: float = 1.5,
@@ -213,6 +216,7 @@ class _Sweep:
         self.passes = 0
         self.slowest = 0.0
         self.last_sent = 0.0
+        self.first_asked: dict[str, float] = {}  # monotonic time of each address's first probe
 
     def silent(self) -> list[str]:
         return [a for a in self.addresses if a not in self.found]
@@ -240,6 +244,7 @@ class _Sweep:
                 if self.passes > 1:
                     self.asked_again.add(address)
                 self.sent_at[(address, str(probe))] = time.time()
+                self.first_asked.setdefault(address, time.monotonic())
                 if probe == ICMP:
                     self.sockets.echo(address, len(asked))
                     asked.append(address)
@@ -250,15 +255,22 @@ class _Sweep:
         self._collect(0.0)
 
     def wait_for_stragglers(self) -> None:
+        """Until each silent address had PATIENCE since its first probe and a few round
+        trips (FINAL_WAIT at least) since the last probe; at most `reply_wait` after it, and
+        all of that while no round trip is known (nothing and no ruler answered)."""
         while len(self.found) < len(self.addresses) and \
-                (now := time.monotonic()) < self.last_sent + self._wait():
-            self._collect(self.last_sent + self._wait() - now)
+                (now := time.monotonic()) < self._deadline():
+            self._collect(self._deadline() - now)
         self._collect(0.0)
 
-    def _wait(self) -> float:
+    def _deadline(self) -> float:
         if not self.slowest:
-            return self.reply_wait
-        return min(self.reply_wait, max(MIN_REPLY_WAIT, RTT_FACTOR * self.slowest))
+            return self.last_sent + self.reply_wait
+        silent = self.silent()
+        patience = max((self.first_asked.get(a, self.last_sent) for a in silent),
+                       default=self.last_sent) + PATIENCE
+        rtt = self.last_sent + max(FINAL_WAIT, RTT_FACTOR * self.slowest)
+        return min(max(patience, rtt), self.last_sent + self.reply_wait)
 
     def _collect(self, timeout: float) -> None:
         for address, how, arrived in self.sockets.replies(timeout):
