@@ -1,20 +1,33 @@
 """netdoc.yaml: find it, parse it, validate all of it before anything runs.
 
+The model below is declarative: every setting is a dataclass field whose default
+is written once, here, and whose limits (range, allowed values, kind) sit in the
+field's metadata. One generic validator (`_Validator.section`) walks those fields,
+so a new setting is one line: its type, default and limits.
+
 Every problem is reported with the file, the line, the key path, the bad value
 and what was expected, so a technician can fix it without reading code.
+
+This module does not import the vault: `parse_config` tells netdoc.secrets where
+the vault folders are, and the vault reads them from there (netdoc.vault imports
+this module, never the other way round).
 """
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import ipaddress
 import os
 import re
+import types
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
 import yaml
 
+from netdoc import secrets as secret_refs
 from netdoc.errors import ConfigError, SecretError
 from netdoc.secrets import Secret, refuse_system_file
 
@@ -25,30 +38,58 @@ NAME_LIMIT = 64  # characters of a client, site, device or credential name
 RESERVED_CLIENT_NAMES = ("index.html", "assets")
 
 
+# ---------------------------------------------------------------- declaring a setting
+
+def setting(default: Any = dataclasses.MISSING, *, low: float | None = None,
+            high: float | None = None, choices: tuple[str, ...] = (), kind: str = "",
+            parse: str = "", required: bool = False, yaml_key: bool = True,
+            factory: Callable[[], Any] | None = None, always: bool = False) -> Any:
+    """A dataclass field with what the validator needs to check it.
+
+    low/high: the allowed range of a number; choices: the allowed texts;
+    kind: how to read the value beyond its type ("port", "duration", "secret",
+    "folder" and "file" (relative to netdoc.yaml), "address", "name:WHAT");
+    parse: the name of a _Validator method that reads this key itself;
+    always: call that method even when the key is absent;
+    required: the key must be given even though the field has a default;
+    yaml_key=False: not a key in netdoc.yaml (filled in by the validator)."""
+    metadata = {"low": low, "high": high, "choices": choices, "kind": kind, "parse": parse,
+                "required": required, "yaml": yaml_key, "always": always}
+    if factory is not None:
+        return field(default_factory=factory, metadata=metadata)
+    if default is dataclasses.MISSING:
+        return field(metadata=metadata)
+    return field(default=default, metadata=metadata)
+
+
+SNMP_AUTH = ("", "md5", "sha", "sha224", "sha256", "sha384", "sha512")  # "" = noAuth
+SNMP_PRIV = ("", "des", "3des", "aes", "aes192", "aes256", "aes192c", "aes256c")  # "" = noPriv
+
+
 # ---------------------------------------------------------------- the model
 
 @dataclass(frozen=True)
 class SnmpCredential:
-    version: str  # "1", "2c" or "3"
-    community: Secret | None = None
+    version: str = setting(choices=("1", "2c", "3"))
+    community: Secret | None = setting(None, kind="secret")
     user: str = ""
-    auth: str = ""  # md5, sha, sha224, sha256, sha384, sha512 ("" = noAuth)
-    auth_key: Secret | None = None
-    priv: str = ""  # des, 3des, aes, aes192, aes256 ("" = noPriv)
-    priv_key: Secret | None = None
+    auth: str = setting("", choices=SNMP_AUTH)
+    auth_key: Secret | None = setting(None, kind="secret")
+    priv: str = setting("", choices=SNMP_PRIV)
+    priv_key: Secret | None = setting(None, kind="secret")
 
 
 @dataclass(frozen=True)
 class SshCredential:
-    username: str
-    password: Secret | None = None
-    enable: Secret | None = None
+    username: str = setting()
+    password: Secret | None = setting(None, kind="secret")
+    enable: Secret | None = setting(None, kind="secret")
     key_file: str = ""
 
 
 @dataclass(frozen=True)
 class CredentialSet:
-    name: str
+    name: str = setting(yaml_key=False)
     snmp: SnmpCredential | None = None
     ssh: SshCredential | None = None
 
@@ -76,104 +117,114 @@ class Subnet:
 
 @dataclass(frozen=True)
 class DeviceSeed:
-    host: str
-    name: str = ""
+    host: str = setting(kind="address")
+    name: str = setting("", kind="name:device")
     platform: str = ""  # netdoc profile name or netmiko device_type
-    ssh_port: int = 22
-    snmp_port: int = 161
-    credentials: tuple[str, ...] = ()  # overrides the site's list when given
+    ssh_port: int = setting(22, kind="port")
+    snmp_port: int = setting(161, kind="port")
+    # overrides the site's list when given
+    credentials: tuple[str, ...] = setting((), parse="credential_names")
     backup: bool = True
     exclude: bool = False
-    transport: str = ""  # "" = the profile's; "ssh" or "telnet" (credentials in clear)
-    telnet_port: int = 23
+    # "" = the profile's; "ssh" or "telnet" (credentials in clear)
+    transport: str = setting("", choices=("", "ssh", "telnet"))
+    telnet_port: int = setting(23, kind="port")
 
 
 @dataclass(frozen=True)
 class Site:
-    name: str
-    subnets: tuple[Subnet, ...] = ()
-    exclude: tuple[ipaddress.IPv4Network, ...] = ()
-    credentials: tuple[str, ...] = ()
+    name: str = setting(yaml_key=False)
+    subnets: tuple[Subnet, ...] = setting((), parse="subnets")
+    exclude: tuple[ipaddress.IPv4Network, ...] = setting((), parse="networks")
+    credentials: tuple[str, ...] = setting((), parse="credential_names")
     devices: tuple[DeviceSeed, ...] = ()
     # `backup: {discover: true, platforms: [...]}`: discovered devices of these
     # platforms get SSH credentials too; without it only the devices listed here do
-    backup_discover: bool = False
-    backup_platforms: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Client:
-    name: str
-    sites: tuple[Site, ...] = ()
-    secrets: str = "mask"  # "mask" or "keep" in stored configs
-    remote: str = ""  # git remote the config repository pushes to
-    alerts: tuple[str, ...] = ()  # names of alert channels this client's changes go to
-    backup_variants: dict[str, str] = field(default_factory=dict)  # platform -> variant
-    central: "CentralSettings | None" = None  # overrides the top-level central: (netdoc.hub.central)
+    backup_discover: bool = setting(False, yaml_key=False)
+    backup_platforms: tuple[str, ...] = setting((), yaml_key=False)
 
 
 @dataclass(frozen=True)
 class CentralSettings:
     """`central:` the MSP's git server both repositories of every client push to."""
 
-    remote: str = ""  # template: ssh://git@hub/{client}/{repo}  ({repo}: inventory | configs)
-    ssh_key: str = ""  # private key the probe pushes with ("" = ssh's default)
-    known_hosts: str = ""  # the server's host key ("" = ssh's default files)
-    timeout: float = 120.0  # seconds one repository's push may take, all attempts together
+    # template: ssh://git@hub/{client}/{repo}  ({repo}: inventory | configs)
+    remote: str = setting("", required=True)
+    ssh_key: str = setting("", kind="file")  # private key the probe pushes with ("" = ssh's default)
+    known_hosts: str = setting("", kind="file")  # the server's host key ("" = ssh's default files)
+    # seconds one repository's push may take, all attempts together
+    timeout: float = setting(120.0, kind="duration")
+
+
+@dataclass(frozen=True)
+class Client:
+    name: str = setting(yaml_key=False)
+    sites: tuple[Site, ...] = setting((), parse="sites", required=True)
+    secrets: str = setting("mask", choices=("mask", "keep"))  # in stored configs
+    remote: str = setting("", parse="remote")  # git remote the config repository pushes to
+    # names of alert channels this client's changes go to
+    alerts: tuple[str, ...] = setting((), parse="alert_names")
+    backup_variants: dict[str, str] = field(default_factory=dict)  # platform -> variant
+    central: CentralSettings | None = None  # overrides the top-level central: (netdoc.hub.central)
 
 
 @dataclass(frozen=True)
 class SnmpSettings:
-    timeout: float = 2.0
-    retries: int = 1
-    max_repetitions: int = 25
-    device_budget: float = 60.0  # seconds for all of one device's walks
-    probe_timeout: float = 1.0  # first contact with a host not seen answering (discover/probe.py)
+    timeout: float = setting(2.0, low=0.05, high=60)
+    retries: int = setting(1, low=0, high=10)
+    max_repetitions: int = setting(25, low=1, high=200)
+    device_budget: float = setting(60.0, low=1, high=3600)  # seconds for all of one device's walks
+    # first contact with a host not seen answering SNMP (netdoc/discover/probe.py)
+    probe_timeout: float = setting(1.0, low=0.05, high=60)
 
 
 @dataclass(frozen=True)
 class DiscoverySettings:
-    concurrency: int = 64
-    arp_rate: int = 2000  # packets per second
-    arp_retries: int = 2
-    lldp_listen: float = 3.0  # seconds of passive LLDP/CDP listening (0 = off)
+    concurrency: int = setting(64, low=1, high=1024)
+    arp_rate: int = setting(2000, low=1, high=100000)  # packets per second
+    arp_retries: int = setting(2, low=0, high=10)
+    # seconds of passive LLDP/CDP listening (0 = off)
+    lldp_listen: float = setting(3.0, low=0, high=300)
     reverse_dns: bool = True
-    dns_deadline: float = 2.0  # seconds for all of one site's name lookups together
-    missing_after_runs: int = 3
+    # seconds for all of one site's name lookups together
+    dns_deadline: float = setting(2.0, low=0, high=60)
+    missing_after_runs: int = setting(3, low=1, high=1000)
     # a device gone this many runs moves to the archive: still searchable, not counted
-    archive_after_runs: int = 168
+    archive_after_runs: int = setting(168, low=0, high=100000)
     snmp: SnmpSettings = SnmpSettings()
 
 
 @dataclass(frozen=True)
 class BackupSettings:
-    concurrency: int = 20
-    timeout: float = 120.0
-    shrink_limit: float = 0.5  # new config smaller than this fraction of the last = truncated
-    max_age_hours: float = 48.0
-    max_config_bytes: int = 32 * 1024 * 1024  # a device sending more is cut off and failed
+    concurrency: int = setting(20, low=1, high=256)
+    timeout: float = setting(120.0, low=1, high=3600)
+    # new config smaller than this fraction of the last = truncated
+    shrink_limit: float = setting(0.5, low=0, high=1)
+    max_age_hours: float = setting(48.0, low=1, high=24 * 365)
+    # a device sending more is cut off and failed
+    max_config_bytes: int = setting(32 * 1024 * 1024, low=1024, high=1024 ** 3)
 
 
 @dataclass(frozen=True)
 class HealthSettings:
     """`health:` what `netdoc health` and `netdoc metrics` call stale (netdoc.metrics)."""
 
-    max_backup_age: float = 0.0  # seconds; 0 = backup.max_age_hours
+    max_backup_age: float = setting(0.0, kind="duration")  # seconds; 0 = backup.max_age_hours
 
 
 @dataclass(frozen=True)
 class RunSettings:
-    budget: float = 0.0  # seconds for a whole run (0 = no limit)
-    lock_wait: float = 60.0  # seconds a second run waits for the client's lock
+    budget: float = setting(0.0, kind="duration")  # seconds for a whole run (0 = no limit)
+    lock_wait: float = setting(60.0, kind="duration")  # seconds a second run waits for the lock
 
 
 @dataclass(frozen=True)
 class ScheduleSettings:
     """How often `netdoc daemon` runs each stage (seconds; 0 = never)."""
 
-    discover: float = 3600.0
-    backup: float = 86400.0
-    render: float = 3600.0
+    discover: float = setting(3600.0, kind="duration")
+    backup: float = setting(86400.0, kind="duration")
+    render: float = setting(3600.0, kind="duration")
 
 
 ALERT_KINDS = ("new_device", "device_gone", "device_returned", "device_changed",
@@ -185,14 +236,14 @@ DEFAULT_ALERT_KINDS = ("new_device", "device_gone", "config_changed", "backup_fa
 
 @dataclass(frozen=True)
 class AlertChannel:
-    name: str
-    type: str  # webhook | slack | teams | email
-    url: Secret | None = None
+    name: str = setting(yaml_key=False)
+    type: str = setting(choices=("webhook", "slack", "teams", "email"))
+    url: Secret | None = setting(None, parse="webhook_url")
     host: str = ""
-    port: int = 587
+    port: int = setting(587, kind="port")
     starttls: bool = True
     username: str = ""
-    password: Secret | None = None
+    password: Secret | None = setting(None, kind="secret")
     sender: str = ""
     to: tuple[str, ...] = ()
 
@@ -200,41 +251,46 @@ class AlertChannel:
 @dataclass(frozen=True)
 class AlertSettings:
     channels: dict[str, AlertChannel] = field(default_factory=dict)
-    on: tuple[str, ...] = DEFAULT_ALERT_KINDS
-    backup_failing_after: int = 2  # consecutive failed backups before an alert
-    timeout: float = 30.0  # seconds one delivery may take in all (connect, send, answer)
+    on: tuple[str, ...] = setting(DEFAULT_ALERT_KINDS, choices=ALERT_KINDS)
+    # consecutive failed backups before an alert
+    backup_failing_after: int = setting(2, low=1, high=1000)
+    # seconds one delivery may take in all (connect, send, answer)
+    timeout: float = setting(30.0, low=0.5, high=600)
 
 
 @dataclass(frozen=True)
 class OutputSettings:
-    inventory: Path = Path("inventory")
-    config_backups: Path = Path("config_backups")
-    templates: Path | None = None
+    inventory: Path = setting(Path("inventory"), kind="folder")
+    config_backups: Path = setting(Path("config_backups"), kind="folder")
+    templates: Path | None = setting(None, kind="folder")
 
 
 @dataclass(frozen=True)
 class VaultSettings:
     """Where the encrypted vaults and their keys live (never the keys themselves)."""
 
-    dir: Path = Path("vault")  # <client>.vault files; default next to netdoc.yaml
-    keys: Path | None = None  # <client>.key files; None = ~/.config/netdoc/keys
+    # <client>.vault files; default next to netdoc.yaml
+    dir: Path = setting(Path("vault"), kind="folder")
+    keys: Path | None = setting(None, kind="folder")  # <client>.key files; None = ~/.config/netdoc/keys
 
 
 @dataclass(frozen=True)
 class Config:
-    path: Path
-    credentials: dict[str, CredentialSet] = field(default_factory=dict)
-    clients: dict[str, Client] = field(default_factory=dict)
+    # Fields are validated in this order: credentials and alert channels come before
+    # the clients that refer to them.
+    path: Path = setting(yaml_key=False)
+    credentials: dict[str, CredentialSet] = setting(factory=dict, parse="credential_sets")
+    alerts: AlertSettings = AlertSettings()
+    clients: dict[str, Client] = setting(factory=dict, parse="clients", always=True)
     discovery: DiscoverySettings = DiscoverySettings()
     backup: BackupSettings = BackupSettings()
     output: OutputSettings = OutputSettings()
     run: RunSettings = RunSettings()
     schedule: ScheduleSettings = ScheduleSettings()
-    alerts: AlertSettings = AlertSettings()
     vault: VaultSettings = VaultSettings()
     central: CentralSettings | None = None
     health: HealthSettings = HealthSettings()
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = setting((), yaml_key=False)
 
     def client(self, name: str) -> Client:
         if name not in self.clients:
@@ -250,6 +306,13 @@ class Config:
 
     def backups_dir(self, client: str) -> Path:
         return self.output.config_backups / client
+
+    def vault_folders(self) -> tuple[Path, Path | None]:
+        """Where `vault:` references of this configuration are looked up: the vault
+        folder and the keys folder (None = the default keys folder). A Config built
+        in code carries the relative defaults: they still mean next to netdoc.yaml."""
+        base = self.path.absolute().parent
+        return base / self.vault.dir, (base / self.vault.keys if self.vault.keys else None)
 
 
 # ---------------------------------------------------------------- locating
@@ -279,16 +342,10 @@ def load_config(explicit: str | os.PathLike[str] | None = None) -> Config:
 def parse_config(text: str, path: Path) -> Config:
     data, lines = _load_yaml_with_lines(text, path)
     config = _Validator(path, lines).config(data)
-    _point_vault_at(config)
+    # `vault:` references resolve through a (client, name) hook that cannot see the
+    # config: tell it which folders this configuration uses.
+    secret_refs.use_vault_folders(*config.vault_folders())
     return config
-
-
-def _point_vault_at(config: Config) -> None:
-    """`vault:` references resolve through a (client, name) hook that cannot see the
-    config, so tell the vault which folders this configuration uses."""
-    from netdoc.vault import use_config
-
-    use_config(config)
 
 
 # ---------------------------------------------------------------- YAML with line numbers
@@ -384,14 +441,119 @@ def _check_depth(text: str, path: Path) -> None:
 
 # ---------------------------------------------------------------- validation
 
+At = tuple[str, ...]
+
+
 class _Validator:
-    def __init__(self, path: Path, lines: dict[tuple[str, ...], int]) -> None:
+    """Reads the parsed YAML into the model above, one dataclass at a time.
+
+    `section` is the generic part: it checks a mapping's keys against the
+    dataclass's fields (unknown key: did you mean ...?), reads each given key by
+    its type and metadata, and leaves absent keys at their declared default.
+    The methods named by `parse=` and the `_before_*`/`_after_*` hooks hold the
+    rules that span several keys (an SNMP v3 user needs a user name, ...)."""
+
+    def __init__(self, path: Path, lines: dict[At, int]) -> None:
         self.path = path
+        self.base = path.resolve().parent
         self.lines = lines
         self.warnings: list[str] = []
+        self.credentials: dict[str, CredentialSet] = {}
+        self.channels: dict[str, AlertChannel] = {}
+        self.before: dict[type, Callable[[dict[str, Any], At], None]] = {
+            CredentialSet: self._before_credential_set, SnmpCredential: self._before_snmp,
+            SshCredential: self._before_ssh, AlertChannel: self._before_alert_channel}
+        self.after: dict[type, Callable[[Any, At], Any]] = {
+            Client: self._after_client,
+            CentralSettings: self._after_central, AlertChannel: self._after_alert_channel}
 
-    # helpers --------------------------------------------------------------
-    def fail(self, at: tuple[str, ...], message: str) -> ConfigError:
+    # the generic part -------------------------------------------------------
+    def config(self, data: Any) -> Config:
+        config: Config = self.section(Config, data, (), path=self.path)
+        return dataclasses.replace(config, warnings=tuple(self.warnings))
+
+    def section(self, cls: type, value: Any, at: At, extras: dict[str, Callable[[Any, At],
+                dict[str, Any]]] | None = None, **fixed: Any) -> Any:
+        """Build dataclass `cls` from the mapping `value` found at key path `at`.
+
+        `fixed` fills the fields that are not keys (a client's name is its key one
+        level up); `extras` are keys read by a function into several fields."""
+        extras = extras or {}
+        fields = [f for f in dataclasses.fields(cls) if f.init and f.metadata.get("yaml", True)]
+        required = tuple(f.name for f in fields if f.metadata.get("required") or
+                         (f.default is dataclasses.MISSING and
+                          f.default_factory is dataclasses.MISSING))
+        body = self.mapping(value, at, tuple(f.name for f in fields) + tuple(extras), required)
+        if cls in self.before:
+            self.before[cls](body, at)
+        hints = _hints(cls)
+        values = dict(fixed)
+        for f in fields:
+            meta = f.metadata
+            if meta.get("parse") and (f.name in body or meta.get("always")):
+                values[f.name] = getattr(self, meta["parse"])(body.get(f.name), at + (f.name,))
+            elif f.name in body:
+                values[f.name] = self.value(hints[f.name], meta, body[f.name], at + (f.name,))
+            elif meta.get("kind") == "folder" and f.default not in (None, dataclasses.MISSING):
+                values[f.name] = self.folder(str(f.default), at + (f.name,))
+            elif (nested := _dataclass_of(hints[f.name])) and not _optional(hints[f.name]):
+                # an absent section is an empty one: its defaults, its folders resolved
+                values[f.name] = self.section(nested, None, at + (f.name,))
+        for key, reader in extras.items():
+            if key in body:
+                values.update(reader(body[key], at + (key,)))
+        built = cls(**values)
+        return self.after[cls](built, at) if cls in self.after else built
+
+    def value(self, hint: Any, meta: typing.Mapping[str, Any], raw: Any, at: At) -> Any:
+        """One value read by its declared type and its field's metadata."""
+        kind = meta.get("kind", "")
+        optional = _optional(hint)
+        hint = _strip_none(hint)
+        if raw is None and optional:
+            return None
+        if kind == "secret":
+            return self.secret(raw, at)
+        if kind == "port":
+            return self.port(raw, at)
+        if kind == "duration":
+            return self.duration(raw, at)
+        if kind == "address":
+            return self.address(raw, at)
+        if kind.startswith("name:"):
+            return self.name(raw, at, kind[5:])
+        if kind == "folder":
+            text = self.string(raw, at)
+            return self.folder(text, at) if text or not optional else None
+        if kind == "file":
+            text = self.string(raw, at)
+            return str(self._relative(text)) if text else ""
+        nested = _dataclass_of(hint)
+        if nested is not None:
+            return self.section(nested, raw, at)
+        origin, args = typing.get_origin(hint), typing.get_args(hint)
+        if origin is tuple:
+            return tuple(self.value(args[0], meta, item, at + (f"[{i}]",))
+                         for i, item in enumerate(self.listing(raw, at)))
+        if origin is dict:
+            body = self.mapping(raw or {}, at, tuple(map(str, raw or {})))
+            item_class = _dataclass_of(args[1])
+            if item_class is not None:
+                return {str(k): self.section(item_class, v, at + (str(k),), name=str(k))
+                        for k, v in body.items()}
+            return {str(k): self.value(args[1], {}, v, at + (str(k),)) for k, v in body.items()}
+        if hint is bool:
+            return self.boolean(raw, at)
+        if hint is int or hint is float:
+            low, high = meta.get("low"), meta.get("high")
+            return self.number(raw, at, -float("inf") if low is None else low,
+                               float("inf") if high is None else high, hint)
+        if hint is str:
+            return self.string(raw, at, meta.get("choices", ()))
+        raise TypeError(f"netdoc.config: no reader for {hint!r} at {_dotted(at)}")  # a bug here
+
+    # the values ------------------------------------------------------------
+    def fail(self, at: At, message: str) -> ConfigError:
         line = None
         for depth in range(len(at), -1, -1):
             line = self.lines.get(at[:depth])
@@ -399,7 +561,7 @@ class _Validator:
                 break
         return ConfigError(message, path=str(self.path), key=_dotted(at), line=line)
 
-    def mapping(self, value: Any, at: tuple[str, ...], allowed: tuple[str, ...],
+    def mapping(self, value: Any, at: At, allowed: tuple[str, ...],
                 required: tuple[str, ...] = ()) -> dict[str, Any]:
         if value is None:
             value = {}
@@ -416,7 +578,7 @@ class _Validator:
                 raise self.fail(at + (key,), f"{key!r} is required")
         return value
 
-    def string(self, value: Any, at: tuple[str, ...], choices: tuple[str, ...] = ()) -> str:
+    def string(self, value: Any, at: At, choices: tuple[str, ...] = ()) -> str:
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             raise self.fail(at, f"expected text, got {_show(value)}")
         text = str(value)
@@ -424,8 +586,8 @@ class _Validator:
             raise self.fail(at, f"invalid value {text!r}; expected one of: {', '.join(choices)}")
         return text
 
-    def number(self, value: Any, at: tuple[str, ...], low: float, high: float,
-               kind: Callable[[Any], Any] = float) -> Any:
+    def number(self, value: Any, at: At, low: float, high: float,
+               kind: type[int] | type[float] = float) -> Any:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or \
                 (kind is int and not isinstance(value, int)):
             expected = "a whole number" if kind is int else "a number"
@@ -435,24 +597,38 @@ class _Validator:
             raise self.fail(at, f"invalid value {value!r}; expected from {low:g} to {high:g}")
         return kind(value)
 
-    def port(self, value: Any, at: tuple[str, ...]) -> int:
+    def port(self, value: Any, at: At) -> int:
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65535:
             raise self.fail(at, f"invalid port {_show(value)}; expected a whole number "
                                 f"from 1 to 65535")
         return value
 
-    def boolean(self, value: Any, at: tuple[str, ...]) -> bool:
+    def boolean(self, value: Any, at: At) -> bool:
         if not isinstance(value, bool):
             raise self.fail(at, f"invalid value {_show(value)}; expected true or false")
         return value
 
-    def secret(self, value: Any, at: tuple[str, ...]) -> Secret:
+    def duration(self, value: Any, at: At) -> float:
+        """Seconds, or a number with a unit: 90s, 30m, 1h, 1d."""
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
+            return float(value)
+        text = str(value).strip().lower()
+        units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+        if text[-1:] in units:
+            try:
+                number = float(text[:-1])
+                if number >= 0:
+                    return number * units[text[-1]]
+            except ValueError:
+                pass
+        raise self.fail(at, f"invalid duration {_show(value)}; expected seconds or e.g. "
+                            f"90s, 30m, 1h, 1d")
+
+    def secret(self, value: Any, at: At) -> Secret:
         text = self.string(value, at)
         if text.startswith("file:"):
             # relative to netdoc.yaml, not to wherever netdoc happens to be started
-            target = Path(text[5:]).expanduser()
-            if not target.is_absolute():
-                target = self.path.resolve().parent / target
+            target = self._relative(text[5:])
             try:
                 refuse_system_file(target)
             except SecretError as exc:
@@ -464,14 +640,22 @@ class _Validator:
                                  f"use env:, file: or vault: instead")
         return secret
 
-    def listing(self, value: Any, at: tuple[str, ...]) -> list[Any]:
+    def listing(self, value: Any, at: At) -> list[Any]:
         if value is None:
             return []
         if not isinstance(value, list):
             raise self.fail(at, f"expected a list, got {_show(value)}")
         return value
 
-    def name(self, value: Any, at: tuple[str, ...], what: str) -> str:
+    def folder(self, text: str, at: At) -> Path:
+        return self._relative(text)
+
+    def _relative(self, text: str) -> Path:
+        """A path from netdoc.yaml: `~` expanded, relative ones relative to the file."""
+        path = Path(text).expanduser()
+        return path if path.is_absolute() else self.base / path
+
+    def name(self, value: Any, at: At, what: str) -> str:
         """Names become folder and file names, page titles and commit lines: no path
         characters, no control characters, not too long; client names must not collide
         with what netdoc writes beside the clients' folders (index.html, assets)."""
@@ -489,50 +673,138 @@ class _Validator:
                                 f"name beside the clients' folders); choose another client name")
         return text
 
-    # the document ----------------------------------------------------------
-    def config(self, data: Any) -> Config:
-        top = self.mapping(data, (), ("credentials", "clients", "discovery", "backup", "output",
-                                      "run", "schedule", "alerts", "vault", "central",
-                                      "health"))
-        credentials = {}
-        for cred_name, body in self.mapping(top.get("credentials"), ("credentials",),
-                                            tuple(map(str, (top.get("credentials") or {})))).items():
-            at = ("credentials", str(cred_name))
-            credentials[str(cred_name)] = self.credential_set(self.name(cred_name, at, "credential"),
-                                                              body, at)
-        output = self.output(top.get("output"))
-        alerts = self.alerts(top.get("alerts"))
-        clients: dict[str, Client] = {}
-        raw_clients = top.get("clients")
-        if not isinstance(raw_clients, dict) or not raw_clients:
-            raise self.fail(("clients",), "at least one client is required "
-                                          "(clients: {NAME: {sites: ...}})")
-        for client_name, body in raw_clients.items():
-            at = ("clients", str(client_name))
-            name = self.name(client_name, at, "client")
-            if name.lower() in {c.lower() for c in clients}:
-                raise self.fail(at, f"duplicate client name {name!r}")
-            clients[name] = self.client(name, body, at, credentials, alerts)
-        return Config(path=self.path, credentials=credentials, clients=clients,
-                      discovery=self.discovery(top.get("discovery")),
-                      backup=self.backup(top.get("backup")), output=output,
-                      run=self.run(top.get("run")), schedule=self.schedule(top.get("schedule")),
-                      alerts=alerts, vault=self.vault(top.get("vault")),
-                      central=self.central(top.get("central"), ("central",)),
-                      health=self.health(top.get("health")),
-                      warnings=tuple(self.warnings))
+    def network(self, value: Any, at: At) -> ipaddress.IPv4Network:
+        text = self.string(value, at)
+        try:
+            return ipaddress.IPv4Network(text, strict=True)
+        except ValueError as exc:
+            raise self.fail(at, f"invalid CIDR {text!r}: {exc}; expected e.g. 192.0.2.0/24") from None
 
-    def credential_set(self, name: str, body: Any, at: tuple[str, ...]) -> CredentialSet:
-        body = self.mapping(body, at, ("snmp", "ssh"))
+    def address(self, value: Any, at: At) -> str:
+        text = self.string(value, at)
+        try:
+            return str(ipaddress.IPv4Address(text))
+        except ValueError:
+            raise self.fail(at, f"invalid IP address {text!r}; expected e.g. 192.0.2.1") from None
+
+    # keys read by their own rules (parse=) ---------------------------------
+    def credential_sets(self, value: Any, at: At) -> dict[str, CredentialSet]:
+        for cred_name, body in self.mapping(value, at, tuple(map(str, value or {}))).items():
+            key = at + (str(cred_name),)
+            name = self.name(cred_name, key, "credential")
+            self.credentials[name] = self.section(CredentialSet, body, key, name=name)
+        return self.credentials
+
+    def clients(self, value: Any, at: At) -> dict[str, Client]:
+        if not isinstance(value, dict) or not value:
+            raise self.fail(at, "at least one client is required "
+                                "(clients: {NAME: {sites: ...}})")
+        clients: dict[str, Client] = {}
+        for client_name, body in value.items():
+            key = at + (str(client_name),)
+            name = self.name(client_name, key, "client")
+            if name.lower() in {c.lower() for c in clients}:
+                raise self.fail(key, f"duplicate client name {name!r}")
+            clients[name] = self.section(Client, body, key, name=name)
+        return clients
+
+    def sites(self, value: Any, at: At) -> tuple[Site, ...]:
+        sites = []
+        for site_name, body in self.mapping(value, at, tuple(map(str, value or {}))).items():
+            key = at + (str(site_name),)
+            sites.append(self.section(Site, body, key, extras={"backup": self.site_backup},
+                                      name=self.name(site_name, key, "site")))
+        return tuple(sites)
+
+    def site_backup(self, value: Any, at: At) -> dict[str, Any]:
+        """`backup: {discover: true, platforms: [cisco_ios, ...]}`: the explicit opt-in that
+        lets discovered (unlisted) devices of those platforms receive SSH credentials."""
+        body = self.mapping(value, at, ("discover", "platforms"))
+        discover = self.boolean(body.get("discover", False), at + ("discover",))
+        platforms = tuple(self.string(p, at + ("platforms", f"[{i}]")) for i, p in
+                          enumerate(self.listing(body.get("platforms"), at + ("platforms",))))
+        if discover and not platforms:
+            raise self.fail(at + ("platforms",), "backup.discover needs the list of platforms "
+                                                 "whose discovered devices may receive SSH "
+                                                 "credentials, e.g. platforms: [cisco_ios]")
+        return {"backup_discover": discover, "backup_platforms": platforms}
+
+    def subnets(self, value: Any, at: At) -> tuple[Subnet, ...]:
+        subnets = tuple(self.subnet(item, at + (f"[{i}]",))
+                        for i, item in enumerate(self.listing(value, at)))
+        for i, first in enumerate(subnets):
+            for j, second in enumerate(subnets[i + 1:], start=i + 1):
+                if first.network.overlaps(second.network):
+                    raise self.fail(at + (f"[{j}]",),
+                                    f"subnet {second.network} overlaps {first.network} "
+                                    f"in the same site")
+        return subnets
+
+    def subnet(self, value: Any, at: At) -> Subnet:
+        allow_large = False
+        if isinstance(value, dict):
+            body = self.mapping(value, at, ("cidr", "allow_large"), required=("cidr",))
+            allow_large = self.boolean(body.get("allow_large", False), at + ("allow_large",))
+            value, at = body["cidr"], at + ("cidr",)
+        network = self.network(value, at)
+        if network.prefixlen < LARGEST_SUBNET_PREFIX and not allow_large:
+            raise self.fail(at, f"subnet {network} has {network.num_addresses:,} addresses, more "
+                                f"than a /{LARGEST_SUBNET_PREFIX}; if you mean it, write "
+                                f"{{cidr: {network}, allow_large: true}}")
+        return Subnet(network=network, allow_large=allow_large)
+
+    def networks(self, value: Any, at: At) -> tuple[ipaddress.IPv4Network, ...]:
+        return tuple(self.network(item, at + (f"[{i}]",))
+                     for i, item in enumerate(self.listing(value, at)))
+
+    def credential_names(self, value: Any, at: At) -> tuple[str, ...]:
+        names = []
+        for i, item in enumerate(self.listing(value, at)):
+            name = self.string(item, at + (f"[{i}]",))
+            if name not in self.credentials:
+                close = difflib.get_close_matches(name, list(self.credentials), n=1, cutoff=0.5)
+                hint = f"; did you mean {close[0]!r}?" if close else \
+                    f"; defined: {', '.join(sorted(self.credentials)) or 'none'}"
+                raise self.fail(at + (f"[{i}]",), f"credential set {name!r} is not defined "
+                                                  f"under credentials:{hint}")
+            names.append(name)
+        return tuple(names)
+
+    def alert_names(self, value: Any, at: At) -> tuple[str, ...]:
+        channels = []
+        for i, item in enumerate(self.listing(value, at)):
+            channel = self.string(item, at + (f"[{i}]",))
+            if channel not in self.channels:
+                raise self.fail(at + (f"[{i}]",),
+                                f"alert channel {channel!r} is not defined under alerts.channels; "
+                                f"defined: {', '.join(sorted(self.channels)) or 'none'}")
+            channels.append(channel)
+        return tuple(channels)
+
+    def remote(self, value: Any, at: At) -> str:
+        url = self.string(value, at)
+        if url and _url_has_token(url):
+            self.warnings.append(f"{self.path}: {_dotted(at)}: plaintext token in the git "
+                                 f"remote URL; use an SSH key or a git credential helper")
+        return url
+
+    def webhook_url(self, value: Any, at: At) -> Secret | None:
+        # Webhook URLs often embed a token (Slack, Teams): treat them as secrets, and
+        # warn about a plaintext one like about any plaintext secret.
+        if value is None or value == "":
+            return None
+        url = Secret(self.string(value, at), key=_dotted(at))
+        if url.is_plaintext and _url_has_token(url.reference):
+            self.warnings.append(f"{self.path}: {_dotted(at)}: plaintext token in "
+                                 f"the URL; use env:, file: or vault: instead")
+        return url
+
+    # rules that span several keys ------------------------------------------
+    def _before_credential_set(self, body: dict[str, Any], at: At) -> None:
         if not body:
             raise self.fail(at, "a credential set needs an snmp: or ssh: part")
-        snmp = self.snmp_credential(body["snmp"], at + ("snmp",)) if "snmp" in body else None
-        ssh = self.ssh_credential(body["ssh"], at + ("ssh",)) if "ssh" in body else None
-        return CredentialSet(name=name, snmp=snmp, ssh=ssh)
 
-    def snmp_credential(self, body: Any, at: tuple[str, ...]) -> SnmpCredential:
-        body = self.mapping(body, at, ("version", "community", "user", "auth", "auth_key",
-                                       "priv", "priv_key"), required=("version",))
+    def _before_snmp(self, body: dict[str, Any], at: At) -> None:
         version = self.string(body["version"], at + ("version",), ("1", "2c", "3"))
         if version in ("1", "2c"):
             if "community" not in body:
@@ -540,85 +812,64 @@ class _Validator:
             for key in ("user", "auth", "auth_key", "priv", "priv_key"):
                 if key in body:
                     raise self.fail(at + (key,), f"{key!r} is for SNMP v3, not v{version}")
-            return SnmpCredential(version=version,
-                                  community=self.secret(body["community"], at + ("community",)))
+            return
         if "community" in body:
             raise self.fail(at + ("community",), "SNMP v3 uses user/auth/priv, not a community")
         if not body.get("user"):
             raise self.fail(at + ("user",), "SNMP v3 needs a user")
-        auth = self.string(body.get("auth", ""), at + ("auth",),
-                           ("", "md5", "sha", "sha224", "sha256", "sha384", "sha512"))
-        priv = self.string(body.get("priv", ""), at + ("priv",),
-                           ("", "des", "3des", "aes", "aes192", "aes256", "aes192c", "aes256c"))
+        auth = self.string(body.get("auth", ""), at + ("auth",), SNMP_AUTH)
+        priv = self.string(body.get("priv", ""), at + ("priv",), SNMP_PRIV)
         if priv and not auth:
             raise self.fail(at + ("priv",), "SNMP v3 privacy needs authentication (auth:) too")
-        auth_key = self.secret(body["auth_key"], at + ("auth_key",)) if auth else None
-        priv_key = self.secret(body["priv_key"], at + ("priv_key",)) if priv else None
         if auth and "auth_key" not in body:
             raise self.fail(at + ("auth_key",), "auth is set but auth_key is missing")
         if priv and "priv_key" not in body:
             raise self.fail(at + ("priv_key",), "priv is set but priv_key is missing")
-        return SnmpCredential(version="3", user=self.string(body["user"], at + ("user",)),
-                              auth=auth, auth_key=auth_key, priv=priv, priv_key=priv_key)
+        # a key without its protocol means nothing: read as absent, as before
+        for proto, key in (("auth", "auth_key"), ("priv", "priv_key")):
+            if not body.get(proto):
+                body.pop(key, None)
 
-    def ssh_credential(self, body: Any, at: tuple[str, ...]) -> SshCredential:
-        body = self.mapping(body, at, ("username", "password", "enable", "key_file"),
-                            required=("username",))
+    def _before_ssh(self, body: dict[str, Any], at: At) -> None:
         if "password" not in body and "key_file" not in body:
             raise self.fail(at, "an ssh credential needs a password or a key_file")
-        return SshCredential(
-            username=self.string(body["username"], at + ("username",)),
-            password=self.secret(body["password"], at + ("password",)) if "password" in body
-            else None,
-            enable=self.secret(body["enable"], at + ("enable",)) if "enable" in body else None,
-            key_file=self.string(body.get("key_file", ""), at + ("key_file",)))
 
-    def client(self, name: str, body: Any, at: tuple[str, ...],
-               credentials: dict[str, CredentialSet], alerts: AlertSettings) -> Client:
-        body = self.mapping(body, at, ("sites", "secrets", "remote", "alerts",
-                                       "backup_variants", "central"), required=("sites",))
-        variants_at = at + ("backup_variants",)
-        raw_variants = body.get("backup_variants") or {}
-        variants = {str(k): self.string(v, variants_at + (str(k),))
-                    for k, v in self.mapping(raw_variants, variants_at,
-                                             tuple(map(str, raw_variants))).items()}
-        channels = []
-        for i, item in enumerate(self.listing(body.get("alerts"), at + ("alerts",))):
-            channel = self.string(item, at + ("alerts", f"[{i}]"))
-            if channel not in alerts.channels:
-                raise self.fail(at + ("alerts", f"[{i}]"),
-                                f"alert channel {channel!r} is not defined under alerts.channels; "
-                                f"defined: {', '.join(sorted(alerts.channels)) or 'none'}")
-            channels.append(channel)
-        raw_sites = self.mapping(body["sites"], at + ("sites",),
-                                 tuple(map(str, body["sites"] or {})))
-        sites = []
-        device_names: dict[str, tuple[str, ...]] = {}
-        for site_name, site_body in raw_sites.items():
-            site_at = at + ("sites", str(site_name))
-            site = self.site(self.name(site_name, site_at, "site"), site_body, site_at, credentials)
+    def _before_alert_channel(self, body: dict[str, Any], at: At) -> None:
+        kind = self.string(body["type"], at + ("type",), ("webhook", "slack", "teams", "email"))
+        if kind == "email":
+            for key in ("host", "sender", "to"):
+                if not body.get(key):
+                    raise self.fail(at + (key,), f"an email channel needs {key!r}")
+        elif not body.get("url"):
+            raise self.fail(at + ("url",), f"a {kind} channel needs a url")
+
+    def _after_alert_channel(self, channel: AlertChannel, at: At) -> AlertChannel:
+        if channel.type == "email" and channel.username and not channel.starttls \
+                and channel.port != 465:
+            self.warnings.append(f"{self.path}: {_dotted(at)}: SMTP login without TLS "
+                                 f"(starttls: false) sends the password in clear text; "
+                                 f"set starttls: true")
+        self.channels[channel.name] = channel
+        return channel
+
+    def _after_client(self, client: Client, at: At) -> Client:
+        device_names: dict[str, At] = {}
+        for site in client.sites:
+            site_at = at + ("sites", site.name)
             for index, device in enumerate(site.devices):
-                if device.name:
-                    if device.name.lower() in device_names:
-                        raise self.fail(site_at + ("devices", f"[{index}]", "name"),
-                                        f"duplicate device name {device.name!r} in client "
-                                        f"{name!r} (also at {_dotted(device_names[device.name.lower()])})")
-                    device_names[device.name.lower()] = site_at + ("devices", f"[{index}]")
-            sites.append(site)
-        return Client(name=name, sites=tuple(sites),
-                      secrets=self.string(body.get("secrets", "mask"), at + ("secrets",),
-                                          ("mask", "keep")),
-                      remote=self.remote(body.get("remote", ""), at + ("remote",)),
-                      alerts=tuple(channels), backup_variants=variants,
-                      central=self.central(body.get("central"), at + ("central",)))
+                if not device.name:
+                    continue
+                if device.name.lower() in device_names:
+                    raise self.fail(site_at + ("devices", f"[{index}]", "name"),
+                                    f"duplicate device name {device.name!r} in client "
+                                    f"{client.name!r} (also at "
+                                    f"{_dotted(device_names[device.name.lower()])})")
+                device_names[device.name.lower()] = site_at + ("devices", f"[{index}]")
+        return client
 
-    def central(self, value: Any, at: tuple[str, ...]) -> CentralSettings | None:
+    def _after_central(self, central: CentralSettings, at: At) -> CentralSettings:
         """`central: {remote: "ssh://git@hub/{client}/{repo}", ssh_key, known_hosts, timeout}`"""
-        if value is None:
-            return None
-        body = self.mapping(value, at, ("remote", "ssh_key", "known_hosts", "timeout"),
-                            required=("remote",))
-        remote = self.string(body["remote"], at + ("remote",))
+        remote = central.remote
         # ssh://git@hub is a user name, not a token: warn about user:TOKEN@ and http(s) ones
         if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/@]*:[^/@]*@", remote) or \
                 re.match(r"^https?://[^/@]+@", remote, re.I):
@@ -632,286 +883,27 @@ class _Validator:
         if at == ("central",) and "{client}" not in remote:
             raise self.fail(at + ("remote",), "the top-level central remote needs {client}, or "
                                               "every client would push to the same repository")
-        base = self.path.resolve().parent
+        return central
 
-        def file(key: str) -> str:
-            text = self.string(body.get(key, ""), at + (key,))
-            if not text:
-                return ""
-            path = Path(text).expanduser()
-            return str(path if path.is_absolute() else base / path)
 
-        return CentralSettings(remote=remote, ssh_key=file("ssh_key"),
-                               known_hosts=file("known_hosts"),
-                               timeout=self.duration(body.get("timeout", 120), at + ("timeout",)))
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
 
-    def remote(self, value: Any, at: tuple[str, ...]) -> str:
-        url = self.string(value, at)
-        if url and _url_has_token(url):
-            self.warnings.append(f"{self.path}: {_dotted(at)}: plaintext token in the git "
-                                 f"remote URL; use an SSH key or a git credential helper")
-        return url
 
-    def site(self, name: str, body: Any, at: tuple[str, ...],
-             credentials: dict[str, CredentialSet]) -> Site:
-        body = self.mapping(body, at, ("subnets", "exclude", "credentials", "devices", "backup"))
-        subnets = tuple(self.subnet(value, at + ("subnets", f"[{i}]"))
-                        for i, value in enumerate(self.listing(body.get("subnets"),
-                                                               at + ("subnets",))))
-        for i, first in enumerate(subnets):
-            for j, second in enumerate(subnets[i + 1:], start=i + 1):
-                if first.network.overlaps(second.network):
-                    raise self.fail(at + ("subnets", f"[{j}]"),
-                                    f"subnet {second.network} overlaps {first.network} "
-                                    f"in the same site")
-        exclude = tuple(self.network(value, at + ("exclude", f"[{i}]"))
-                        for i, value in enumerate(self.listing(body.get("exclude"),
-                                                               at + ("exclude",))))
-        names = self.credential_names(body.get("credentials"), at + ("credentials",), credentials)
-        devices = tuple(self.device(value, at + ("devices", f"[{i}]"), credentials)
-                        for i, value in enumerate(self.listing(body.get("devices"),
-                                                               at + ("devices",))))
-        discover, platforms = self.site_backup(body.get("backup"), at + ("backup",))
-        return Site(name=name, subnets=subnets, exclude=exclude, credentials=names, devices=devices,
-                    backup_discover=discover, backup_platforms=platforms)
+def _optional(hint: Any) -> bool:
+    return isinstance(hint, types.UnionType) and type(None) in typing.get_args(hint)
 
-    def site_backup(self, value: Any, at: tuple[str, ...]) -> tuple[bool, tuple[str, ...]]:
-        """`backup: {discover: true, platforms: [cisco_ios, ...]}`: the explicit opt-in that
-        lets discovered (unlisted) devices of those platforms receive SSH credentials."""
-        body = self.mapping(value, at, ("discover", "platforms"))
-        discover = self.boolean(body.get("discover", False), at + ("discover",))
-        platforms = tuple(self.string(p, at + ("platforms", f"[{i}]")) for i, p in
-                          enumerate(self.listing(body.get("platforms"), at + ("platforms",))))
-        if discover and not platforms:
-            raise self.fail(at + ("platforms",), "backup.discover needs the list of platforms "
-                                                 "whose discovered devices may receive SSH "
-                                                 "credentials, e.g. platforms: [cisco_ios]")
-        return discover, platforms
 
-    def credential_names(self, value: Any, at: tuple[str, ...],
-                         credentials: dict[str, CredentialSet]) -> tuple[str, ...]:
-        names = []
-        for i, item in enumerate(self.listing(value, at)):
-            name = self.string(item, at + (f"[{i}]",))
-            if name not in credentials:
-                close = difflib.get_close_matches(name, list(credentials), n=1, cutoff=0.5)
-                hint = f"; did you mean {close[0]!r}?" if close else \
-                    f"; defined: {', '.join(sorted(credentials)) or 'none'}"
-                raise self.fail(at + (f"[{i}]",), f"credential set {name!r} is not defined "
-                                                  f"under credentials:{hint}")
-            names.append(name)
-        return tuple(names)
+def _strip_none(hint: Any) -> Any:
+    if isinstance(hint, types.UnionType):
+        rest = [arg for arg in typing.get_args(hint) if arg is not type(None)]
+        return rest[0] if len(rest) == 1 else hint
+    return hint
 
-    def subnet(self, value: Any, at: tuple[str, ...]) -> Subnet:
-        allow_large = False
-        if isinstance(value, dict):
-            body = self.mapping(value, at, ("cidr", "allow_large"), required=("cidr",))
-            allow_large = self.boolean(body.get("allow_large", False), at + ("allow_large",))
-            value, at = body["cidr"], at + ("cidr",)
-        network = self.network(value, at)
-        if network.prefixlen < LARGEST_SUBNET_PREFIX and not allow_large:
-            raise self.fail(at, f"subnet {network} has {network.num_addresses:,} addresses, more "
-                                f"than a /{LARGEST_SUBNET_PREFIX}; if you mean it, write "
-                                f"{{cidr: {network}, allow_large: true}}")
-        return Subnet(network=network, allow_large=allow_large)
 
-    def network(self, value: Any, at: tuple[str, ...]) -> ipaddress.IPv4Network:
-        text = self.string(value, at)
-        try:
-            return ipaddress.IPv4Network(text, strict=True)
-        except ValueError as exc:
-            raise self.fail(at, f"invalid CIDR {text!r}: {exc}; expected e.g. 192.0.2.0/24") from None
-
-    def address(self, value: Any, at: tuple[str, ...]) -> str:
-        text = self.string(value, at)
-        try:
-            return str(ipaddress.IPv4Address(text))
-        except ValueError:
-            raise self.fail(at, f"invalid IP address {text!r}; expected e.g. 192.0.2.1") from None
-
-    def device(self, value: Any, at: tuple[str, ...],
-               credentials: dict[str, CredentialSet]) -> DeviceSeed:
-        body = self.mapping(value, at, ("host", "name", "platform", "ssh_port", "snmp_port",
-                                        "credentials", "backup", "exclude", "transport", "telnet_port"),
-                            required=("host",))
-        return DeviceSeed(
-            host=self.address(body["host"], at + ("host",)),
-            name=self.name(body["name"], at + ("name",), "device") if "name" in body else "",
-            platform=self.string(body.get("platform", ""), at + ("platform",)),
-            ssh_port=self.port(body.get("ssh_port", 22), at + ("ssh_port",)),
-            snmp_port=self.port(body.get("snmp_port", 161), at + ("snmp_port",)),
-            credentials=self.credential_names(body.get("credentials"), at + ("credentials",),
-                                              credentials),
-            backup=self.boolean(body.get("backup", True), at + ("backup",)),
-            exclude=self.boolean(body.get("exclude", False), at + ("exclude",)),
-            transport=self.string(body.get("transport", ""), at + ("transport",),
-                                  ("", "ssh", "telnet")),
-            telnet_port=self.port(body.get("telnet_port", 23), at + ("telnet_port",)))
-
-    def discovery(self, value: Any) -> DiscoverySettings:
-        at = ("discovery",)
-        body = self.mapping(value, at, ("concurrency", "arp_rate", "arp_retries", "lldp_listen",
-                                        "reverse_dns", "dns_deadline", "missing_after_runs",
-                                        "archive_after_runs", "snmp"))
-        snmp_at = at + ("snmp",)
-        snmp = self.mapping(body.get("snmp"), snmp_at,
-                            ("timeout", "retries", "max_repetitions", "device_budget",
-                             "probe_timeout"))
-        defaults = DiscoverySettings()
-        return DiscoverySettings(
-            concurrency=self.number(body.get("concurrency", defaults.concurrency),
-                                    at + ("concurrency",), 1, 1024, int),
-            arp_rate=self.number(body.get("arp_rate", defaults.arp_rate), at + ("arp_rate",),
-                                 1, 100000, int),
-            arp_retries=self.number(body.get("arp_retries", defaults.arp_retries),
-                                    at + ("arp_retries",), 0, 10, int),
-            lldp_listen=self.number(body.get("lldp_listen", defaults.lldp_listen),
-                                    at + ("lldp_listen",), 0, 300),
-            reverse_dns=self.boolean(body.get("reverse_dns", True), at + ("reverse_dns",)),
-            dns_deadline=self.number(body.get("dns_deadline", defaults.dns_deadline),
-                                     at + ("dns_deadline",), 0, 60),
-            missing_after_runs=self.number(body.get("missing_after_runs",
-                                                    defaults.missing_after_runs),
-                                           at + ("missing_after_runs",), 1, 1000, int),
-            archive_after_runs=self.number(body.get("archive_after_runs",
-                                                    defaults.archive_after_runs),
-                                           at + ("archive_after_runs",), 0, 100000, int),
-            snmp=SnmpSettings(
-                timeout=self.number(snmp.get("timeout", 2.0), snmp_at + ("timeout",), 0.05, 60),
-                retries=self.number(snmp.get("retries", 1), snmp_at + ("retries",), 0, 10, int),
-                max_repetitions=self.number(snmp.get("max_repetitions", 25),
-                                            snmp_at + ("max_repetitions",), 1, 200, int),
-                device_budget=self.number(snmp.get("device_budget", 60.0),
-                                          snmp_at + ("device_budget",), 1, 3600),
-                probe_timeout=self.number(snmp.get("probe_timeout", 1.0),
-                                          snmp_at + ("probe_timeout",), 0.05, 60)))
-
-    def backup(self, value: Any) -> BackupSettings:
-        at = ("backup",)
-        body = self.mapping(value, at, ("concurrency", "timeout", "shrink_limit", "max_age_hours",
-                                        "max_config_bytes"))
-        defaults = BackupSettings()
-        return BackupSettings(
-            concurrency=self.number(body.get("concurrency", defaults.concurrency),
-                                    at + ("concurrency",), 1, 256, int),
-            timeout=self.number(body.get("timeout", defaults.timeout), at + ("timeout",), 1, 3600),
-            shrink_limit=self.number(body.get("shrink_limit", defaults.shrink_limit),
-                                     at + ("shrink_limit",), 0, 1),
-            max_age_hours=self.number(body.get("max_age_hours", defaults.max_age_hours),
-                                      at + ("max_age_hours",), 1, 24 * 365),
-            max_config_bytes=self.number(body.get("max_config_bytes",
-                                                  defaults.max_config_bytes),
-                                         at + ("max_config_bytes",), 1024, 1024 ** 3, int))
-
-    def run(self, value: Any) -> RunSettings:
-        at = ("run",)
-        body = self.mapping(value, at, ("budget", "lock_wait"))
-        return RunSettings(
-            budget=self.duration(body.get("budget", 0), at + ("budget",)),
-            lock_wait=self.duration(body.get("lock_wait", 60), at + ("lock_wait",)))
-
-    def health(self, value: Any) -> HealthSettings:
-        body = self.mapping(value, ("health",), ("max_backup_age",))
-        return HealthSettings(max_backup_age=self.duration(body.get("max_backup_age", 0),
-                                                           ("health", "max_backup_age")))
-
-    def schedule(self, value: Any) -> ScheduleSettings:
-        at = ("schedule",)
-        body = self.mapping(value, at, ("discover", "backup", "render"))
-        defaults = ScheduleSettings()
-        return ScheduleSettings(**{
-            stage: self.duration(body.get(stage, getattr(defaults, stage)), at + (stage,))
-            for stage in ("discover", "backup", "render")})
-
-    def duration(self, value: Any, at: tuple[str, ...]) -> float:
-        """Seconds, or a number with a unit: 90s, 30m, 1h, 1d."""
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
-            return float(value)
-        text = str(value).strip().lower()
-        units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-        if text[-1:] in units:
-            try:
-                number = float(text[:-1])
-                if number >= 0:
-                    return number * units[text[-1]]
-            except ValueError:
-                pass
-        raise self.fail(at, f"invalid duration {_show(value)}; expected seconds or e.g. "
-                            f"90s, 30m, 1h, 1d")
-
-    def alerts(self, value: Any) -> AlertSettings:
-        at = ("alerts",)
-        body = self.mapping(value, at, ("channels", "on", "backup_failing_after", "timeout"))
-        raw = body.get("channels") or {}
-        channels = {}
-        for name, channel in self.mapping(raw, at + ("channels",), tuple(map(str, raw))).items():
-            channels[str(name)] = self.alert_channel(str(name), channel,
-                                                     at + ("channels", str(name)))
-        kinds = tuple(self.string(k, at + ("on", f"[{i}]"), ALERT_KINDS)
-                      for i, k in enumerate(self.listing(body.get("on", list(DEFAULT_ALERT_KINDS)),
-                                                         at + ("on",))))
-        return AlertSettings(channels=channels, on=kinds, backup_failing_after=self.number(
-            body.get("backup_failing_after", 2), at + ("backup_failing_after",), 1, 1000, int),
-            timeout=self.number(body.get("timeout", 30), at + ("timeout",), 0.5, 600))
-
-    def alert_channel(self, name: str, body: Any, at: tuple[str, ...]) -> AlertChannel:
-        body = self.mapping(body, at, ("type", "url", "host", "port", "starttls", "username",
-                                       "password", "sender", "to"), required=("type",))
-        kind = self.string(body["type"], at + ("type",), ("webhook", "slack", "teams", "email"))
-        if kind == "email":
-            for key in ("host", "sender", "to"):
-                if not body.get(key):
-                    raise self.fail(at + (key,), f"an email channel needs {key!r}")
-            if body.get("username") and body.get("starttls", True) is False \
-                    and body.get("port", 587) != 465:
-                self.warnings.append(f"{self.path}: {_dotted(at)}: SMTP login without TLS "
-                                     f"(starttls: false) sends the password in clear text; "
-                                     f"set starttls: true")
-            return AlertChannel(
-                name=name, type=kind, host=self.string(body["host"], at + ("host",)),
-                port=self.port(body.get("port", 587), at + ("port",)),
-                starttls=self.boolean(body.get("starttls", True), at + ("starttls",)),
-                username=self.string(body.get("username", ""), at + ("username",)),
-                password=self.secret(body["password"], at + ("password",))
-                if "password" in body else None,
-                sender=self.string(body["sender"], at + ("sender",)),
-                to=tuple(self.string(t, at + ("to", f"[{i}]"))
-                         for i, t in enumerate(self.listing(body["to"], at + ("to",)))))
-        if not body.get("url"):
-            raise self.fail(at + ("url",), f"a {kind} channel needs a url")
-        # Webhook URLs often embed a token (Slack, Teams): treat them as secrets, and
-        # warn about a plaintext one like about any plaintext secret.
-        url = Secret(self.string(body["url"], at + ("url",)), key=_dotted(at + ("url",)))
-        if url.is_plaintext and _url_has_token(url.reference):
-            self.warnings.append(f"{self.path}: {_dotted(at + ('url',))}: plaintext token in "
-                                 f"the URL; use env:, file: or vault: instead")
-        return AlertChannel(name=name, type=kind, url=url)
-
-    def output(self, value: Any) -> OutputSettings:
-        at = ("output",)
-        body = self.mapping(value, at, ("inventory", "config_backups", "templates"))
-        base = self.path.resolve().parent
-
-        def folder(key: str, default: str) -> Path:
-            path = Path(self.string(body.get(key, default), at + (key,))).expanduser()
-            return path if path.is_absolute() else base / path
-
-        templates = folder("templates", "") if body.get("templates") else None
-        return OutputSettings(inventory=folder("inventory", "inventory"),
-                              config_backups=folder("config_backups", "config_backups"),
-                              templates=templates)
-
-    def vault(self, value: Any) -> VaultSettings:
-        at = ("vault",)
-        body = self.mapping(value, at, ("dir", "keys"))
-        base = self.path.resolve().parent
-
-        def folder(key: str, default: str) -> Path:
-            path = Path(self.string(body.get(key, default), at + (key,))).expanduser()
-            return path if path.is_absolute() else base / path
-
-        return VaultSettings(dir=folder("dir", "vault"),
-                             keys=folder("keys", "") if body.get("keys") else None)
+def _dataclass_of(hint: Any) -> type | None:
+    hint = _strip_none(hint)
+    return hint if isinstance(hint, type) and dataclasses.is_dataclass(hint) else None
 
 
 def _url_has_token(url: str) -> bool:

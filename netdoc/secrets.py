@@ -23,11 +23,25 @@ SCHEMES = ("env", "file", "vault")
 # Filled in by the vault module so this module needs no crypto imports.
 VaultResolver = Callable[[str, str], str]
 _vault_resolver: VaultResolver | None = None
+# Where `vault:` references are looked up: set by netdoc.config.parse_config from the
+# netdoc.yaml loaded last, read by netdoc.vault (so config never imports the vault).
+_vault_folders: tuple[Path | None, Path | None] = (None, None)
+VAULT_PLUGIN = "netdoc.vault"  # imported on the first vault: reference; it registers itself
 
 
 def register_vault_resolver(resolver: VaultResolver) -> None:
     global _vault_resolver
     _vault_resolver = resolver
+
+
+def use_vault_folders(vault_dir: Path | None, keys_dir: Path | None = None) -> None:
+    """Point `vault:` references at these folders (environment variables still win)."""
+    global _vault_folders
+    _vault_folders = (vault_dir, keys_dir)
+
+
+def vault_folders() -> tuple[Path | None, Path | None]:
+    return _vault_folders
 
 
 @dataclass(frozen=True)
@@ -97,6 +111,14 @@ def _resolve(reference: str, key: str) -> str:
         if not client or not name:
             raise SecretError(f"{reference!r} is not a vault reference; expected vault:CLIENT/NAME",
                               key=key)
+        if _vault_resolver is None:
+            import importlib
+
+            try:  # the vault is a plugin of this module: load it on first use
+                importlib.import_module(VAULT_PLUGIN)
+            except ImportError as exc:
+                raise SecretError(f"{reference!r} needs the vault, which cannot be loaded "
+                                  f"({exc})", key=key) from None
         if _vault_resolver is None:
             raise SecretError(f"{reference!r} needs the vault, which is not available", key=key)
         return _vault_resolver(client, name)

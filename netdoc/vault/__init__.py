@@ -31,42 +31,30 @@ __all__ = [
     "resolve_vault_reference", "use_config", "write_key_file", "write_vault",
 ]
 
-# Where `vault:` references are looked up: set from the netdoc.yaml loaded last.
-_configured: tuple[Path | None, Path | None] = (None, None)
-
-
 def activate(vault_dir: Path | None, keys_dir: Path | None = None) -> None:
-    """Point `vault:` references at these folders (environment variables still win)."""
-    global _configured
-    _configured = (vault_dir, keys_dir)
+    """Point `vault:` references at these folders (environment variables still win).
+    The folders are kept by netdoc.secrets, where netdoc.config.parse_config sets them
+    from the netdoc.yaml loaded last (the config never imports the vault)."""
+    secrets.use_vault_folders(vault_dir, keys_dir)
 
 
 def use_config(config: Config) -> None:
-    activate(*_settings_of(config))
+    activate(*config.vault_folders())
 
 
 def locations_for(config: Config | None) -> VaultLocations:
     """The vault and key folders for `config` (or the environment alone when None)."""
-    vault_dir, keys_dir = _settings_of(config) if config is not None else (None, None)
+    vault_dir, keys_dir = config.vault_folders() if config is not None else (None, None)
     return VaultLocations.from_settings(vault_dir, keys_dir)
 
 
 def active_locations() -> VaultLocations:
-    return VaultLocations.from_settings(*_configured)
+    return VaultLocations.from_settings(*secrets.vault_folders())
 
 
 def resolve_vault_reference(client: str, name: str) -> str:
     """The resolver behind netdoc.secrets.resolve for `vault:CLIENT/NAME`."""
     return VaultStore(active_locations()).get(client, name)
-
-
-def _settings_of(config: Config) -> tuple[Path | None, Path | None]:
-    base = config.path.absolute().parent
-    settings = getattr(config, "vault", None)
-    if settings is None:
-        return base / "vault", None
-    # A Config built in code carries the relative default: it still means next to netdoc.yaml.
-    return base / settings.dir, (base / settings.keys if settings.keys else None)
 
 
 secrets.register_vault_resolver(resolve_vault_reference)

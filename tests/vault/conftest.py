@@ -8,7 +8,7 @@ from typing import Iterator
 
 import pytest
 
-import netdoc.vault
+import netdoc.secrets
 from netdoc.vault import VaultLocations, VaultStore
 from vault_helpers import vault_variables
 
@@ -18,11 +18,11 @@ def clean_vault_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     for name in vault_variables():
         monkeypatch.delenv(name)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
-    saved = netdoc.vault._configured
+    saved = netdoc.secrets.vault_folders()
     try:
         yield
     finally:
-        netdoc.vault._configured = saved
+        netdoc.secrets.use_vault_folders(*saved)
 
 
 @pytest.fixture
