@@ -145,7 +145,10 @@ def chassis_candidates(rows: list[EntityRow], limit: int = 4) -> list[int]:
     """entPhysicalIndexes worth reading for the chassis, best first.
 
     A chassis(3) or stack(11) row at the top (entPhysicalContainedIn 0) first, then the
-    other chassis rows, lowest index first; an agent without any chassis row gets its
+    other chassis rows, lowest index first. Without any chassis row (an agent or a trimmed
+    walk that leaves entPhysicalClass out) the roots of the containment tree come first:
+    rows contained in 0, and containers other rows name but that have no ContainedIn
+    value of their own (the top row the trim dropped from that column); then the
     lowest-index rows (the first with a serial or model will stand for the device).
     """
     tops = [r for r in rows if r.phys_class in (CHASSIS_CLASS, STACK_CLASS) and
@@ -156,8 +159,27 @@ def chassis_candidates(rows: list[EntityRow], limit: int = 4) -> list[int]:
                      r not in tops), key=lambda r: r.index)
     chosen = [r.index for r in tops + others]
     if not chosen:
-        chosen = sorted(r.index for r in rows)
+        known = {r.index for r in rows}
+        roots = {r.index for r in rows if r.contained_in == 0} | \
+            {r.contained_in for r in rows if r.contained_in > 0 and r.contained_in not in known}
+        chosen = sorted(roots) + sorted(known - roots)
     return chosen[:limit]
+
+
+# "SN:DH80092734", "Serial Number: A1B2C3": a label, a separator, a value with a digit in it
+# (not "Serial Interface 0/1", a port's description)
+_SERIAL_IN_TEXT = re.compile(r"(?i)\b(?:s/?n|serial[ _-]?(?:number|no\.?|num)?)\s*[:#=]\s*"
+                             r"(?=[A-Z0-9-]*[0-9])([A-Z0-9][A-Z0-9-]{3,})\b")
+
+
+def serial_in_descriptions(rows: list[Chassis]) -> str:
+    """A serial number some agents write into entPhysicalDescr instead of its own column
+    ("SSR 8020 backplane SN:DH80092734 Rev:R3L ..."): the first row's that holds one."""
+    for row in rows:
+        value = _groups(_SERIAL_IN_TEXT, row.descr)
+        if value:
+            return value
+    return ""
 
 
 def pick_chassis(candidates: list[Chassis]) -> Chassis:
@@ -358,12 +380,24 @@ class GenericRules:
 
     def oids(self, sys_object_id: str) -> list[str]:
         """The scalars worth asking this device for: standard MIBs and its enterprise's."""
-        number = enterprise_number(sys_object_id)
         wanted = {rule.oid for rules in self.scalars.values() for enterprise, rule in rules
-                  if enterprise is None or enterprise == number}
+                  if asked_of(enterprise, sys_object_id)}
         wanted |= {rule.requires for rules in self.scalars.values() for _e, rule in rules
                    if rule.requires}
         return sorted(wanted)
+
+
+GENERIC_AGENT = -1  # identify.yaml `enterprise: generic`: devices whose sysObjectID names no maker
+
+
+def asked_of(enterprise: int | None, sys_object_id: str) -> bool:
+    """A generic scalar is asked of this device: a standard MIB's (None), its enterprise's,
+    or, for `enterprise: generic`, any device behind a generic agent (`generic_agent`)."""
+    if enterprise is None:
+        return True
+    if enterprise == GENERIC_AGENT:
+        return generic_agent(sys_object_id)
+    return enterprise == enterprise_number(sys_object_id)
 
 
 @lru_cache(maxsize=1)
@@ -377,6 +411,11 @@ def generic_rules() -> GenericRules:
                 not _OID.fullmatch(str(entry.get("oid", "")).strip(".")):
             raise ProfileError(f"{at}: needs field (model/serial/version) and a numeric oid")
         enterprise = entry.get("enterprise")
+        if enterprise == "generic":
+            enterprise = GENERIC_AGENT
+        elif enterprise is not None and not isinstance(enterprise, int):
+            raise ProfileError(f"{at}: enterprise must be a number or 'generic', not "
+                               f"{enterprise!r}")
         rule = ScalarRule(oid=str(entry["oid"]).strip("."), regex=_compile(entry.get("regex"), at),
                           requires=str(entry.get("requires") or "").strip("."))
         scalars.setdefault(entry["field"], []).append(
@@ -594,7 +633,13 @@ def chassis_description_model(descr: str) -> str:
         previous, value = value, _CHASSIS_WORDS.sub("", value).strip()
     if not value or len(value.split()) > 6 or len(value) > 48 or not re.search(r"[0-9]", value):
         return ""
+    if all(_PART_WORD.fullmatch(word) or word.isdigit() for word in value.split()):
+        return ""  # "Unit 1", "Port 3 Unit 1": a part and its number, no product name
     return value
+
+
+_PART_WORD = re.compile(r"(?i)chassis|system|unit|slot|module|board|port|stack|member|"
+                        r"container|shelf|rack|card")
 
 
 _HEX_ID = re.compile(r"(?i)^0x[0-9a-f]+$")  # a board ID number, not a model name
@@ -615,11 +660,10 @@ def _generic(name: str, facts: Facts) -> str:
     """The generic chain for one field: ENTITY-MIB, vendor MIB scalars, sysDescr patterns."""
     rules = generic_rules()
     value = _from_chassis(name, facts.chassis)
-    number = enterprise_number(facts.sys_object_id)
     for enterprise, rule in rules.scalars.get(name, ()):
         if value:
             break
-        if enterprise is None or enterprise == number:
+        if asked_of(enterprise, facts.sys_object_id):
             value = _rule_value(rule, facts)
     if not value and name == "model":
         value = looks_like_model(facts.chassis.name) or looks_like_model(facts.chassis.descr) \

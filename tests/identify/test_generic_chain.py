@@ -16,7 +16,8 @@ from netdoc.discover.collectors.snmp import collect
 from netdoc.discover.identify import (Chassis, EntityRow, Facts, chassis_candidates,
                              chassis_description_model, decode_capabilities, fill_chassis,
                              generic_rules, identify, identify_neighbor, looks_like_model,
-                             parse_snmp_section, pick_chassis, scalar_oids, usable)
+                             parse_snmp_section, pick_chassis, scalar_oids,
+                             serial_in_descriptions, usable)
 from netdoc.platforms import ProfileError, load_profiles
 from netdoc.discover.snmp.recorded import RecordedTransport
 from netdoc.discover.vendors import (ENTERPRISES, canonical_vendor, enterprise_name, enterprise_number,
@@ -265,3 +266,59 @@ def test_a_stack_without_serials_takes_them_from_its_members_base_board() -> Non
     assert (found.model, found.serial) == ("AT-x930-28GSTX", "A04881A151300018")
     kept = fill_chassis(Chassis(descr="Quidway S5300 Routing Switch"), board)
     assert kept.descr == "Quidway S5300 Routing Switch"
+
+
+# ---------------------------------------------------------------- trimmed ENTITY-MIB tables
+
+def test_without_entity_classes_the_root_of_the_containment_tree_stands_for_the_device() -> None:
+    # rows 2.. are contained in 1, but row 1 has no ContainedIn value (the column was trimmed)
+    rows = [EntityRow(2, contained_in=1), EntityRow(3, contained_in=1), EntityRow(5, contained_in=3)]
+    assert chassis_candidates(rows)[0] == 1
+    assert chassis_candidates([EntityRow(4, contained_in=0), EntityRow(2, contained_in=4)]) == [4, 2]
+
+
+def _walk(tmp_path: Path, name: str, lines: list[str]) -> Path:
+    walk = tmp_path / f"{name}.snmprec"
+    walk.write_text("\n".join(["1.3.6.1.2.1.1.1.0|4|Optical shelf",
+                               f"1.3.6.1.2.1.1.2.0|6|{NO_PROFILE_OID}", *lines]) + "\n")
+    return walk
+
+
+ENT = "1.3.6.1.2.1.47.1.1.1.1"
+
+
+def test_a_walk_without_entity_classes_takes_the_serial_of_the_shelf_not_of_a_slot(
+        tmp_path: Path) -> None:
+    walk = _walk(tmp_path, "trimmed", [
+        f"{ENT}.4.2|2|1", f"{ENT}.4.3|2|1", f"{ENT}.4.4|2|3",
+        f"{ENT}.7.1|4|sh1", f"{ENT}.7.2|4|Generic Slot", f"{ENT}.7.3|4|PSU Slot",
+        f"{ENT}.11.1|4|SHELF0000017", f"{ENT}.11.2|4|CARD00000042", f"{ENT}.11.4|4|PSU00000099",
+    ])
+    device, _ = asyncio.run(collect(RecordedTransport(walk)))
+    assert device.serial == "SHELF0000017"
+
+
+def test_a_serial_written_into_an_entity_description_is_found(tmp_path: Path) -> None:
+    assert serial_in_descriptions([Chassis(descr="Serial Interface 0/1"),
+                                   Chassis(descr="XR 20 backplane SN:AB12345678 Rev:R3L")]) == \
+        "AB12345678"
+    assert serial_in_descriptions([Chassis(descr="Serial Number: none"), Chassis()]) == ""
+    walk = _walk(tmp_path, "described", [f"{ENT}.2.1|4|XR 20 chassis",
+                                         f"{ENT}.2.2|4|XR 20 backplane SN:AB12345678 Rev:R3L"])
+    device, _ = asyncio.run(collect(RecordedTransport(walk)))
+    assert (device.model, device.serial) == ("XR 20", "AB12345678")
+
+
+def test_a_part_and_its_number_is_no_model() -> None:
+    assert chassis_description_model("Unit 1") == ""
+    assert chassis_description_model("Port 3 Unit 1") == ""
+    assert chassis_description_model("6500 7-Slot Shelf") == "6500 7-Slot Shelf"
+
+
+def test_generic_agent_scalars_are_asked_only_of_devices_behind_a_generic_agent() -> None:
+    nmu_serial = "1.3.6.1.4.1.40989.10.16.20.15.0"  # OAP-NMU::serialNumber in identify.yaml
+    assert nmu_serial in scalar_oids(None, "1.3.6.1.4.1.8072.3.2.10")  # net-snmp
+    assert nmu_serial not in scalar_oids(None, "1.3.6.1.4.1.2636.1.1.1.2.29")  # Juniper
+    found = identify(Facts(sys_object_id="1.3.6.1.4.1.8072.3.2.10", sys_descr="NMU",
+                           scalars={nmu_serial: b"3021000000000001"}))
+    assert found.serial == "3021000000000001"

@@ -30,6 +30,7 @@ from netdoc.config import CredentialSet, SnmpSettings
 from netdoc.errors import SnmpAuthError, SnmpError, SnmpTimeout
 from netdoc.discover.identify import (Chassis, EntityRow, Facts, chassis_candidates, decode_capabilities,
                              fill_chassis, identify, match_profile, pick_chassis, scalar_oids,
+                             serial_in_descriptions,
                              snmp_rules, usable)
 from netdoc.models import ArpEntry, Device, FdbEntry, Interface, Neighbor, normalise_mac
 from netdoc.discover.snmp import SnmpTransport
@@ -320,27 +321,39 @@ async def _chassis(reader: _Reader) -> Chassis:
 
     When none of the chassis/stack candidates carries a serial or model (a stack whose
     members' serials sit on their base boards), the next lowest-index rows are read; an
-    agent (or trimmed walk) without entPhysicalClass and ContainedIn is searched by its
-    serial numbers."""
+    agent (or trimmed walk) without entPhysicalClass is searched by its containment tree
+    (ContainedIn), without that by its serial numbers, without those by its descriptions.
+    A serial written into a description ("... backplane SN:DH80092734 ...") counts when
+    no row has one in its own column."""
     classes, parents = await asyncio.gather(reader.column(ENT_CLASS),
                                             reader.column(ENT_CONTAINED_IN))
     rows = [EntityRow(index=index[0], phys_class=integer(value),
                       contained_in=integer(parents.get(index), -1) if parents else -1)
             for index, value in classes.items() if len(index) == 1]
     if not rows:
-        rows = [EntityRow(index=index[0]) for index in parents if len(index) == 1]
-    if not rows:
-        serials = await reader.column(f"{ENT}.{ENT_FIELDS['serial']}")
-        rows = [EntityRow(index=index[0]) for index, value in serials.items()
+        rows = [EntityRow(index=index[0], contained_in=integer(value, -1))
+                for index, value in parents.items() if len(index) == 1]
+    only_described = False
+    for column in ("serial", "descr"):
+        if rows:
+            break
+        values = await reader.column(f"{ENT}.{ENT_FIELDS[column]}")
+        rows = [EntityRow(index=index[0]) for index, value in values.items()
                 if len(index) == 1 and usable(text(value))]
+        only_described = column == "descr"
     candidates = chassis_candidates(rows)
-    chosen = pick_chassis(await _entity_rows(reader, candidates))
+    read = await _entity_rows(reader, candidates)
+    # rows known by their descriptions alone: the first row is the device, as ENTITY-MIB
+    # agents list it first; a card further down is no better guess
+    chosen = read[0] if only_described and read else pick_chassis(read)
     if candidates and not (usable(chosen.serial) or usable(chosen.model)):
         others = sorted(r.index for r in rows if r.index not in candidates)[:4]
         found = [row for row in await _entity_rows(reader, others)
                  if usable(row.serial) or usable(row.model)]
         if found:
             return fill_chassis(chosen, found[0])
+    if not usable(chosen.serial):
+        chosen.serial = serial_in_descriptions([chosen, *read])
     return chosen
 
 
