@@ -187,3 +187,83 @@ def remove_stale_temporaries(folder: Path) -> list[Path]:
         except OSError:
             pass
     return removed
+
+
+# ---------------------------------------------------------------- the one file lock
+
+LOCK_POLL = 0.2  # seconds between two attempts on a held lock
+
+
+class LockTimeout(StoreError):
+    """A FileLock stayed held by another process for longer than the caller would wait.
+    Callers say what the lock protects by raising their own error from it (the client
+    lock's ClientLocked is exit code 3)."""
+
+    def __init__(self, path: Path, wait: float, holder: str) -> None:
+        super().__init__(f"{path} held by another netdoc process ({holder}) for more than "
+                         f"{wait:g} s")
+        self.path, self.wait, self.holder = path, wait, holder
+
+
+class FileLock:
+    """An exclusive lock on `path`: the one lock netdoc uses (client runs, the config
+    repository, the inventory, the vault).
+
+    A kernel lock (flock) on the file, so it dies with its process: a run killed with
+    SIGKILL never leaves a lock behind, and the next holder takes over, noting whose
+    it was (`previous`). Waits at most `wait` seconds (None: until it is free), then
+    raises LockTimeout naming the holder. While held, the file says who holds it:
+    {"pid": ..., "since": ...}. Each `with` opens its own file description, so two
+    threads of one process exclude each other too.
+    """
+
+    def __init__(self, path: Path, wait: float | None = None, poll: float = LOCK_POLL) -> None:
+        self.path = path
+        self.wait = wait
+        self.poll = poll
+        self.previous = ""  # the last holder's note, when it left one (finished or killed)
+        self._fd: int | None = None
+
+    def __enter__(self) -> "FileLock":
+        import fcntl
+
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise StoreError(f"cannot create the lock file {self.path}: "
+                             f"{exc.strerror or exc}") from None
+        deadline = None if self.wait is None else time.monotonic() + self.wait
+        try:
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if deadline is not None and time.monotonic() >= deadline:
+                        raise LockTimeout(self.path, self.wait or 0.0, _holder(fd)) from None
+                    time.sleep(self.poll)
+            note = _holder(fd)
+            self.previous = "" if note == "unknown" else note
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, json.dumps({"pid": os.getpid(), "since": time.strftime(
+                "%Y-%m-%dT%H:%M:%SZ", time.gmtime())}).encode("ascii"), 0)
+        except BaseException:
+            os.close(fd)
+            raise
+        self._fd = fd
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # closing releases the lock
+            self._fd = None
+
+
+def _holder(fd: int) -> str:
+    """Who the lock file says holds (or last held) the lock: 'pid N, since T'."""
+    try:
+        note = json.loads(os.pread(fd, 4096, 0) or b"{}")
+        return f"pid {note['pid']}, since {note['since']}"
+    except (ValueError, KeyError, TypeError, OSError):
+        return "unknown"

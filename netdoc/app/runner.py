@@ -8,7 +8,6 @@ report within a few seconds.
 """
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
 import os
@@ -26,7 +25,7 @@ from netdoc.app import budget
 from netdoc.config import Client, Config
 from netdoc.errors import (EXIT_DEVICES, EXIT_OK, EXIT_TERMINATED, EnvironmentProblem,
                            LockHeld, StageFailed, StoreError)
-from netdoc.fsutil import atomic_write, read_json, stable_json
+from netdoc.fsutil import FileLock, LockTimeout, atomic_write, read_json, stable_json
 from netdoc.app.output import stamped
 from netdoc.app.progress import announce, stage_line
 from netdoc.app.pipeline import Event, StageOutcome, run_client_stages
@@ -38,6 +37,7 @@ log = logging.getLogger("netdoc.run")
 REPORTS_KEPT = 100
 SUMMARY_EVENTS = 15  # changes listed in the terminal summary; the report has all
 EXIT_FAILURES = EXIT_DEVICES
+RUN_LOCK = ".run.lock"
 
 
 class Terminated(BaseException):
@@ -250,6 +250,8 @@ def print_summary(report: RunReport) -> None:
     for event in report.events[:SUMMARY_EVENTS]:
         detail = f": {clean(event['detail'], 300)}" if event["detail"] else ""
         print(f"  change: {event['kind']} {clean(event['device'], 255)}{detail}", file=out)
+        for words in event.get("facts_changes", [])[:SUMMARY_EVENTS]:  # the change, said
+            print(f"      {clean(words, 300)}", file=out)
     if len(report.events) > SUMMARY_EVENTS:
         print(f"  ... and {len(report.events) - SUMMARY_EVENTS} more change(s): see the run "
               f"report (last-run.json)", file=out)
@@ -270,48 +272,21 @@ def print_summary(report: RunReport) -> None:
 
 @contextmanager
 def client_lock(folder: Path, wait: float) -> Iterator[None]:
-    """At most one run per client; wait up to `wait` seconds for the other to finish.
-
-    flock() dies with its process, so a run killed with SIGKILL never leaves a
-    lock behind: the next run notices the stale holder's note and takes over.
-    """
+    """At most one run per client; wait up to `wait` seconds for the other to finish
+    (netdoc.fsutil.FileLock on `.run.lock`: a killed run's lock is taken over)."""
+    lock = FileLock(folder / RUN_LOCK, wait)
     try:
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        handle = open(folder / ".run.lock", "a+")
-    except OSError as exc:
-        raise StoreError(f"cannot create {folder}: {exc.strerror or exc}") from None
-    deadline = time.monotonic() + wait
+        lock.__enter__()
+    except LockTimeout as exc:
+        raise ClientLocked(f"another netdoc run is working on this client ({exc.holder}); "
+                           f"waited {wait:g} s. Try again later or raise run.lock_wait") from None
     try:
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise ClientLocked(f"another netdoc run is working on this client "
-                                       f"({_holder(handle)}); waited {wait:g} s. Try again "
-                                       f"later or raise run.lock_wait") from None
-                time.sleep(0.2)
-        previous = _holder(handle)
         log.debug("lock of %s taken", folder)
-        if previous != "unknown":
-            log.debug("lock taken over from a finished or killed run (%s)", previous)
-        handle.seek(0)
-        handle.truncate()
-        handle.write(json.dumps({"pid": os.getpid(), "since": _now()}))
-        handle.flush()
+        if lock.previous:
+            log.debug("lock taken over from a finished or killed run (%s)", lock.previous)
         yield
     finally:
-        handle.close()
-
-
-def _holder(handle: Any) -> str:
-    try:
-        handle.seek(0)
-        note = json.loads(handle.read() or "{}")
-        return f"pid {note['pid']}, since {note['since']}"
-    except (ValueError, KeyError, OSError):
-        return "unknown"
+        lock.__exit__()
 
 
 @contextmanager

@@ -7,27 +7,25 @@
 A run writes the files of the devices that succeeded, then makes at most one
 commit, only when something changed, authored by netdoc, whose message lists
 the devices changed, added and failed. Failed devices' files are never touched.
-One writer at a time: `RepositoryLock` (an flock on a file in the client's state
+One writer at a time: `RepositoryLock` (netdoc's one file lock, in the client's state
 folder) is held while files are written and committed, so two runs on one
 client never interleave. With a remote, the commit is pushed (retried); a failed
 push keeps the commit, and the next run pushes it.
 """
 from __future__ import annotations
 
-import fcntl
 import logging
-import os
 import re
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import git
 import yaml
 
 from netdoc.errors import StoreError
-from netdoc.fsutil import GitWriting, atomic_write, fault_point, remove_stale_temporaries
+from netdoc.fsutil import (FileLock, GitWriting, LockTimeout, atomic_write, fault_point,
+                           remove_stale_temporaries)
 from netdoc.secrets import redact
 from netdoc.textsafe import clean
 
@@ -58,39 +56,25 @@ class CommitResult:
 
 
 class RepositoryLock:
-    """Exclusive lock on one client's repository (blocks up to `wait` seconds)."""
+    """Exclusive lock on one client's repository (blocks up to `wait` seconds): the one
+    netdoc lock (netdoc.fsutil.FileLock) with this repository's message."""
 
     def __init__(self, lock_file: Path, wait: float = LOCK_WAIT) -> None:
         self.lock_file = lock_file
         self.wait = wait
-        self.handle: IO[str] | None = None
+        self._lock = FileLock(lock_file, wait)
 
     def __enter__(self) -> "RepositoryLock":
-        self.lock_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        self.handle = open(self.lock_file, "a+", encoding="utf-8")
-        give_up = time.monotonic() + self.wait
-        while True:
-            try:
-                fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= give_up:
-                    self.handle.close()
-                    raise StoreError(f"another netdoc run is still writing to this client's "
-                                     f"repository (lock {self.lock_file} held for more than "
-                                     f"{self.wait:.0f} s); try again later") from None
-                time.sleep(0.2)
-        self.handle.seek(0)
-        self.handle.truncate()
-        self.handle.write(f"{os.getpid()}\n")
-        self.handle.flush()
+        try:
+            self._lock.__enter__()
+        except LockTimeout:
+            raise StoreError(f"another netdoc run is still writing to this client's "
+                             f"repository (lock {self.lock_file} held for more than "
+                             f"{self.wait:.0f} s); try again later") from None
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self.handle is not None:
-            fcntl.flock(self.handle, fcntl.LOCK_UN)
-            self.handle.close()
-            self.handle = None
+        self._lock.__exit__()
 
 
 class ConfigRepository:

@@ -19,17 +19,16 @@ from __future__ import annotations
 
 import base64
 import binascii
-import fcntl
 import json
 import os
-import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
-from netdoc.fsutil import atomic_write
+from netdoc.errors import StoreError
+from netdoc.fsutil import FileLock, LockTimeout, atomic_write
 from netdoc.vault.base import (VaultDamaged, VaultEntryMissing, VaultError, VaultKeyMismatch,
                                VaultLocations, check_client_name, check_entry_name)
 from netdoc.vault.keys import KeySource, VaultKey, find_key, require_key, write_key_file
@@ -277,29 +276,22 @@ class VaultStore:
 
     @contextmanager
     def _locked(self, client: str) -> Iterator[None]:
+        """The vault's writer lock: netdoc's one file lock (netdoc.fsutil.FileLock)."""
         lock_path = self.locations.lock_file(client)
+        lock = FileLock(lock_path, LOCK_TIMEOUT, poll=0.02)
         try:
-            lock_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-        except OSError as exc:
-            raise VaultError(f"cannot create the lock file {lock_path} "
-                             f"({exc.strerror or exc})", subject=client) from None
+            lock.__enter__()
+        except LockTimeout:
+            raise VaultError(f"the vault of client {client!r} stayed locked by "
+                             f"another netdoc process for {LOCK_TIMEOUT:g} s "
+                             f"(lock file {lock_path}); try again when it is done",
+                             subject=client) from None
+        except StoreError as exc:
+            raise VaultError(str(exc), subject=client) from None  # cannot create the file
         try:
-            deadline = time.monotonic() + LOCK_TIMEOUT
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() > deadline:
-                        raise VaultError(f"the vault of client {client!r} stayed locked by "
-                                         f"another netdoc process for {LOCK_TIMEOUT:g} s "
-                                         f"(lock file {lock_path}); try again when it is done",
-                                         subject=client) from None
-                    time.sleep(0.02)
             yield
         finally:
-            os.close(fd)  # closing releases the lock
+            lock.__exit__()
 
     def _read(self, client: str, path: Path) -> bytes:
         try:
