@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from netdoc.facts.cisco_zbf import zone_rules
 from netdoc.facts.model import (DeviceFacts, DhcpScope, Interface, NatRule, Neighbor, Route,
                                 Rule, Vlan, Vpn)
 from netdoc.facts.tree import (Node, is_address, network, parse_tree, port_range, prefix,
@@ -146,6 +147,8 @@ def parse_ios(text: str) -> DeviceFacts:
             _ios_line(node, words, facts, bindings)
     _ios_management(root, facts)
     facts.vpns.extend(_ios_vpns(root, acls))
+    # zone-based firewall: zone-pair policies as rules (netdoc.facts.cisco_zbf)
+    facts.rules.extend(zone_rules(root, acls, bindings, facts))
     for name, rules in acls.items():
         for rule in rules:
             rule.applied_to = ", ".join(bindings.get(name, []))

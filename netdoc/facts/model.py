@@ -24,7 +24,7 @@ from netdoc.errors import NetdocError
 
 # The facts file's format. Bump it when a parser's output changes: the backup stage
 # skips reading an unchanged config whose facts file has the current format.
-FORMAT = 1
+FORMAT = 2   # 2: IOS zone-based firewall rules, SonicOS 6.x forms and built-in objects
 
 
 class FactsError(NetdocError):
