@@ -81,10 +81,22 @@ def helper_sweep(cidr: str, interface: str, module_file: str) -> None:
     else:
         from netdoc.discover.collectors import arp
     imported = time.perf_counter()
+    import logging
+
+    class Keep(logging.Handler):  # the sweep's own account of where its time went
+        notes: list[str] = []
+
+        def emit(self, record: logging.LogRecord) -> None:
+            self.notes.append(record.getMessage())
+
+    logger = logging.getLogger("netdoc.collectors.arp")
+    logger.setLevel(logging.DEBUG)
+    logger.addHandler(Keep())
     found = arp.arp_sweep(arp.targets(ipaddress.ip_network(cidr)), interface)
     swept = time.perf_counter()
     print(MARK + json.dumps({"hosts": [s.ip for s in found], "import": imported - started,
-                             "sweep": swept - imported}))
+                             "sweep": swept - imported,
+                             "breakdown": Keep.notes[-1] if Keep.notes else ""}))
 
 
 def helper_split(config: str) -> None:
@@ -275,9 +287,13 @@ def bench_sweep(lab: Any, runs: int, baseline: str, work: Path) -> dict[str, Any
     contenders: dict[str, Callable[[], tuple[float, set[str]]]] = {}
     in_process: list[float] = []
 
+    breakdowns: list[str] = []
+
     def ours() -> tuple[float, set[str]]:
         seconds, hosts, report = sweep_netdoc(lab, cidr, interface)
         in_process.append(report["sweep"])
+        breakdowns.append(f"{seconds:.3f} s in all, {report['import']:.3f} s imports; "
+                          f"{report.get('breakdown', '')}")
         return seconds, hosts
 
     contenders["netdoc"] = ours
@@ -300,7 +316,8 @@ def bench_sweep(lab: Any, runs: int, baseline: str, work: Path) -> dict[str, Any
             times[name].append(seconds)
             found[name].append(hosts - {own})  # nmap also lists the probe itself
     result: dict[str, Any] = {"cidr": cidr, "interface": interface, "truth": len(truth), "runs": runs,
-              "tools": {}, "netdoc_in_process": statistics.median(in_process)}
+              "tools": {}, "netdoc_in_process": statistics.median(in_process),
+              "breakdowns": breakdowns}
     if baseline:
         result["baseline_in_process"] = statistics.median(before)
     for name in contenders:
@@ -333,6 +350,9 @@ def print_sweep(result: dict[str, Any]) -> None:
           f"{result['netdoc_in_process']:.3f} s"
           + (f"; at the baseline revision: {result['baseline_in_process']:.3f} s"
              if "baseline_in_process" in result else ""))
+    print("   netdoc, where each run's time went:")
+    for line in result.get("breakdowns", []):
+        print(f"     {line}")
     for other in ("nmap -sn", "arp-scan"):
         print(f"   ratio netdoc / {other}: {ours / tools[other]['median']:.2f}x"
               + ("   (target <= 1.0x)" if other == "nmap -sn" else ""))
@@ -403,7 +423,7 @@ def bench_discover(lab: Any, runs: int, work: Path, tag: str = "",
             "missed": sorted(n for n, ip in expected.items() if ip not in found),
             "snmp_expected": len(managed),
             "snmp_identified": len(identified & {expected[name] for name in managed}),
-            "split": split, "split_wall": split_wall}
+            "split": split, "split_wall": split_wall, "warm": warm}
 
 
 def inventory_addresses(folder: Path) -> set[str]:
@@ -465,7 +485,8 @@ def phases(split: dict[str, Any], outer_wall: float) -> list[tuple[str, float, s
 
 
 def print_discover(result: dict[str, Any], title: str) -> None:
-    print(f"\n{title}, {result['runs']} runs, fresh inventory each")
+    print(f"\n{title}, {result['runs']} runs"
+          + (", the inventory kept" if result.get("warm") else ", fresh inventory each"))
     print(f"   wall time: median {result['median']:.2f} s (min {result['min']:.2f}, "
           f"max {result['max']:.2f})")
     print(f"   devices found: {result['found']} of the {result['expected']} in the ground truth"

@@ -89,8 +89,10 @@ def arp_sweep(addresses: list[str], interface: str, rate: int = 2000, retries: i
     """ARP-request every address on `interface`; return who answered, with their MAC."""
     if not addresses:
         return []
+    started = time.monotonic()
     with _ArpSocket(interface, _source_address(interface, addresses[0])) as sock:
         sweep = _Sweep(sock, addresses, rate, reply_wait)
+        opened = time.monotonic()
         for attempt in range(retries + 1):
             if attempt:
                 sweep.pause_before_retry()
@@ -102,6 +104,11 @@ def arp_sweep(addresses: list[str], interface: str, rate: int = 2000, retries: i
                       attempt + 1, interface, len(sweep.found), len(addresses),
                       sweep.slowest * 1000)
         sweep.wait_for_stragglers()
+    log.debug("ARP sweep on %s: %d of %d answered in %.3f s: socket %.3f s, %d requests in %d "
+              "pass(es) %.3f s, pauses %.3f s, final wait %.3f s; slowest reply %.2f ms",
+              interface, len(sweep.found), len(sweep.addresses), time.monotonic() - started,
+              opened - started, sweep.requests, sweep.passes, sweep.spent["send"],
+              sweep.spent["pause"], sweep.spent["final"], sweep.slowest * 1000)
     return [Sighting(ip=ip, mac=mac, source="arp-sweep")
             for ip, mac in sorted(sweep.found.items(),
                                   key=lambda kv: ipaddress.IPv4Address(kv[0]))]
@@ -215,6 +222,8 @@ class _Sweep:
         self.asked_again: set[str] = set()
         self.slowest = 0.0  # the slowest round trip measured so far (seconds)
         self.first_asked: dict[str, float] = {}  # monotonic time of each first request
+        self.requests = self.passes = 0
+        self.spent = {"send": 0.0, "pause": 0.0, "final": 0.0}  # where the time went
         self.theoretical = 0.0  # GCRA: when the next request is due at the average rate
         self.last_sent = time.monotonic()
 
@@ -224,6 +233,8 @@ class _Sweep:
     def send_pass(self, pending: list[str]) -> None:
         """Ask every pending address once: back to back up to BURST requests, then at the
         configured rate (GCRA: the average never exceeds it), reading replies meanwhile."""
+        begun = time.monotonic()
+        self.passes += 1
         for address in pending:
             if address in self.found:
                 continue  # a late answer to an earlier pass came in meanwhile
@@ -238,29 +249,33 @@ class _Sweep:
                 self.first_asked[address] = now
             self.sent_at[address] = time.time()
             self.sock.request(address)
+            self.requests += 1
         self.last_sent = time.monotonic()
         self._collect(0.0)
+        self.spent["send"] += time.monotonic() - begun
 
     def pause_before_retry(self) -> None:
         """Before asking the silent addresses again: a few of this network's round trips
         (RETRY_GAP at least), or MIN_REPLY_WAIT while nothing has answered yet."""
+        begun = time.monotonic()
         gap = (min(self.reply_wait, max(RETRY_GAP, RTT_FACTOR * self.slowest)) if self.found
                else min(self.reply_wait, MIN_REPLY_WAIT))
         self._wait_until(self.last_sent + gap)
+        self.spent["pause"] += time.monotonic() - begun
 
     def wait_for_stragglers(self) -> None:
         """After the last pass: until each silent address had PATIENCE since its first
         request and RTT_FACTOR round trips since its last, at most `reply_wait` after the
         last request; the whole reply wait while nothing has answered at all."""
+        begun = time.monotonic()
+        silent = self.silent()
         if not self.found:
             self._wait_until(self.last_sent + self.reply_wait)
-            return
-        silent = self.silent()
-        if not silent:
-            return
-        patience = max(self.first_asked.get(a, self.last_sent) for a in silent) + PATIENCE
-        rtt = self.last_sent + max(RETRY_GAP, RTT_FACTOR * self.slowest)
-        self._wait_until(min(max(patience, rtt), self.last_sent + self.reply_wait))
+        elif silent:
+            patience = max(self.first_asked.get(a, self.last_sent) for a in silent) + PATIENCE
+            rtt = self.last_sent + max(RETRY_GAP, RTT_FACTOR * self.slowest)
+            self._wait_until(min(max(patience, rtt), self.last_sent + self.reply_wait))
+        self.spent["final"] += time.monotonic() - begun
 
     def _wait_until(self, deadline: float) -> None:
         waiting = set(self.silent())
