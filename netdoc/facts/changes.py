@@ -101,11 +101,20 @@ def _interface_summary(iface: Interface) -> str:
 
 
 class _Kind:
+    """How one kind of record is named (title), matched (key) and said (summary).
+
+    `content`, for kinds whose ids a parser may number by position (an IOS numbered ACL's
+    entries, `ip nat` lines): records with the same content in both facts are the same
+    record whatever their ids, so one line inserted is one addition, not a cascade of
+    "changed" for every record after it. Only what is left is matched by key."""
+
     def __init__(self, title: Callable[[Any], str], key: Callable[[Any], str],
-                 summary: Callable[[Any], str]) -> None:
+                 summary: Callable[[Any], str],
+                 content: Callable[[Any], str] | None = None) -> None:
         self.title = title
         self.key = key
         self.summary = summary
+        self.content = content
 
 
 KINDS: list[tuple[str, _Kind]] = [
@@ -122,9 +131,30 @@ KINDS: list[tuple[str, _Kind]] = [
                                                        else "", n.description) if x))),
     ("dhcp", _Kind(lambda d: f"DHCP scope {d.name}", lambda d: d.name, _dhcp_summary)),
     ("vpns", _Kind(_vpn_title, lambda v: f"{v.kind}|{v.peer or v.name}", vpn_summary)),
-    ("rules", _Kind(_rule_title, lambda r: f"{r.kind}|{r.id}", rule_summary)),
-    ("nat", _Kind(lambda n: f"NAT rule {n.id}", lambda n: n.id, nat_summary)),
+    ("rules", _Kind(_rule_title, lambda r: f"{r.kind}|{r.id}", rule_summary,
+                    content=lambda r: f"{r.kind}|{r.name}|{rule_summary(r)}")),
+    ("nat", _Kind(lambda n: f"NAT rule {n.id}", lambda n: n.id, nat_summary,
+                  content=lambda n: f"{n.kind}|{nat_summary(n)}")),
 ]
+
+
+def _unmatched(old: list[Any], new: list[Any], content: Callable[[Any], str]) \
+        -> tuple[list[Any], list[Any]]:
+    """The records of each side whose content the other side does not also have (as a
+    multiset: two identical entries on one side need two on the other)."""
+    left: dict[str, list[Any]] = {}
+    for record in old:
+        left.setdefault(content(record), []).append(record)
+    added = []
+    for record in new:
+        same = left.get(content(record))
+        if same:
+            same.pop(0)
+        else:
+            added.append(record)
+    leftover = {id(x) for rest in left.values() for x in rest}
+    return [r for r in old if id(r) in leftover], added
+
 
 
 def _records(kind: str, facts: DeviceFacts) -> list[Any]:
@@ -143,8 +173,11 @@ def describe_changes(old: DeviceFacts | None, new: DeviceFacts) -> list[str]:
         out.append(f"default gateway changed: {old.default_gateway or 'none'} {ARROW} "
                    f"{new.default_gateway or 'none'}")
     for kind, spec in KINDS:
-        before = {spec.key(r): r for r in _records(kind, old)}
-        after = {spec.key(r): r for r in _records(kind, new)}
+        old_records, new_records = _records(kind, old), _records(kind, new)
+        if spec.content is not None:
+            old_records, new_records = _unmatched(old_records, new_records, spec.content)
+        before = {spec.key(r): r for r in old_records}
+        after = {spec.key(r): r for r in new_records}
         for key, record in after.items():
             if key not in before:
                 detail, title = spec.summary(record), spec.title(record)

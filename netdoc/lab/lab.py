@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from netdoc.errors import LabError
-from netdoc.lab import daemons, system
+from netdoc.lab import daemons, gitolite, system
 from netdoc.lab.bridge_mib import device_port_name
 from netdoc.lab.daemons import Credentials, NodeFiles
 from netdoc.lab.running_config import (port_description, render_running_config,
@@ -87,6 +87,7 @@ class Lab:
         self.owner_pid = os.getpid()
         self.ground_truth: dict[str, Any] = {}
         self.credentials: Credentials | None = None
+        self.users: list[dict[str, str]] = []  # system users made for a hub node (gitolite)
 
     # ------------------------------------------------------------ public API
     @classmethod
@@ -124,6 +125,7 @@ class Lab:
         lab.processes = [ProcessRecord.from_dict(p) for p in state["processes"]]
         lab.created = state["created"]
         lab.owner_pid = int(state.get("owner_pid", 0))
+        lab.users = [dict(u) for u in state.get("users", [])]
         truth = state_dir / GROUND_TRUTH_FILE
         if truth.exists():
             lab.ground_truth = json.loads(truth.read_text(encoding="utf-8"))
@@ -136,6 +138,9 @@ class Lab:
         is raised, so a half-built lab is always taken down as far as possible).
         """
         problems = system.stop_processes(self.processes)
+        for user in self.users:  # after its sshd is gone: userdel refuses a busy user
+            problems += gitolite.remove_user(user["name"], user["home"])
+        self.users = []
         problems += remove_namespaces(self.prefix, self.namespaces)
         remove_netns_etc(self.prefix)
         self.namespaces, self.processes = [], []
@@ -245,7 +250,7 @@ class Lab:
         state = {"schema": SCHEMA_VERSION, "prefix": self.prefix,
                  "topology": self.topology.name, "topology_source": self.topology.source,
                  "created": self.created, "owner_pid": self.owner_pid,
-                 "namespaces": self.namespaces,
+                 "namespaces": self.namespaces, "users": self.users,
                  "processes": [p.to_dict() for p in self.processes]}
         _write(self.state_dir / STATE_FILE, json.dumps(state, indent=2) + "\n")
 
@@ -268,6 +273,7 @@ class Lab:
         self._start_lldpd()
         self._start_cli_server()
         self._start_dns()
+        self._start_hub()
         self._wait_for(self._links_not_forwarding, 10.0, "links did not come up")
         self._send_traffic()
         self._wait_until_ready(timeout)
@@ -463,28 +469,91 @@ class Lab:
         /etc/resolv.conf and send its reverse-DNS queries towards a name server
         outside the lab. `ip netns exec` bind-mounts /etc/netns/NS/resolv.conf.
         """
-        probe = self.topology.nodes[self.probe]
-        gateway = probe.gateway or next(
-            (s.gateway for s in self.topology.subnets
-             if any(a.ip in s.network for a in probe.addresses.values())), None)
-        server = next((n for n in self.topology.nodes.values()
-                       if any(a.ip == gateway for a in n.addresses.values())), None)
-        if gateway is None or server is None:
-            raise LabError("the lab needs a gateway node for the probe to host its name server")
         hosts = self.state_dir / "hosts"
         lines = [f"{address.ip} {node.name}.{self.topology.domain} {node.name}"
                  for node in self.topology.nodes.values()
                  for address in list(node.addresses.values())[:1]]
         _write(hosts, "\n".join(lines) + "\n")
-        self._started(system.start_process(
-            self.netns(server.name),
-            [system.tool("dnsmasq"), "--keep-in-foreground", "--no-resolv", "--no-hosts",
-             "--no-poll", f"--addn-hosts={hosts}", f"--listen-address={gateway}",
-             "--bind-interfaces", "--pid-file=", "--log-facility=-", "--user=root"],
-            node=server.name, daemon="dnsmasq", log=self.files(server.name).log("dnsmasq")))
-        resolv = NETNS_ETC / self.netns(self.probe) / "resolv.conf"
-        resolv.parent.mkdir(parents=True, exist_ok=True)
-        _write(resolv, f"{LAB_MARK}\nnameserver {gateway}\nsearch {self.topology.domain}\n")
+        serving: set[str] = set()
+        for probe in [n for n in self.topology.nodes.values() if n.kind == "probe"]:
+            gateway = probe.gateway or next(
+                (s.gateway for s in self.topology.subnets
+                 if any(a.ip in s.network for a in probe.addresses.values())), None)
+            server = next((n for n in self.topology.nodes.values()
+                           if any(a.ip == gateway for a in n.addresses.values())), None)
+            if gateway is None or server is None:
+                raise LabError(f"the lab needs a gateway node for probe {probe.name} to host "
+                               f"its name server")
+            if str(gateway) not in serving:  # one resolver per site (each probe's gateway)
+                serving.add(str(gateway))
+                self._started(system.start_process(
+                    self.netns(server.name),
+                    [system.tool("dnsmasq"), "--keep-in-foreground", "--no-resolv",
+                     "--no-hosts", "--no-poll", f"--addn-hosts={hosts}",
+                     f"--listen-address={gateway}", "--bind-interfaces", "--pid-file=",
+                     "--log-facility=-", "--user=root"],
+                    node=server.name, daemon="dnsmasq",
+                    log=self.files(server.name).log("dnsmasq")))
+            resolv = NETNS_ETC / self.netns(probe.name) / "resolv.conf"
+            resolv.parent.mkdir(parents=True, exist_ok=True)
+            _write(resolv, f"{LAB_MARK}\nnameserver {gateway}\nsearch {self.topology.domain}\n")
+
+    # ------------------------------------------------------------ the MSP's hub
+    @property
+    def hub(self) -> str:
+        """The hub node's name (a node of kind hub: sshd + gitolite3)."""
+        hubs = [n.name for n in self.topology.nodes.values() if n.spec.git]
+        if not hubs:
+            raise LabError(f"topology {self.topology.name} has no hub node (kind: hub)")
+        return hubs[0]
+
+    def hub_layout(self) -> gitolite.HubLayout:
+        return gitolite.HubLayout(self.state_dir, self.hub)
+
+    def hub_git_env(self, key: str) -> dict[str, str]:
+        """Environment for `git` as the holder of hub key `key` (admin, probe-CLIENT or a
+        key the caller made with gitolite.make_key in hub_layout().keys)."""
+        return gitolite.git_env(self.hub_layout(), key)
+
+    def probe_for(self, client: str) -> str:
+        """The probe node of a client's site."""
+        for node in self.topology.nodes.values():
+            if node.kind == "probe" and any(self.topology.client_of(a) == client
+                                            for a in node.addresses.values()):
+                return node.name
+        raise LabError(f"the lab has no probe at client {client!r}'s site")
+
+    def _start_hub(self) -> None:
+        hubs = [n for n in self.topology.nodes.values() if n.spec.git]
+        if not hubs:
+            return
+        if len(hubs) > 1:
+            raise LabError(f"topology {self.topology.name}: one hub node at most "
+                           f"({', '.join(n.name for n in hubs)})")
+        missing = gitolite.missing_tools()
+        if missing:
+            raise LabError(f"the lab's hub node needs {', '.join(missing)}; install them with "
+                           f"scripts/setup.sh (or apt-get install {' '.join(missing)})")
+        node = hubs[0]
+        layout = self.hub_layout()
+        user = gitolite.user_name(self.prefix)
+        self.users.append({"name": user, "home": str(layout.home)})  # recorded first
+        self._save()
+        gitolite.set_up(layout, user, node.mgmt_ip, self.topology.clients)
+        self._started(gitolite.start_sshd(layout, self.netns(node.name), node.mgmt_ip))
+
+    def _hub_truth(self) -> dict[str, Any]:
+        if not any(n.spec.git for n in self.topology.nodes.values()):
+            return {}
+        layout = self.hub_layout()
+        address = self.topology.nodes[self.hub].mgmt_ip
+        user = gitolite.user_name(self.prefix)
+        return {"node": self.hub, "address": address, "user": user,
+                "remote": f"ssh://{user}@{address}/{{client}}/{{repo}}",
+                "hub_yaml": str(layout.hub_yaml), "known_hosts": str(layout.known_hosts),
+                "keys": {p.name: str(p) for p in sorted(layout.keys.iterdir())
+                         if p.suffix != ".pub"},
+                "probes": {c: self.probe_for(c) for c in self.topology.clients}}
 
     @property
     def rogue_log(self) -> Path:
@@ -605,8 +674,10 @@ class Lab:
     def _snmp_answers(self, node: Node, oid: str, walk: bool = False) -> list[str]:
         creds = self._credentials()
         command = "snmpwalk" if walk else "snmpget"
-        done = self.exec(self.probe, [command, "-v2c", "-c", creds.community, "-t", "0.5",
-                                      "-r", "1", "-On", "-Oq", "-m", "", node.mgmt_ip, oid],
+        probe = self.probe_for(self.topology.client_of(node.mgmt_ip)) \
+            if len(self.topology.clients) > 1 else self.probe  # asked from its own site
+        done = self.exec(probe, [command, "-v2c", "-c", creds.community, "-t", "0.5",
+                                 "-r", "1", "-On", "-Oq", "-m", "", node.mgmt_ip, oid],
                          timeout=10)
         return [line for line in done.stdout.splitlines() if line and "No Such" not in line] \
             if done.returncode == 0 else []
@@ -722,12 +793,15 @@ class Lab:
             "client": topo.client, "site": topo.site, "probe": self.probe,
             "vlans": {str(k): v for k, v in topo.vlans.items()},
             "subnets": [{"name": s.name, "cidr": str(s.network), "gateway": str(s.gateway),
-                         "scanned": s.scan} for s in topo.subnets],
+                         "scanned": s.scan, "client": s.client or topo.client}
+                        for s in topo.subnets],
             "nodes": nodes,
             "links": [self._link_truth(link.a, link.b) for link in topo.links
                       if not self._is_endpoint_link(link.a, link.b)],
             "endpoints": self._endpoints(),
             "credentials": self._credentials_truth(creds),
+            "clients": topo.clients,
+            "hub": self._hub_truth(),
         }
 
     def _is_endpoint_link(self, a: Port, b: Port) -> bool:
@@ -794,8 +868,7 @@ class Lab:
     def _netdoc_yaml(self) -> str:
         topo = self.topology
         folder = self.state_dir / "secrets"
-        subnets = ", ".join(str(s.network) for s in topo.subnets if s.scan)
-        seeds = [n for n in topo.nodes.values() if n.spec.ssh and n.kind != "rogue"]
+        hub = self._hub_truth()
         lines = [
             f"# netdoc.yaml for the site lab {topo.name!r}, written by `netdoc lab up`.",
             "# Run netdoc inside the probe namespace:",
@@ -809,16 +882,23 @@ class Lab:
             f"password: \"file:{folder / 'ssh-password'}\", "
             f"enable: \"file:{folder / 'ssh-enable'}\"}}}}",
             "clients:",
-            f"  {topo.client}:",
-            "    sites:",
-            f"      {topo.site}:",
-            f"        subnets: [{subnets}]",
-            "        credentials: [lab-snmp3, lab-snmp, lab-ssh]",
-            "        devices:",
         ]
-        for node in seeds:
-            lines.append(f"          - {{host: {node.mgmt_ip}, name: {node.name}, "
-                         f"platform: {node.platform.netdoc_platform}}}")
+        for client in topo.clients:  # one client per site: run each at its own probe
+            subnets = ", ".join(str(s.network) for s in topo.subnets
+                                if s.scan and (s.client or topo.client) == client)
+            seeds = [n for n in topo.nodes.values() if n.spec.ssh and n.kind != "rogue"
+                     and topo.client_of(n.mgmt_ip) == client]
+            lines += [f"  {client}:", "    sites:", f"      {topo.site}:",
+                      f"        subnets: [{subnets}]",
+                      "        credentials: [lab-snmp3, lab-snmp, lab-ssh]",
+                      "        devices:"]
+            for node in seeds:
+                lines.append(f"          - {{host: {node.mgmt_ip}, name: {node.name}, "
+                             f"platform: {node.platform.netdoc_platform}}}")
+            if hub:  # each client's probe pushes with its own key
+                lines += ["    central:", f"      remote: \"{hub['remote']}\"",
+                          f"      ssh_key: {hub['keys'][f'probe-{client}']}",
+                          f"      known_hosts: {hub['known_hosts']}", "      timeout: 60"]
         lines += ["output:", "  inventory: inventory", "  config_backups: config_backups"]
         return "\n".join(lines) + "\n"
 

@@ -41,6 +41,7 @@ class Kind:
     lldp: bool = False  # runs lldpd on its ports
     ssh: bool = False  # answers SSH with the IOS-like CLI
     default_platform: str = ""
+    git: bool = False  # runs sshd + gitolite3: the MSP's hub the probes push to
 
 
 KINDS: dict[str, Kind] = {
@@ -59,6 +60,8 @@ KINDS: dict[str, Kind] = {
     # listed in netdoc.yaml: netdoc must send it no credential. Its SSH server accepts no
     # login and records every username and password offered (see Lab.rogue_offered).
     "rogue": Kind(role="switch", snmp=("2c", "3"), ssh=True, default_platform="c2960x-24"),
+    # the MSP's central git server: a real sshd in front of gitolite3 (netdoc.lab.gitolite)
+    "hub": Kind(role="server", default_platform="server", git=True),
 }
 
 
@@ -103,6 +106,17 @@ class Subnet:
     network: ipaddress.IPv4Network
     gateway: ipaddress.IPv4Address
     scan: bool = True  # part of the client's site in the lab's netdoc.yaml
+    client: str = ""  # the MSP client whose site this subnet is ("": the topology's client)
+
+
+@dataclass(frozen=True)
+class Vpn:
+    """A site-to-site IPsec VPN a firewall's running config carries (no tunnel is built:
+    the peer is a TEST-NET address outside the lab)."""
+
+    name: str
+    peer: ipaddress.IPv4Address
+    remote: tuple[ipaddress.IPv4Network, ...]
 
 
 @dataclass(frozen=True)
@@ -119,6 +133,7 @@ class Node:
     drop: str = ""  # "icmp": ignores echo requests; "all": answers nothing but ARP
     vlan: int = 0  # the access VLAN of the switch port an endpoint is plugged into
     chassis_id: str = ""  # lldp-server: the chassis ID lldpd announces (another NIC's MAC)
+    vpn: "Vpn | None" = None  # firewall: a site-to-site VPN in its running config
 
     @property
     def spec(self) -> Kind:
@@ -198,6 +213,22 @@ class Topology:
     def subnet_of(self, address: ipaddress.IPv4Interface | ipaddress.IPv4Address) -> Subnet | None:
         ip = address.ip if isinstance(address, ipaddress.IPv4Interface) else address
         return next((s for s in self.subnets if ip in s.network), None)
+
+    def client_of(self, address: ipaddress.IPv4Interface | ipaddress.IPv4Address | str) -> str:
+        """The MSP client whose site an address lies in (a subnet's `client:`, else the
+        topology's client)."""
+        if isinstance(address, str):
+            address = ipaddress.IPv4Address(address.split("/")[0])
+        subnet = self.subnet_of(address)
+        return (subnet.client if subnet else "") or self.client
+
+    @property
+    def clients(self) -> list[str]:
+        """Every client with a scanned subnet, the topology's own client first."""
+        found = [self.client] if any(not s.client or s.client == self.client
+                                     for s in self.subnets if s.scan) else []
+        found += sorted({s.client for s in self.subnets if s.scan and s.client} - set(found))
+        return found or [self.client]
 
     def lldp_links(self) -> list[Link]:
         """Links whose two ends both run lldpd: each end must see the other as a neighbour."""
@@ -323,7 +354,12 @@ class _Parser:
         gateway = self.test_net(ipaddress.IPv4Address, body["gateway"], where + ".gateway")
         if gateway not in network:
             raise self.fail(where + ".gateway", f"{gateway} is not inside {network}")
-        return Subnet(name=name, network=network, gateway=gateway, scan=bool(body.get("scan", True)))
+        client = str(body.get("client", ""))
+        if client and not _NODE_NAME.match(client):
+            raise self.fail(where + ".client", f"client name {client!r}: lower-case letters, "
+                                               f"digits and '-'")
+        return Subnet(name=name, network=network, gateway=gateway, scan=bool(body.get("scan", True)),
+                      client=client)
 
     def test_net(self, kind: Any, value: Any, where: str) -> Any:
         try:
@@ -415,8 +451,18 @@ class _Parser:
                     index=index, addresses=addresses, gateway=gateway, routes=routes,
                     location=str(body.get("location", "")), quiet=bool(body.get("quiet")),
                     drop=drop, vlan=int(body.get("vlan", 0) or 0),
-                    chassis_id=str(body.get("chassis_id", "")))
+                    chassis_id=str(body.get("chassis_id", "")),
+                    vpn=self.vpn(body.get("vpn"), where + ".vpn") if "vpn" in body else None)
         return node, attached
+
+    def vpn(self, body: Any, where: str) -> Vpn:
+        if not isinstance(body, dict) or "peer" not in body or "remote" not in body:
+            raise self.fail(where, "expected {name: ..., peer: ADDRESS, remote: [NETWORK, ...]}")
+        remote = body["remote"] if isinstance(body["remote"], list) else [body["remote"]]
+        return Vpn(name=str(body.get("name") or "VPN"),
+                   peer=self.test_net(ipaddress.IPv4Address, body["peer"], where + ".peer"),
+                   remote=tuple(self.test_net(ipaddress.IPv4Network, net, where + ".remote")
+                                for net in remote))
 
     # whole-topology rules ---------------------------------------------------
     def check(self, topology: Topology) -> None:
