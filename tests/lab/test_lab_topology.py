@@ -150,7 +150,7 @@ def test_a_link_to_an_unknown_node_is_refused() -> None:
 
 
 def test_unknown_topology_names_the_available_ones() -> None:
-    with pytest.raises(LabError, match="available: default, large"):
+    with pytest.raises(LabError, match="available: default, hub, large"):
         load_topology("nosuch")
 
 
