@@ -24,15 +24,14 @@ import git
 import yaml
 
 from netdoc.errors import StoreError
-from netdoc.fsutil import (FileLock, GitWriting, LockTimeout, atomic_write, fault_point,
+from netdoc.fsutil import (FileLock, LockTimeout, atomic_write, fault_point,
                            remove_stale_temporaries)
+from netdoc.gitstore import BRANCH, GitStore, git_error
 from netdoc.secrets import redact
 from netdoc.textsafe import clean
 
 log = logging.getLogger("netdoc.backup.store")
 
-AUTHOR = git.Actor("netdoc", "netdoc@localhost")
-BRANCH = "main"
 PUSH_ATTEMPTS = 3
 PUSH_TIMEOUT = 60.0  # seconds per push attempt, all in
 LOCK_WAIT = 600.0  # seconds a second run waits for the first to finish writing
@@ -78,24 +77,13 @@ class RepositoryLock:
 
 
 class ConfigRepository:
+    """The client's configs in the one git store (netdoc.gitstore: branch main, netdoc as
+    author, one commit per run, recovery of a killed run's git locks)."""
+
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.repo = self._open_or_create()
-
-    def _open_or_create(self) -> git.Repo:
-        try:
-            if (self.folder / ".git").exists():
-                return git.Repo(self.folder)
-            # configs are sensitive even masked (and hold secrets with `secrets: keep`)
-            self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-            repo = git.Repo.init(self.folder, initial_branch=BRANCH)
-            with repo.config_writer() as writer:  # commits made by hand later look the same
-                writer.set_value("user", "name", AUTHOR.name)
-                writer.set_value("user", "email", AUTHOR.email)
-            return repo
-        except (git.GitError, OSError) as exc:
-            raise StoreError(f"cannot open or create the git repository {self.folder}: "
-                             f"{exc}") from None
+        self.git = GitStore(folder, name="backup")
+        self.repo = self.git.repo
 
     def read(self, path: str) -> str | None:
         """The stored config of a device (last good), or None."""
@@ -113,19 +101,14 @@ class ConfigRepository:
         and any difference an earlier, killed run left uncommitted is committed now.
         Caller holds the repository lock."""
         result = CommitResult()
-        with GitWriting(self.folder) as writing:
-            if writing.recovered:
-                log.warning("%s: recovered git lock file(s) %s left by a killed netdoc run",
-                            self.folder, ", ".join(writing.recovered))
-            self._ignore_temporaries()
+        with self.git.writing():  # .git/info/exclude: temporaries are never committed
+            remove_stale_temporaries(self.folder)  # the lock: no live writer owns them
             for item in sorted(stored, key=lambda s: s.path):
                 self._write(item)
                 fault_point(f"backup-written:{item.path}")
             try:
-                fault_point("backup-before-add")
-                self.repo.git.add("--all", "--", ".")
-                fault_point("backup-after-add")
-                status = self._staged_status()
+                self.git.stage()
+                status = self.git.staged_status()
             except (git.GitError, OSError) as exc:
                 raise StoreError(f"cannot stage the configs in {self.folder}: "
                                  f"{_git_error(exc)}") from None
@@ -144,13 +127,10 @@ class ConfigRepository:
                     recovered.append(stem)
             message = commit_message(result.added, result.changed, failed, recovered)
             try:
-                fault_point("backup-before-commit")
-                self._commit(message)
-                fault_point("backup-after-commit")
+                result.commit = self.git.commit(message)
             except (git.GitError, OSError) as exc:
                 raise StoreError(f"cannot commit in {self.folder}: {_git_error(exc)}; the files "
                                  f"are written and the next run commits them") from None
-            result.commit = self.repo.head.commit.hexsha
         return result
 
     def _write(self, item: StoredConfig) -> None:
@@ -162,31 +142,6 @@ class ConfigRepository:
             if _read_or_none(path) != text:
                 atomic_write(path, text, mode=0o600)
 
-    def _ignore_temporaries(self) -> None:
-        """Temporary files of a killed write are never committed: ignored, then removed
-        (the caller's lock means no live writer owns them)."""
-        ignore = self.folder / ".git" / "info" / "exclude"  # not committed: the tree stays
-        wanted = ".*.tmp\n*.tmp\n"                           # configs and nothing else
-        if _read_or_none(ignore) != wanted:
-            atomic_write(ignore, wanted, mode=0o600)
-        remove_stale_temporaries(self.folder)
-
-    def _staged_status(self) -> dict[str, str]:
-        """path -> A/M/D for every staged difference from HEAD (all "A" without a HEAD)."""
-        if not self.repo.head.is_valid():
-            names = self.repo.git.diff("--cached", "--name-only", "--no-renames", "-z")
-            return {name: "A" for name in names.split("\0") if name}
-        out = self.repo.git.diff("--cached", "--name-status", "--no-renames", "-z", "HEAD")
-        parts = [p for p in out.split("\0") if p]
-        return {parts[i + 1]: parts[i][:1] for i in range(0, len(parts) - 1, 2)}
-
-    def _commit(self, message: str) -> None:
-        env = {"GIT_AUTHOR_NAME": AUTHOR.name or "netdoc",
-               "GIT_AUTHOR_EMAIL": AUTHOR.email or "netdoc@localhost",
-               "GIT_COMMITTER_NAME": AUTHOR.name or "netdoc",
-               "GIT_COMMITTER_EMAIL": AUTHOR.email or "netdoc@localhost"}
-        self.repo.git.commit("--quiet", "--no-verify", "--no-gpg-sign", "-m", message, env=env)
-
     def push(self, remote_url: str, attempts: int = PUSH_ATTEMPTS,
              pause: float = 1.0, timeout: float = PUSH_TIMEOUT) -> tuple[bool, str]:
         """Push main to the client's remote; (ok, error). The local commit stays either way.
@@ -194,12 +149,7 @@ class ConfigRepository:
         Each attempt is cut off after `timeout` seconds (a remote that accepts the
         connection and then stalls must not hold the client's lock), and no message
         shows the URL's credentials (https://user:TOKEN@host/...)."""
-        if not self.repo.head.is_valid():
-            return True, ""
-        from netdoc.hub.central import push_refs  # the one module that pushes
-
-        return push_refs(self.folder, remote_url, [f"{BRANCH}:{BRANCH}"], remote_name="origin",
-                         attempts=attempts, pause=pause, timeout=timeout, per_attempt=True)
+        return self.git.push(remote_url, attempts=attempts, pause=pause, timeout=timeout)
 
     def log_for(self, path: str, since: str | None = None) -> list[git.Commit]:
         args: dict[str, Any] = {"paths": [f"{path}.cfg"]}
@@ -256,9 +206,7 @@ def _device_path(path: str) -> str:
 
 
 def _git_error(exc: BaseException) -> str:
-    text = str(getattr(exc, "stderr", "") or exc).strip()
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return redact(clean(lines[-1] if lines else exc.__class__.__name__, 400))
+    return redact(clean(git_error(exc), 400))
 
 
 def _read_or_none(path: Path) -> str | None:

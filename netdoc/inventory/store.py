@@ -10,7 +10,6 @@ Two runs over an unchanged network write byte-identical tracked files, so
 """
 from __future__ import annotations
 
-import fcntl
 import ipaddress
 import logging
 from contextlib import contextmanager
@@ -19,18 +18,16 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
 
-import git
-
 from netdoc.errors import StoreError
 from netdoc.app.guard import check_mass_change
-from netdoc.fsutil import (GitWriting, atomic_write, atomic_write_many, fault_point, read_json,
+from netdoc.fsutil import (FileLock, atomic_write, atomic_write_many, read_json,
                            remove_stale_temporaries, stable_json)
+from netdoc.gitstore import GIT_FAILURES, GitStore, git_error
 from netdoc.inventory.identity import record_id, same_device
 from netdoc.models import Device, device_from_dict
 from netdoc.textsafe import clamp_device, clean
 
 log = logging.getLogger("netdoc.inventory")
-AUTHOR = git.Actor("netdoc", "netdoc@localhost")
 # Volatile or private files that live beside the tracked inventory but never in git.
 IGNORED = ("state.json", "last-changes.json", ".lock", ".run.lock", "last-run.json", "runs/",
            "snmp-credentials.json", "probe-neighbours.json", "alerts-state.json", "site/",
@@ -85,6 +82,7 @@ def load_devices(inventory_dir: Path, present_only: bool = False) -> list[Device
 class InventoryStore:
     def __init__(self, root: Path) -> None:
         self.root = root
+        self.git = GitStore(root, name="inventory", ignore=IGNORED)
 
     # ------------------------------------------------------------ reading
     def records(self) -> list[Record]:
@@ -178,6 +176,43 @@ class InventoryStore:
                          stable_json({"run": stamp, "changes": [vars(c) for c in changes]}))
         return InventoryUpdate(changes=changes, commit=commit, devices=len(records))
 
+    def update_one(self, device: Device, reason: str, missing_after: int,
+                   now: datetime | None = None, archive_after: int = 0) -> InventoryUpdate:
+        """Fold one freshly polled device in (`netdoc listen` re-reading a switch after a
+        link event), in its own commit. Unlike `update`, this is no discovery run: the run
+        counter and every other device's missing count stay as they are."""
+        stamp = (now or datetime.now(timezone.utc)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        device = clamp_device(device)
+        with self._locked():
+            records = {r.id: r for r in self.records()}
+            state = self.state()
+            states: dict[str, dict[str, Any]] = state.setdefault("devices", {})
+            record = _find(records, device, exclude=set())
+            changes: list[InventoryChange] = []
+            if record is None:
+                record = Record(id=_unique_id(record_id(device), records), device=device,
+                                first_seen=stamp)
+                records[record.id] = record
+                changes.append(InventoryChange("new", display_name(device), _describe(device)))
+            else:
+                changes.extend(_changes(record.device, device))
+                record.device = _carry_forward(record.device, device)
+            entry = states.setdefault(record.id, {"missing_runs": 0})
+            if entry.get("missing_runs", 0) >= missing_after:
+                changes.append(InventoryChange("returned", display_name(record.device)))
+            entry.update(missing_runs=0, last_seen=stamp)
+            self._write(records, states, missing_after, archive_after)
+            body = "".join(f"- {clean(c, 600)}\n" for c in changes)
+            try:
+                commit = self.git.commit_all(f"Re-read {clean(display_name(record.device), 200)} "
+                                             f"{stamp}: {clean(reason, 300)}\n"
+                                             + (f"\n{body}" if body else ""))
+            except GIT_FAILURES as exc:
+                raise StoreError(f"cannot commit the inventory in {self.root}: "
+                                 f"{_first_line(exc)}") from None
+            atomic_write(self.root / "state.json", stable_json(state))
+        return InventoryUpdate(changes=changes, commit=commit, devices=len(records))
+
     def forget(self, record_id: str, reason: str, missing_after: int,
                archive_after: int = 0) -> str:
         """Take one device out of the inventory (`netdoc forget`), in its own commit."""
@@ -195,14 +230,10 @@ class InventoryStore:
             self._write(records, states, missing_after, archive_after)
             name = display_name(record.device)
             try:
-                repo = self._repo()
-                with GitWriting(self.root):
-                    repo.git.add("--all", ".")
-                    commit = _commit(repo, f"Forget {clean(name, 200)} ({record_id}): "
-                                           f"{clean(reason, 300)}\n\nIts config history stays "
-                                           f"in the config backup repository.\n") \
-                        if _staged(repo) else ""
-            except (git.GitCommandError, OSError, ValueError) as exc:
+                commit = self.git.commit_all(f"Forget {clean(name, 200)} ({record_id}): "
+                                             f"{clean(reason, 300)}\n\nIts config history "
+                                             f"stays in the config backup repository.\n")
+            except GIT_FAILURES as exc:
                 raise StoreError(f"cannot commit the inventory in {self.root}: "
                                  f"{_first_line(exc)}") from None
             atomic_write(self.root / "state.json", stable_json(state))
@@ -242,63 +273,30 @@ class InventoryStore:
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
-        try:
-            self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
-            handle = open(self.root / ".lock", "w")
-        except OSError as exc:
-            raise StoreError(f"cannot write the inventory in {self.root}: "
-                             f"{exc.strerror or exc}") from None
-        with handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
-
-    def _repo(self) -> git.Repo:
-        try:
-            repo = git.Repo(self.root)
-        except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-            repo = git.Repo.init(self.root)
-        ignore = "\n".join(IGNORED) + "\n"
-        try:
-            current = (self.root / ".gitignore").read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            current = ""
-        if current != ignore:  # older inventories lack the newer patterns (*.tmp)
-            atomic_write(self.root / ".gitignore", ignore, mode=0o644)
-        return repo
+        """One writer of the inventory at a time (netdoc.fsutil.FileLock, no time limit:
+        writers hold it for seconds, and the client's run lock bounds the wait)."""
+        with FileLock(self.root / ".lock"):
+            yield
 
     def commit_files(self, names: list[str], message: str) -> str:
         """Commit files other stages keep in the inventory (e.g. the topology exports),
         only when they changed. Returns the commit id, or '' when nothing changed."""
         with self._locked():
             try:
-                repo = self._repo()
-                with GitWriting(self.root):
-                    repo.git.add("--", *names)
-                    if not _staged(repo):
-                        return ""
-                    return _commit(repo, message)
-            except (git.GitCommandError, OSError, ValueError) as exc:
+                return self.git.commit_all(message, names)
+            except GIT_FAILURES as exc:
                 raise StoreError(f"cannot commit {', '.join(names)} in {self.root}: "
                                  f"{_first_line(exc)}") from None
 
     def _commit(self, changes: list[InventoryChange], stamp: str) -> str:
         try:
             return self._commit_unchecked(changes, stamp)
-        except (git.GitCommandError, OSError, ValueError) as exc:
+        except GIT_FAILURES as exc:
             raise StoreError(f"cannot commit the inventory in {self.root}: {_first_line(exc)}; "
                              f"the files are written and the next run commits them") from None
 
     def _commit_unchecked(self, changes: list[InventoryChange], stamp: str) -> str:
-        repo = self._repo()
-        with GitWriting(self.root):
-            fault_point("inventory-before-add")
-            repo.git.add("--all", ".")
-            if not _staged(repo):
-                return ""
-            return _commit(repo, self._message(changes, stamp))
+        return self.git.commit_all(self._message(changes, stamp))
 
     @staticmethod
     def _message(changes: list[InventoryChange], stamp: str) -> str:
@@ -312,28 +310,8 @@ class InventoryStore:
             f"Discovery {stamp}: {summary}\n"
 
 
-def _staged(repo: git.Repo) -> bool:
-    """Anything staged that differs from HEAD (everything, before the first commit)."""
-    if not repo.head.is_valid():
-        return bool(repo.git.diff("--cached", "--name-only"))
-    return bool(repo.git.diff("--cached", "--name-only", "HEAD"))
-
-
-def _commit(repo: git.Repo, message: str) -> str:
-    """One commit by the git command (killed midway, git leaves a consistent repository)."""
-    env = {"GIT_AUTHOR_NAME": AUTHOR.name or "netdoc",
-           "GIT_AUTHOR_EMAIL": AUTHOR.email or "netdoc@localhost",
-           "GIT_COMMITTER_NAME": AUTHOR.name or "netdoc",
-           "GIT_COMMITTER_EMAIL": AUTHOR.email or "netdoc@localhost"}
-    fault_point("inventory-before-commit")
-    repo.git.commit("--quiet", "--no-verify", "--no-gpg-sign", "-m", message, env=env)
-    fault_point("inventory-after-commit")
-    return str(repo.head.commit.hexsha)
-
-
 def _first_line(exc: Exception) -> str:
-    text = str(getattr(exc, "stderr", "") or exc).strip()
-    return text.splitlines()[-1] if text else exc.__class__.__name__
+    return git_error(exc)
 
 
 def _carry_forward(old: Device, new: Device) -> Device:
