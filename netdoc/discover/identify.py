@@ -54,6 +54,13 @@ it through `parse_snmp_section`):
       models:              # exact sysObjectID -> model, for agents whose only model
         '1.3.6.1.4.1.9.1.359': WS-C2950T-24     # statement is the sysObjectID itself
       fdb_per_vlan: true   # read BRIDGE-MIB per VLAN (Cisco community@vlan / v3 context)
+      ports:               # vendor port tables, for agents whose IF-MIB leaves ports out
+        - name: '1.3.6.1.4.1.57344.1.2.6.1.20'  # column: each row with a name is a port
+          descr: '...'     # optional columns: description, oper status (1 = up)
+          oper: '...'
+          number: index    # ifIndex = the row's index + offset (index), or offset + the
+          offset: 1000     # row's position in the table, first row 0 (rows)
+                           # IF-MIB's own row of an ifIndex always wins over a vendor row
 
 The `match:` section (netdoc/profiles) may also name OIDs, for appliances that share
 net-snmp's sysObjectID and a plain "Linux host 4.19 ..." sysDescr with every Linux box
@@ -252,12 +259,31 @@ class ScalarRule:
 
 
 @dataclass(frozen=True)
+class PortTable:
+    """A vendor table whose rows are ports IF-MIB does not list (a profile's `snmp.ports`):
+    DPDK routers, optical shelves, radios that list their peers as ports."""
+
+    name: str  # column OID: every row with a name is a port
+    descr: str = ""  # column OID, optional
+    oper: str = ""  # column OID, optional: 1 = up
+    number: str = "index"  # "index": ifIndex = row index + offset; "rows": offset + position
+    offset: int = 0
+
+    def if_index(self, index: tuple[int, ...], position: int) -> int | None:
+        """The ifIndex netdoc gives the row with this index, at this position (from 0)."""
+        if self.number == "rows":
+            return self.offset + position
+        return self.offset + index[0] if len(index) == 1 else None
+
+
+@dataclass(frozen=True)
 class SnmpRules:
     """A profile's `snmp:` section (documented in this module's docstring)."""
 
     get: dict[str, tuple[ScalarRule, ...]] = field(default_factory=dict)
     fdb_per_vlan: bool = False
     models: dict[str, str] = field(default_factory=dict)
+    ports: tuple[PortTable, ...] = ()
 
     def oids(self, sys_object_id: str = "") -> list[str]:
         """The OIDs the `get` rules read on a device with this sysObjectID."""
@@ -341,10 +367,10 @@ def parse_snmp_section(section: Any, where: str) -> SnmpRules:
     section = section or {}
     if not isinstance(section, dict):
         raise ProfileError(f"{where}: expected a mapping, got {section!r}")
-    unknown = set(section) - {"get", "fdb_per_vlan", "models"}
+    unknown = set(section) - {"get", "fdb_per_vlan", "models", "ports"}
     if unknown:
         raise ProfileError(f"{where}: unknown keys {sorted(unknown)} (known: fdb_per_vlan, "
-                           f"get, models)")
+                           f"get, models, ports)")
     get = {str(name): _scalar_rules(value, f"{where}.get.{name}")
            for name, value in (section.get("get") or {}).items()}
     bad = set(get) - set(FIELDS)
@@ -357,7 +383,37 @@ def parse_snmp_section(section: Any, where: str) -> SnmpRules:
         if not _OID.fullmatch(str(oid).strip(".")) or not isinstance(model, (str, int, float)):
             raise ProfileError(f"{where}.models: {oid!r}: expected 'sysObjectID: model name'")
     return SnmpRules(get=get, fdb_per_vlan=bool(section.get("fdb_per_vlan", False)),
-                     models={str(k).strip("."): str(v) for k, v in models.items()})
+                     models={str(k).strip("."): str(v) for k, v in models.items()},
+                     ports=_port_tables(section.get("ports"), f"{where}.ports"))
+
+
+def _port_tables(value: Any, where: str) -> tuple[PortTable, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise ProfileError(f"{where}: expected a list of {{name:, descr:, oper:, number:, "
+                           f"offset:}}")
+    tables = []
+    for number, item in enumerate(value):
+        at = f"{where}[{number}]"
+        if not isinstance(item, dict) or "name" not in item:
+            raise ProfileError(f"{at}: expected {{name: COLUMN-OID, ...}}, got {item!r}")
+        unknown = set(item) - {"name", "descr", "oper", "number", "offset"}
+        if unknown:
+            raise ProfileError(f"{at}: unknown keys {sorted(unknown)} (known: name, descr, "
+                               f"oper, number, offset)")
+        if item.get("number", "index") not in ("index", "rows"):
+            raise ProfileError(f"{at}: number must be 'index' or 'rows', not "
+                               f"{item['number']!r}")
+        if not isinstance(item.get("offset", 0), int):
+            raise ProfileError(f"{at}: offset must be a whole number, not {item['offset']!r}")
+        columns = {key: _rule_oid(item[key], f"{at}.{key}") if item.get(key) else ""
+                   for key in ("name", "descr", "oper")}
+        if any(oid.startswith(SYS_OBJECT_ID_REF) for oid in columns.values()):
+            raise ProfileError(f"{at}: port table columns are numeric OIDs")
+        tables.append(PortTable(**columns, number=str(item.get("number", "index")),
+                                offset=int(item.get("offset", 0))))
+    return tuple(tables)
 
 
 register_section("snmp", parse_snmp_section)  # the profile loader validates snmp: at load

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import re
 from pathlib import Path
 
 import pytest
 
 from netdoc.discover.collectors.snmp import collect
-from netdoc.discover.identify import (Chassis, EntityRow, Facts, chassis_candidates,
+from netdoc.discover.identify import (Chassis, EntityRow, Facts, PortTable, chassis_candidates,
                              chassis_description_model, decode_capabilities, fill_chassis,
                              generic_rules, identify, identify_neighbor, looks_like_model,
                              parse_snmp_section, pick_chassis, scalar_oids,
@@ -322,3 +323,49 @@ def test_generic_agent_scalars_are_asked_only_of_devices_behind_a_generic_agent(
     found = identify(Facts(sys_object_id="1.3.6.1.4.1.8072.3.2.10", sys_descr="NMU",
                            scalars={nmu_serial: b"3021000000000001"}))
     assert found.serial == "3021000000000001"
+
+
+# ---------------------------------------------------------------- vendor port tables
+
+def test_ports_only_a_vendor_table_lists_are_interfaces_numbered_as_the_profile_says(
+        tmp_path: Path) -> None:
+    walk = tmp_path / "radio.snmprec"  # tachyon.yaml: wirelessPeersTable names, offset 1000
+    walk.write_text("\n".join([
+        "1.3.6.1.2.1.1.1.0|4|Linux radio", "1.3.6.1.2.1.1.2.0|6|1.3.6.1.4.1.57344.1",
+        "1.3.6.1.2.1.2.2.1.1.1|2|1", "1.3.6.1.2.1.2.2.1.2.1|4|lo",
+        "1.3.6.1.4.1.57344.1.2.6.1.20.1|4|link-north", "1.3.6.1.4.1.57344.1.2.6.1.20.2|4|link-south",
+    ]) + "\n")
+    device, _ = asyncio.run(collect(RecordedTransport(walk)))
+    assert [(i.index, i.name) for i in device.interfaces] == \
+        [(1, "lo"), (1001, "link-north"), (1002, "link-south")]
+
+
+def test_a_vendor_table_indexed_by_slot_and_port_is_numbered_by_row(tmp_path: Path) -> None:
+    walk = tmp_path / "sensor.snmprec"  # mcafee_mlos.yaml: slot.port rows, numbered from 0
+    column = "1.3.6.1.4.1.8962.2.1.2.1.11.1.1.1"
+    walk.write_text("\n".join([
+        "1.3.6.1.2.1.1.1.0|4|Linux sensor", "1.3.6.1.2.1.1.2.0|6|1.3.6.1.4.1.8962.2.1",
+        f"{column}.2.1|4|G0/1", f"{column}.2.2|4|G0/2", f"{column}.3.1|4|G1/1",
+        "1.3.6.1.4.1.8962.2.1.2.1.11.1.1.10.2.1|2|1",
+    ]) + "\n")
+    device, _ = asyncio.run(collect(RecordedTransport(walk)))
+    assert [(i.index, i.name, i.oper_up) for i in device.interfaces] == \
+        [(0, "G0/1", True), (1, "G0/2", False), (2, "G1/1", False)]
+
+
+def test_an_if_mib_row_wins_over_a_vendor_row_of_the_same_index() -> None:
+    table = PortTable(name="1.3.6.1.4.1.99999.1", number="index", offset=0)
+    assert table.if_index((3,), 0) == 3 and table.if_index((1, 3), 0) is None
+    assert PortTable(name="1.3.6.1.4.1.99999.1", number="rows", offset=1).if_index((7, 2), 4) == 5
+
+
+@pytest.mark.parametrize("ports, complaint", [
+    ({"name": "1.3.6.1.4.1.1.1"}, "expected a list"),
+    ([{"descr": "1.3.6.1.4.1.1.2"}], "expected {name:"),
+    ([{"name": "1.3.6.1.4.1.1.1", "numbering": "rows"}], "unknown keys"),
+    ([{"name": "1.3.6.1.4.1.1.1", "number": "slots"}], "number must be"),
+    ([{"name": "ifName"}], "not a numeric OID"),
+])
+def test_a_broken_ports_section_names_what_is_wrong(ports: object, complaint: str) -> None:
+    with pytest.raises(ProfileError, match=re.escape(complaint)):
+        parse_snmp_section({"ports": ports}, "x.yaml: snmp")

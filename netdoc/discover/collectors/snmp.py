@@ -27,8 +27,9 @@ from dataclasses import dataclass, field
 from typing import Awaitable, Callable, Iterable
 
 from netdoc.config import CredentialSet, SnmpSettings
-from netdoc.errors import SnmpAuthError, SnmpError, SnmpTimeout
-from netdoc.discover.identify import (Chassis, EntityRow, Facts, chassis_candidates, decode_capabilities,
+from netdoc.errors import SnmpAuthError, SnmpError, SnmpPortClosed, SnmpTimeout
+from netdoc.discover.identify import (Chassis, EntityRow, Facts, PortTable, chassis_candidates,
+                             decode_capabilities,
                              fill_chassis, identify, match_profile, pick_chassis, scalar_oids,
                              serial_in_descriptions,
                              snmp_rules, usable)
@@ -268,6 +269,30 @@ async def _interfaces(reader: _Reader) -> dict[int, Interface]:
             admin_up=integer(cols["admin"].get(key)) == 1,
             oper_up=integer(cols["oper"].get(key)) == 1, type=integer(cols["type"].get(key)))
     return found
+
+
+async def _vendor_ports(reader: _Reader, tables: tuple[PortTable, ...],
+                        interfaces: dict[int, Interface]) -> None:
+    """Ports that only a vendor table lists (the profile's `snmp.ports`), added to
+    `interfaces` under the ifIndex the table's numbering gives them; an ifIndex IF-MIB
+    already has keeps IF-MIB's row."""
+    for table in tables:
+        names, descrs, opers = await asyncio.gather(
+            reader.column(table.name), *(reader.column(oid) if oid else _no_rows()
+                                         for oid in (table.descr, table.oper)))
+        rows = [index for index in sorted(names) if text(names[index])]
+        for position, index in enumerate(rows):
+            if_index = table.if_index(index, position)
+            if if_index is None or if_index in interfaces:
+                continue
+            up = integer(opers.get(index)) == 1
+            interfaces[if_index] = Interface(index=if_index, name=text(names[index]),
+                                             descr=text(descrs.get(index)) or
+                                             text(names[index]), admin_up=up, oper_up=up)
+
+
+async def _no_rows() -> dict[tuple[int, ...], SnmpValue]:
+    return {}
 
 
 def _mac(value: SnmpValue | None) -> str:
@@ -722,6 +747,8 @@ async def collect(transport: SnmpTransport, host: str = "", site: str = "",
                          None)
             if first is not None:
                 scalars[column] = first
+    if rules is not None and rules.ports:
+        await _vendor_ports(reader, rules.ports, interfaces)
     for if_index, cidrs in addresses.items():
         if if_index in interfaces:
             interfaces[if_index].ipv4 = sorted(cidrs, key=_cidr_key)
@@ -867,7 +894,7 @@ async def _poll(host: str, port: int, credential_sets: list[CredentialSet],
         except (SnmpTimeout, SnmpAuthError) as exc:
             failures.append(f"{credential.name}: {exc.reason}")
             silent += isinstance(exc, SnmpTimeout)
-            if "no SNMP agent" in exc.reason:
+            if isinstance(exc, SnmpPortClosed):
                 break  # the port is closed: another credential will not open it
             continue
         try:
@@ -876,7 +903,7 @@ async def _poll(host: str, port: int, credential_sets: list[CredentialSet],
             except (SnmpTimeout, SnmpAuthError) as exc:
                 failures.append(f"{credential.name}: {exc.reason}")
                 silent += isinstance(exc, SnmpTimeout)
-                if "no SNMP agent" in exc.reason:
+                if isinstance(exc, SnmpPortClosed):
                     break
                 continue
             result.credential = credential.name
