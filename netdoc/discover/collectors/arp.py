@@ -124,7 +124,12 @@ RTT_FACTOR = 4  # wait this many times the slowest round trip seen before giving
 # An address is given up no sooner than this after its first request: a Wi-Fi client in
 # power save hears broadcasts only at the DTIM beacon (102.4 ms x a DTIM period of 1-3).
 PATIENCE = 0.35
-RETRY_GAP = 0.02  # the least pause before the silent addresses are asked again (seconds)
+SEND_STALL = 0.002  # a send that took longer than this (seconds) gives no round-trip sample
+# The pause before the silent addresses are asked again (seconds): a few round trips, but
+# never long: asking again early costs only a duplicate request to a host whose answer is
+# on its way, and late answers to an earlier pass count anyway.
+RETRY_GAP, RETRY_GAP_MAX = 0.02, 0.1
+FINAL_RTT_FACTOR = 2  # after the last request: this many of the slowest round trips seen
 # Requests sent back to back before the rate paces them (a token bucket): a /24's first
 # pass goes out at once; larger ranges and the retries keep to the configured rate.
 BURST = 256
@@ -159,9 +164,14 @@ class _ArpSocket:
         self.template = BROADCAST + self.mac + struct.pack("!H", ETH_P_ARP)
 
     def request(self, address: str) -> None:
+        self.send(self.frame(address))
+
+    def frame(self, address: str) -> bytes:
         arp = _ARP_HEADER.pack(1, 0x0800, 6, 4, ARP_REQUEST, self.mac, self.source, b"\0" * 6,
                                socket.inet_aton(address))
-        frame = (self.template + arp).ljust(MIN_FRAME, b"\0")
+        return (self.template + arp).ljust(MIN_FRAME, b"\0")
+
+    def send(self, frame: bytes) -> None:
         for _ in range(50):  # a full transmit queue empties within milliseconds
             try:
                 self.sock.send(frame)
@@ -247,8 +257,14 @@ class _Sweep:
                 self.asked_again.add(address)
             else:
                 self.first_asked[address] = now
-            self.sent_at[address] = time.time()
-            self.sock.request(address)
+            frame = self.sock.frame(address)
+            before = time.time()
+            self.sock.send(frame)
+            if time.time() - before > SEND_STALL:
+                # held up (another thread had the interpreter lock): when it left is unknown,
+                # so its answer is no round-trip sample
+                self.asked_again.add(address)
+            self.sent_at[address] = before
             self.requests += 1
         self.last_sent = time.monotonic()
         self._collect(0.0)
@@ -256,16 +272,16 @@ class _Sweep:
 
     def pause_before_retry(self) -> None:
         """Before asking the silent addresses again: a few of this network's round trips
-        (RETRY_GAP at least), or MIN_REPLY_WAIT while nothing has answered yet."""
+        (RETRY_GAP to RETRY_GAP_MAX), or MIN_REPLY_WAIT while nothing has answered yet."""
         begun = time.monotonic()
-        gap = (min(self.reply_wait, max(RETRY_GAP, RTT_FACTOR * self.slowest)) if self.found
+        gap = (min(RETRY_GAP_MAX, max(RETRY_GAP, RTT_FACTOR * self.slowest)) if self.found
                else min(self.reply_wait, MIN_REPLY_WAIT))
         self._wait_until(self.last_sent + gap)
         self.spent["pause"] += time.monotonic() - begun
 
     def wait_for_stragglers(self) -> None:
         """After the last pass: until each silent address had PATIENCE since its first
-        request and RTT_FACTOR round trips since its last, at most `reply_wait` after the
+        request and FINAL_RTT_FACTOR round trips since its last, at most `reply_wait` after the
         last request; the whole reply wait while nothing has answered at all."""
         begun = time.monotonic()
         silent = self.silent()
@@ -273,7 +289,7 @@ class _Sweep:
             self._wait_until(self.last_sent + self.reply_wait)
         elif silent:
             patience = max(self.first_asked.get(a, self.last_sent) for a in silent) + PATIENCE
-            rtt = self.last_sent + max(RETRY_GAP, RTT_FACTOR * self.slowest)
+            rtt = self.last_sent + max(RETRY_GAP, FINAL_RTT_FACTOR * self.slowest)
             self._wait_until(min(max(patience, rtt), self.last_sent + self.reply_wait))
         self.spent["final"] += time.monotonic() - begun
 

@@ -33,7 +33,8 @@ import socket
 import struct
 import time
 
-from netdoc.discover.collectors.arp import (PATIENCE, RTT_FACTOR, SO_TIMESTAMPNS, _arrival)
+from netdoc.discover.collectors.arp import (FINAL_RTT_FACTOR, PATIENCE, SEND_STALL,
+                                            SO_TIMESTAMPNS, _arrival)
 from netdoc.errors import NetdocError
 from netdoc.inventory.merge import Sighting
 
@@ -243,13 +244,16 @@ class _Sweep:
                     continue
                 if self.passes > 1:
                     self.asked_again.add(address)
-                self.sent_at[(address, str(probe))] = time.time()
+                before = time.time()
+                self.sent_at[(address, str(probe))] = before
                 self.first_asked.setdefault(address, time.monotonic())
                 if probe == ICMP:
                     self.sockets.echo(address, len(asked))
                     asked.append(address)
                 else:
                     self.sockets.syn(address, int(probe))
+                if time.time() - before > SEND_STALL:  # held up: no round-trip sample
+                    self.asked_again.add(address)
                 sent += 1
         self.last_sent = time.monotonic()
         self._collect(0.0)
@@ -269,7 +273,7 @@ class _Sweep:
         silent = self.silent()
         patience = max((self.first_asked.get(a, self.last_sent) for a in silent),
                        default=self.last_sent) + PATIENCE
-        rtt = self.last_sent + max(FINAL_WAIT, RTT_FACTOR * self.slowest)
+        rtt = self.last_sent + max(FINAL_WAIT, FINAL_RTT_FACTOR * self.slowest)
         return min(max(patience, rtt), self.last_sent + self.reply_wait)
 
     def _collect(self, timeout: float) -> None:
