@@ -26,11 +26,13 @@ def client_status(config: Config, client: Client, now: float | None = None) -> d
     now = time.time() if now is None else now
     folder = config.inventory_dir(client.name)
     runs = []
+    reports = []
     for path in sorted((folder / "runs").glob("*.json"))[-RUNS_SHOWN:][::-1]:
         try:
             report = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
+        reports.append(report)
         runs.append({"started": report.get("started", ""), "status": report.get("status", ""),
                      "seconds": report.get("seconds", 0),
                      "stages": [s.get("stage", "") for s in report.get("stages", [])],
@@ -48,16 +50,42 @@ def client_status(config: Config, client: Client, now: float | None = None) -> d
     devices = index.get("devices", [])
     counts = {s: sum(1 for d in devices if d.get("status") == s)
               for s in ("present", "missing", "archived")}
+    push = central_push(reports)
     return {
         "client": client.name, "runs": runs,
+        "central_push": push,
         "last_run": runs[0] if runs else None,
         "devices": counts,
         "backups_stale": sorted(stale, key=lambda d: d["device"]),
         "devices_failing": sorted(failing, key=lambda d: d["device"]),
         "host_keys_pending": keys["pending"], "identities_held": keys["identities_held"],
         "attention": bool(stale or failing or keys["pending"] or keys["identities_held"]
-                          or (runs and runs[0]["status"] != "ok")),
+                          or (runs and runs[0]["status"] != "ok")
+                          or any(p["status"] == "failed" for p in push.values())),
     }
+
+
+def central_push(reports: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Per repository, the newest push to the central server among the runs shown
+    (newest first), and when that repository last reached it."""
+    latest: dict[str, dict[str, Any]] = {}
+    for report in reports:
+        pushes = report.get("push")
+        if not isinstance(pushes, dict):
+            continue
+        for repo, result in sorted(pushes.items()):
+            if not isinstance(result, dict):
+                continue
+            entry = latest.setdefault(str(repo), {
+                "status": clean(str(result.get("status", "")), 20),
+                "remote": clean(str(result.get("remote", "")), 300),
+                "time": clean(str(result.get("time", "")), 40),
+                "commit": clean(str(result.get("commit", "")), 64),
+                "reason": clean(str(result.get("reason", "")), 500),
+                "last_ok": ""})
+            if not entry["last_ok"] and result.get("status") == "ok":
+                entry["last_ok"] = clean(str(result.get("time", "")), 40)
+    return latest
 
 
 def status_lines(entry: dict[str, Any]) -> list[str]:
@@ -80,6 +108,15 @@ def status_lines(entry: dict[str, Any]) -> list[str]:
         lines.append(f"  HOST KEY waits {item['entry']} {item['fingerprint']}: {item['accept']}")
     for item in entry["identities_held"]:
         lines.append(f"  IDENTITY held {item['entry']} ({item['reason']}): {item['accept']}")
+    for repo, push in sorted(entry.get("central_push", {}).items()):
+        state = "PUSH FAILED" if push["status"] == "failed" else "pushed" \
+            if push["status"] == "ok" else "push skipped"
+        line = f"  {state} {repo} -> {push['remote']} at {push['time']}"
+        if push["status"] == "failed":
+            line += f" (last reached {push['last_ok'] or 'never'})"
+        if push["reason"]:
+            line += f": {push['reason']}"
+        lines.append(line)
     if not entry["attention"]:
         lines.append("  nothing needs attention")
     return lines

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -213,3 +214,28 @@ def test_a_key_file_committed_by_mistake_is_never_pushed(tmp_path: Path) -> None
     assert "acme.key" in report.push["inventory"]["reason"]
     assert git(inventory, "for-each-ref").strip() == ""
     assert report.push["configs"]["status"] == "ok"
+
+
+def test_status_shows_each_repositorys_push_and_when_it_last_reached_the_server(
+        tmp_path: Path) -> None:
+    from netdoc.app.status import client_status, status_lines
+
+    server = tmp_path / "server"
+    config = write_config(tmp_path, {"acme": ACME}, central=f"{server}/{{client}}/{{repo}}.git")
+    populate(config, "acme", ACME)
+    bare(server / "acme" / "inventory.git"), bare(server / "acme" / "configs.git")
+    reached = run_client(config, config.client("acme"), [])
+    assert reached.push["inventory"]["status"] == "ok"
+    (server / "acme" / "configs.git").rename(server / "acme" / "moved.git")
+    time.sleep(1.1)  # run reports are named by the second they started
+
+    run_client(config, config.client("acme"), [])
+    status = client_status(config, config.client("acme"))
+
+    assert status["central_push"]["inventory"]["status"] == "ok"
+    configs = status["central_push"]["configs"]
+    assert configs["status"] == "failed" and configs["last_ok"] == reached.push["configs"]["time"]
+    assert status["attention"] is True
+    text = "\n".join(status_lines(status))
+    assert "PUSH FAILED configs" in text and f"last reached {configs['last_ok']}" in text
+    assert "pushed inventory" in text
