@@ -212,8 +212,7 @@ class GitStore:
 
     def show(self, rev: str, path: str) -> str | None:
         """The text of `path` at `rev`, or None when it is not there."""
-        done = self._run_git("show", f"{rev}:{path}")
-        return done if done is not None else None
+        return self._run_git("show", f"{rev}:{path}")
 
     def patch(self, commit: str, path: str) -> str:
         """The change `commit` made to `path`, as a diff ('' when none or unreadable)."""

@@ -124,18 +124,14 @@ def attach_changes(events: list[Any], record: FactsRecord) -> None:
 def changes_between(repository: Path, device_path: str, old: str, new: str) -> list[str]:
     """Plain-words changes of one device's config between two commits (for the site's
     change page): both .cfg versions read by today's parser; [] when none applies."""
-    import subprocess
-
     import yaml
 
+    from netdoc.gitstore import GitStore
+
+    store = GitStore(repository)
+
     def show(rev: str, suffix: str) -> str | None:
-        try:
-            done = subprocess.run(["git", "-C", str(repository), "show",
-                                   f"{rev}:{device_path}{suffix}"], capture_output=True,
-                                  text=True, timeout=60, check=False)
-        except (OSError, subprocess.TimeoutExpired):
-            return None
-        return done.stdout if done.returncode == 0 else None
+        return store.show(rev, f"{device_path}{suffix}")
 
     try:
         meta = yaml.safe_load(show(new, ".meta.yaml") or "") or {}

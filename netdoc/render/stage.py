@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import shutil
-import subprocess
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -25,6 +24,7 @@ from netdoc.errors import NetdocError, StoreError
 from netdoc.facts.manual import apply_roles
 from netdoc.facts.store import changes_between
 from netdoc.fsutil import atomic_write, read_json
+from netdoc.gitstore import GitStore, LogEntry
 from netdoc.models import Device
 from netdoc.app.pipeline import DeviceFailure, Event, StageOutcome
 from netdoc.render.maps import load_pins, render_maps, render_neighbourhoods
@@ -105,10 +105,8 @@ def _commit_exports(folder: Path, changes: list[Any]) -> None:
 # ---------------------------------------------------------------- inventory
 
 def _inventory(folder: Path) -> tuple[list[str], list[Device], dict[str, DeviceRecord]]:
-    try:
-        from netdoc.inventory.store import InventoryStore
-    except ImportError:  # inventory not built in this checkout
-        return [], [], {}
+    from netdoc.inventory.store import InventoryStore
+
     if not (folder / "devices").is_dir():
         return [], [], {}
     store = InventoryStore(folder)
@@ -135,12 +133,11 @@ def _inventory(folder: Path) -> tuple[list[str], list[Device], dict[str, DeviceR
 def _inventory_history(folder: Path) -> dict[str, list[dict[str, str]]]:
     """record id -> the inventory commits that touched its file, newest first."""
     history: dict[str, list[dict[str, str]]] = defaultdict(list)
-    for commit in _git_log(folder):
-        for path in commit["files"]:
+    for commit in GitStore(folder).log(HISTORY_COMMITS):
+        for path in commit.files:
             if path.startswith("devices/") and path.endswith(".json"):
                 record_id = path.rsplit("/", 1)[-1][:-5]
-                history[record_id].append({"date": commit["date"],
-                                           "message": commit["subject"]})
+                history[record_id].append({"date": commit.date, "message": commit.subject})
     return history
 
 
@@ -256,10 +253,7 @@ def _meta_serial(path: Path) -> str:
 
 def _backups(config: Config, client: Client, devices: dict[str, Device],
              missing: set[str] | None = None) -> dict[str, BackupInfo]:
-    try:
-        from netdoc.backup.state import describe_age, load_states, state_dir
-    except ImportError:
-        return {}
+    from netdoc.backup.state import describe_age, load_states, state_dir
     from netdoc.backup.stage import display_text
     from netdoc.backup.secrets import load_mask_key
 
@@ -275,9 +269,10 @@ def _backups(config: Config, client: Client, devices: dict[str, Device],
                                  serial=_meta_serial(repo / f"{s.path}.meta.yaml"))
                   for s in states.values() if s.host]
     matched = match_backups(devices, missing or set(), identities)
-    log_by_file: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for commit in _git_log(repo):
-        for path in commit["files"]:
+    store = GitStore(repo)
+    log_by_file: dict[str, list[LogEntry]] = defaultdict(list)
+    for commit in store.log(HISTORY_COMMITS):
+        for path in commit.files:
             log_by_file[path].append(commit)
     found = {}
     for node, device in devices.items():
@@ -297,48 +292,21 @@ def _backups(config: Config, client: Client, devices: dict[str, Device],
                           config_text=display_text(repo, state.path, cfg.read_text(
                               encoding="utf-8", errors="replace"), keep_key)
                           if cfg.is_file() else None,
-                          history=[{"date": c["date"], "message": c["subject"]}
+                          history=[{"date": c.date, "message": c.subject}
                                    for c in commits[:20]])
         if len(commits) > 1 and keep_key is not None:
             from netdoc.backup.stage import display_diff
             from netdoc.backup.store import ConfigRepository
 
             info.diff = display_diff(ConfigRepository(repo), state.path,
-                                     f"{commits[0]['hash']}~1", commits[0]["hash"], keep_key,
+                                     f"{commits[0].hash}~1", commits[0].hash, keep_key,
                                      context=3)
-            info.diff_title = f"{commits[0]['date']}: {commits[0]['subject']}"
+            info.diff_title = f"{commits[0].date}: {commits[0].subject}"
         elif len(commits) > 1:
-            info.diff = _git(repo, "show", "--format=", commits[0]["hash"], "--",
-                             f"{state.path}.cfg")
-            info.diff_title = f"{commits[0]['date']}: {commits[0]['subject']}"
+            info.diff = store.patch(commits[0].hash, f"{state.path}.cfg")
+            info.diff_title = f"{commits[0].date}: {commits[0].subject}"
         if len(commits) > 1:  # the same change in plain words (netdoc.facts)
-            info.facts_changes = changes_between(repo, state.path, f"{commits[0]['hash']}~1",
-                                                 commits[0]["hash"])
+            info.facts_changes = changes_between(repo, state.path, f"{commits[0].hash}~1",
+                                                 commits[0].hash)
         found[node] = info
     return found
-
-
-def _git_log(repo: Path) -> list[dict[str, Any]]:
-    if not (repo / ".git").exists():
-        return []
-    text = _git(repo, "log", f"-n{HISTORY_COMMITS}", "--name-only",
-                "--format=%x01%H%x09%cI%x09%s")
-    commits = []
-    for chunk in text.split("\x01")[1:]:
-        head, _, files = chunk.partition("\n")
-        parts = head.split("\t", 2)
-        if len(parts) == 3:
-            commits.append({"hash": parts[0], "date": parts[1].replace("T", " ")[:16],
-                            "subject": parts[2],
-                            "files": [f for f in files.splitlines() if f.strip()]})
-    return commits
-
-
-def _git(repo: Path, *args: str) -> str:
-    try:
-        done = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True,
-                              timeout=60, check=False)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        log.warning("git %s in %s failed: %s", args[0], repo, exc)
-        return ""
-    return done.stdout if done.returncode == 0 else ""
