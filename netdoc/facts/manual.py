@@ -2,7 +2,8 @@
 
     inventory/<client>/docs/*.yaml   devices (role, location, owner, notes), circuits,
                                      remote access (credential only as a vault: reference)
-    inventory/<client>/docs/*.md     runbooks and notes (shown as written, escaped)
+    inventory/<client>/docs/*.md     runbooks and notes (Markdown, rendered without raw
+                                     HTML: markdown_html)
 
 Every YAML file is checked strictly: an unknown key, a wrong type or a credential
 that is not a `vault:` reference is a ManualDocsError naming the file and key, so a
@@ -11,6 +12,7 @@ typo never hides a field and no password is ever written into the documentation.
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,6 +59,43 @@ class RemoteAccess:
 class Runbook:
     title: str
     text: str
+
+    @property
+    def html(self) -> Any:
+        """The runbook as safe HTML for the site (its title is shown above it)."""
+        from markupsafe import Markup
+
+        return Markup(markdown_html(self.text, drop_title=self.title))
+
+
+# Markdown for the site: CommonMark plus tables and strike-through, raw HTML off (a
+# <script> or <b> in a runbook is shown as text), links only to http(s), mailto, tel and
+# relative targets; headings start at <h4> under the page's own <h2>/<h3>
+_LINK_SCHEMES = re.compile(r"(?i)^(?:https?:|mailto:|tel:|[^:]*$)")
+
+
+def _allowed_link(url: str) -> bool:
+    return bool(_LINK_SCHEMES.match(url.strip()))
+
+
+def markdown_html(text: str, drop_title: str = "") -> str:
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    md.enable(["table", "strikethrough"])
+    setattr(md, "validateLink", _allowed_link)
+    tokens = md.parse(text)
+    if drop_title and len(tokens) >= 3 and tokens[0].type == "heading_open" and \
+            tokens[1].content.strip() == drop_title.strip():
+        tokens = tokens[3:]
+    for token in tokens:
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = f"h{min(6, int(token.tag[1]) + 3)}"
+        for child in token.children or []:
+            if child.type == "link_open" and str(child.attrGet("href") or "").lower() \
+                    .startswith(("http:", "https:")):
+                child.attrSet("rel", "noopener noreferrer")
+    return str(md.renderer.render(tokens, md.options, {}))
 
 
 @dataclass

@@ -5,7 +5,7 @@
   if (page) {
     page.addEventListener("input", function () {
       var words = page.value.toLowerCase().split(/\s+/).filter(Boolean);
-      var items = document.querySelectorAll("main table tbody tr, main pre.runbook");
+      var items = document.querySelectorAll("main table tbody tr, main section.runbook");
       for (var i = 0; i < items.length; i++) {
         var text = items[i].textContent.toLowerCase();
         items[i].style.display = words.every(function (w) { return text.indexOf(w) >= 0; }) ? "" : "none";

@@ -2,6 +2,7 @@
 strictly, and never a plaintext credential."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -94,3 +95,20 @@ def test_a_role_override_reaches_the_topology_the_maps_draw(tmp_path: Path) -> N
     roles = {data.get("label", n): data.get("role") for n, data in graph.nodes(data=True)
              if data.get("kind") == "device"}
     assert "firewall" in roles.values()
+
+
+def test_runbooks_are_markdown_with_raw_html_and_unsafe_links_left_out() -> None:
+    from netdoc.facts.manual import Runbook, markdown_html
+
+    html = markdown_html("# Internet down\n## Steps\n1. Ping **8.8.8.8**\n\n"
+                         "<img src=x onerror=alert(1)>\n\n[a](javascript:alert(1)) "
+                         "[b](file:///etc/passwd) [c](JaVaScRiPt&#58;alert(1)) "
+                         "[d](https://portal.example.net) [e](tel:+15550100) [f](howto.md)",
+                         drop_title="Internet down")
+    assert "Internet down" not in html            # the title is shown above the runbook
+    assert "<h5>Steps</h5>" in html                # headings sit under the page's h2/h3
+    assert "<strong>8.8.8.8</strong>" in html
+    assert "<img" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+    hrefs = re.findall(r'href="([^"]*)"', html)
+    assert hrefs == ["https://portal.example.net", "tel:+15550100", "howto.md"]
+    assert str(Runbook("T", "# T\nx").html) == "<p>x</p>\n"
