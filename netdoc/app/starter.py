@@ -46,4 +46,10 @@ clients:
 # output:
 #   inventory: inventory           # relative to this file
 #   config_backups: config_backups
+#
+# central:                         # push both repositories of every client to the hub
+#   remote: "ssh://git@hub.example.net/{client}/{repo}"   # {repo}: inventory | configs
+#   ssh_key: /etc/netdoc/keys/hub_ed25519                 # this probe's key (gitolite user)
+#   known_hosts: /etc/netdoc/keys/hub_known_hosts         # the hub's pinned host key
+#   timeout: 120                   # seconds per repository; a failed push never fails the run
 """

@@ -239,3 +239,20 @@ def test_status_shows_each_repositorys_push_and_when_it_last_reached_the_server(
     text = "\n".join(status_lines(status))
     assert "PUSH FAILED configs" in text and f"last reached {configs['last_ok']}" in text
     assert "pushed inventory" in text
+
+
+def test_the_starter_config_shows_central_and_its_example_is_valid(tmp_path: Path) -> None:
+    import re
+
+    from netdoc.app.starter import STARTER_CONFIG
+
+    block = STARTER_CONFIG.split("# central:", 1)[1]
+    enabled = STARTER_CONFIG.split("# central:", 1)[0] + "central:" + re.sub(
+        r"(?m)^# ", "", block)
+    (tmp_path / "netdoc.yaml").write_text(enabled)
+
+    config = parse_config(enabled, tmp_path / "netdoc.yaml")
+
+    assert config.central is not None
+    assert remote_url(config.central.remote, "acme", "configs") == \
+        "ssh://git@hub.example.net/acme/configs"
