@@ -64,3 +64,29 @@ def test_docs_page_tables_and_rule_filter(browser: object, tmp_path: Path) -> No
     errors = [e["message"] for e in browser.get_log("browser")  # type: ignore[attr-defined]
               if e["level"] in ("SEVERE", "ERROR")]
     assert errors == []
+
+
+def test_runbooks_are_formatted_and_found_by_the_page_search(browser: object,
+                                                             tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "internet-down.md").write_text(
+        "# Internet down\n1. Check the **ONT** in rack A\n2. Call ExampleNet\n", encoding="utf-8")
+    (docs / "printer.md").write_text("# Printer jams\nOpen tray 2.\n", encoding="utf-8")
+    site = tmp_path / "site"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "netdoc" / "templates", site / "assets",
+                    ignore=shutil.ignore_patterns("*.j2", "hub", "docs.js"))
+    page = render_docs(environment(None), tmp_path / "no-backups", site,
+                       {"client": "acme", "generated": "now", "docs": True}, manual_folder=docs)
+    browser.get(page.as_uri())  # type: ignore[attr-defined]
+
+    def shown() -> list[str]:
+        return [s.find_element(By.TAG_NAME, "h3").text  # type: ignore[attr-defined]
+                for s in browser.find_elements(By.CSS_SELECTOR,  # type: ignore[attr-defined]
+                                               "section.runbook") if s.is_displayed()]
+
+    assert shown() == ["Internet down", "Printer jams"]
+    bold = browser.find_element(By.CSS_SELECTOR, "section.runbook strong")  # type: ignore[attr-defined]
+    assert bold.text == "ONT"
+    browser.find_element(By.ID, "page-filter").send_keys("examplenet")  # type: ignore[attr-defined]
+    assert shown() == ["Internet down"]
