@@ -1,7 +1,8 @@
-"""Import the device lists of other backup tools: Oxidized's and RANCID's router.db.
+"""Import device lists: Oxidized's and RANCID's router.db, and technicians' spreadsheets.
 
     netdoc import oxidized ROUTER_DB [--delimiter :] [--map name=0,model=1] [--resolve]
     netdoc import rancid ROUTER_DB
+    netdoc import csv FILE [--client CLIENT] [--delimiter ,]
     ... [--merge --client CLIENT --site SITE]
 
 Without --merge the `devices:` YAML of a site is printed on stdout; with it the
@@ -19,7 +20,15 @@ Formats:
   netdoc keeps credentials in its vault, never in netdoc.yaml.
 - RANCID: `host;type;state[;comment]` (RANCID 3) or `host:type:state[:comment]`
   (RANCID 2). Only `up` devices are imported.
-Lines starting with `#` and blank lines are skipped in both.
+- CSV (a spreadsheet saved as CSV, UTF-8 or Excel's Windows-1252, `,` `;` tab or `|`):
+  a header line names the columns (CSV_COLUMNS: name/hostname, ip/host, platform,
+  type/model, site, client, role, location/rack, owner, notes, credentials, username).
+  Each row is a device of its site (or of --site); role, location, owner and notes are
+  manual fields, written by --merge to inventory/<client>/docs/import-<file>.yaml where
+  the site and the maps read them. A column holding passwords is never imported: a
+  `vault:CLIENT/NAME` value (there or in credentials) becomes a credential set with the
+  row's username; any other value is reported by file and line.
+Lines starting with `#` and blank lines are skipped in all.
 
 Each model (Oxidized) or device type (RANCID) becomes a netdoc platform through
 the profiles' aliases (`netdoc platforms`): Oxidized model names are aliases, and a
