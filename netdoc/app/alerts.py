@@ -31,10 +31,11 @@ from netdoc.fsutil import atomic_write, read_json, stable_json
 from netdoc.app.pipeline import Event
 from netdoc.secrets import redact
 from netdoc.textsafe import clean, clean_block, slack_escape, teams_escape
+from netdoc.workspace import ALERTS_STATE, Workspace
 
 log = logging.getLogger("netdoc.app.alerts")
 
-STATE_FILE = "alerts-state.json"
+STATE_FILE = ALERTS_STATE
 LASTING = {"backup_failing", "backup_stale", "stage_failed"}  # conditions, not one-off events
 PENDING_KEPT = 50  # undelivered messages kept per channel
 DEFAULT_TIMEOUT = 30.0  # seconds one delivery may take in all (alerts.timeout)
@@ -59,8 +60,8 @@ def deliver(config: Config, client: Client, events: list[Event], report: Any,
     With send=False (a run being stopped) they are only queued for the next run."""
     if not client.alerts:
         return []
-    folder = config.inventory_dir(client.name)
-    state = read_json(folder / STATE_FILE, {}) or {}
+    state_file = Workspace.of(config, client.name).alerts_state
+    state = read_json(state_file, {}) or {}
     fresh = select(events, config.alerts.on, config.alerts.backup_failing_after, state)
     outbox: dict[str, list[dict[str, Any]]] = state.setdefault("pending", {})
     if fresh:
@@ -86,7 +87,7 @@ def deliver(config: Config, client: Client, events: list[Event], report: Any,
                 break
             results.append(f"{name}: sent {queue.pop(0)['subject']!r}")
         outbox[name] = queue[-PENDING_KEPT:]
-    atomic_write(folder / STATE_FILE, stable_json(state))
+    atomic_write(state_file, stable_json(state))
     return results
 
 
@@ -293,5 +294,5 @@ SENDERS: dict[str, Sender] = {"webhook": send_webhook, "slack": send_webhook,
 
 def pending(folder: Path) -> dict[str, int]:
     """How many undelivered messages wait per channel (for `netdoc check` and the site)."""
-    state = read_json(folder / STATE_FILE, {}) or {}
+    state = read_json(Workspace.of_inventory(folder).alerts_state, {}) or {}
     return {name: len(queue) for name, queue in state.get("pending", {}).items()}

@@ -31,13 +31,13 @@ from netdoc.app.progress import announce, stage_line
 from netdoc.app.pipeline import Event, StageOutcome, run_client_stages
 from netdoc.secrets import redact
 from netdoc.textsafe import clean, clean_block
+from netdoc.workspace import Workspace
 
 log = logging.getLogger("netdoc.run")
 
 REPORTS_KEPT = 100
 SUMMARY_EVENTS = 15  # changes listed in the terminal summary; the report has all
 EXIT_FAILURES = EXIT_DEVICES
-RUN_LOCK = ".run.lock"
 
 
 class Terminated(BaseException):
@@ -109,7 +109,7 @@ def _run_all(config: Config, stages: list[str], client_name: str | None, as_json
 def run_client(config: Config, client: Client, stages: list[str]) -> RunReport:
     report = RunReport(client=client.name, started=_now())
     started = time.monotonic()
-    folder = config.inventory_dir(client.name)
+    folder = Workspace.of(config, client.name).inventory
     try:
         with client_lock(folder, config.run.lock_wait):
             outcomes: list[StageOutcome] = []
@@ -173,7 +173,7 @@ def _write_provisional(folder: Path, report: RunReport, outcomes: list[StageOutc
 def _previous_report(folder: Path) -> dict[str, Any]:
     """The last run's report (for the stage timings shown on a terminal); {} if unreadable."""
     try:
-        data = read_json(folder / "last-run.json", {})
+        data = read_json(Workspace.of_inventory(folder).last_run, {})
     except StoreError:
         return {}
     return data if isinstance(data, dict) else {}
@@ -215,23 +215,22 @@ def _fill(report: RunReport, outcomes: list[StageOutcome]) -> None:
 
 def _send_alerts(config: Config, client: Client, report: RunReport,
                  send: bool = True) -> list[str]:
-    try:
-        from netdoc.app.alerts import deliver
-    except ModuleNotFoundError:
-        return []
+    from netdoc.app.alerts import deliver
+
     events = [Event(**e) for e in report.events]
     return deliver(config, client, events, report, send=send)
 
 
 def _write_report(folder: Path, report: RunReport, keep: bool = True) -> None:
-    runs = folder / "runs"
+    files = Workspace.of_inventory(folder)
+    runs = files.runs
     text = redact(stable_json(asdict(report)))
     try:
         if not keep:  # a provisional report: last-run.json only, not the history
-            atomic_write(folder / "last-run.json", text)
+            atomic_write(files.last_run, text)
             return
         atomic_write(runs / f"{report.started.replace(':', '')}.json", text)
-        atomic_write(folder / "last-run.json", text)
+        atomic_write(files.last_run, text)
         for old in sorted(runs.glob("*.json"))[:-REPORTS_KEPT]:
             old.unlink()
     except (StoreError, OSError) as exc:
@@ -274,7 +273,7 @@ def print_summary(report: RunReport) -> None:
 def client_lock(folder: Path, wait: float) -> Iterator[None]:
     """At most one run per client; wait up to `wait` seconds for the other to finish
     (netdoc.fsutil.FileLock on `.run.lock`: a killed run's lock is taken over)."""
-    lock = FileLock(folder / RUN_LOCK, wait)
+    lock = FileLock(Workspace.of_inventory(folder).run_lock, wait)
     try:
         lock.__enter__()
     except LockTimeout as exc:

@@ -26,12 +26,11 @@ from netdoc.gitstore import GIT_FAILURES, GitStore, git_error
 from netdoc.inventory.identity import record_id, same_device
 from netdoc.models import Device, device_from_dict
 from netdoc.textsafe import clamp_device, clean
+from netdoc.workspace import UNTRACKED, Workspace
 
 log = logging.getLogger("netdoc.inventory")
 # Volatile or private files that live beside the tracked inventory but never in git.
-IGNORED = ("state.json", "last-changes.json", ".lock", ".run.lock", "last-run.json", "runs/",
-           "snmp-credentials.json", "probe-neighbours.json", "alerts-state.json", "site/",
-           "tables/", ".*.tmp", "*.tmp")
+IGNORED = UNTRACKED  # named in netdoc.workspace, with every other path of a client
 # ARP and MAC tables move with every conversation on the network: they are kept
 # (tables/<id>.json, for the topology) but not tracked, so git shows real changes only.
 VOLATILE_TABLES = ("arp", "fdb")
@@ -82,15 +81,16 @@ def load_devices(inventory_dir: Path, present_only: bool = False) -> list[Device
 class InventoryStore:
     def __init__(self, root: Path) -> None:
         self.root = root
+        self.files = Workspace.of_inventory(root)
         self.git = GitStore(root, name="inventory", ignore=IGNORED)
 
     # ------------------------------------------------------------ reading
     def records(self) -> list[Record]:
         found = []
-        for path in sorted((self.root / "devices").glob("*/*.json")):
+        for path in sorted((self.files.devices).glob("*/*.json")):
             data = read_json(path)
             try:
-                tables = read_json(self.root / "tables" / f"{data['id']}.json", {}) or {}
+                tables = read_json(self.files.tables / f"{data['id']}.json", {}) or {}
                 found.append(Record(id=data["id"], first_seen=data["first_seen"],
                                     device=device_from_dict({**data["device"], **tables})))
             except (KeyError, TypeError) as exc:
@@ -99,12 +99,12 @@ class InventoryStore:
         return sorted(found, key=_record_order)
 
     def missing_ids(self) -> set[str]:
-        index = read_json(self.root / "index.json", {}) or {}
+        index = read_json(self.files.index, {}) or {}
         return {d["id"] for d in index.get("devices", [])
                 if d.get("status") in ("missing", "archived")}
 
     def state(self) -> dict[str, Any]:
-        return read_json(self.root / "state.json", {"runs": 0, "devices": {}}) or \
+        return read_json(self.files.state, {"runs": 0, "devices": {}}) or \
             {"runs": 0, "devices": {}}
 
     # ------------------------------------------------------------ writing
@@ -120,7 +120,7 @@ class InventoryStore:
         stamp = (now or datetime.now(timezone.utc)).strftime("%Y-%m-%dT%H:%M:%SZ")
         seen = [clamp_device(device) for device in seen]  # device-supplied: bounded, clean
         with self._locked():
-            for folder in (self.root / "devices", self.root / "tables"):
+            for folder in (self.files.devices, self.files.tables):
                 remove_stale_temporaries(folder)  # a killed run's, never committed
             for leftover in self.root.glob(".*.tmp"):
                 leftover.unlink(missing_ok=True)
@@ -171,8 +171,8 @@ class InventoryStore:
                                   len(managed), len(managed - kept))
             self._write(records, states, missing_after, archive_after)
             commit = self._commit(changes, stamp)
-            atomic_write(self.root / "state.json", stable_json(state))
-            atomic_write(self.root / "last-changes.json",
+            atomic_write(self.files.state, stable_json(state))
+            atomic_write(self.files.last_changes,
                          stable_json({"run": stamp, "changes": [vars(c) for c in changes]}))
         return InventoryUpdate(changes=changes, commit=commit, devices=len(records))
 
@@ -210,7 +210,7 @@ class InventoryStore:
             except GIT_FAILURES as exc:
                 raise StoreError(f"cannot commit the inventory in {self.root}: "
                                  f"{_first_line(exc)}") from None
-            atomic_write(self.root / "state.json", stable_json(state))
+            atomic_write(self.files.state, stable_json(state))
         return InventoryUpdate(changes=changes, commit=commit, devices=len(records))
 
     def forget(self, record_id: str, reason: str, missing_after: int,
@@ -224,9 +224,9 @@ class InventoryStore:
             state = self.state()
             states: dict[str, dict[str, Any]] = state.setdefault("devices", {})
             states.pop(record_id, None)
-            for path in (self.root / "devices").glob(f"*/{record_id}.json"):
+            for path in (self.files.devices).glob(f"*/{record_id}.json"):
                 path.unlink()
-            (self.root / "tables" / f"{record_id}.json").unlink(missing_ok=True)
+            (self.files.tables / f"{record_id}.json").unlink(missing_ok=True)
             self._write(records, states, missing_after, archive_after)
             name = display_name(record.device)
             try:
@@ -236,7 +236,7 @@ class InventoryStore:
             except GIT_FAILURES as exc:
                 raise StoreError(f"cannot commit the inventory in {self.root}: "
                                  f"{_first_line(exc)}") from None
-            atomic_write(self.root / "state.json", stable_json(state))
+            atomic_write(self.files.state, stable_json(state))
         return commit
 
     def _write(self, records: dict[str, Record], states: dict[str, dict[str, Any]],
@@ -251,13 +251,13 @@ class InventoryStore:
             device = record.device
             missed = states.get(record.id, {}).get("missing_runs", 0)
             missing = missed >= missing_after
-            path = self.root / "devices" / (device.site or "_") / f"{record.id}.json"
-            moved += [p for p in (self.root / "devices").glob(f"*/{record.id}.json") if p != path]
+            path = self.files.devices / (device.site or "_") / f"{record.id}.json"
+            moved += [p for p in (self.files.devices).glob(f"*/{record.id}.json") if p != path]
             data = _sorted_device(device)
             files[path] = stable_json({"id": record.id, "first_seen": record.first_seen,
                                        "device": {k: v for k, v in data.items()
                                                   if k not in VOLATILE_TABLES}})
-            files[self.root / "tables" / f"{record.id}.json"] = stable_json(
+            files[self.files.tables / f"{record.id}.json"] = stable_json(
                 {k: data[k] for k in VOLATILE_TABLES})
             index.append({"id": record.id, "name": display_name(device), "site": device.site,
                           "ip": device.mgmt_ip, "mac": device.base_mac, "vendor": device.vendor,
@@ -266,7 +266,7 @@ class InventoryStore:
                           "status": "archived" if archive_after and missed >= max(
                               archive_after, missing_after) else "missing" if missing
                           else "present"})
-        files[self.root / "index.json"] = stable_json({"devices": index})
+        files[self.files.index] = stable_json({"devices": index})
         atomic_write_many(files)
         for stale in moved:  # the device moved to another site
             stale.unlink()
@@ -275,7 +275,7 @@ class InventoryStore:
     def _locked(self) -> Iterator[None]:
         """One writer of the inventory at a time (netdoc.fsutil.FileLock, no time limit:
         writers hold it for seconds, and the client's run lock bounds the wait)."""
-        with FileLock(self.root / ".lock"):
+        with FileLock(self.files.inventory_lock):
             yield
 
     def commit_files(self, names: list[str], message: str) -> str:
