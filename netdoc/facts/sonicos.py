@@ -114,6 +114,15 @@ def parse_sonicos(text: str) -> DeviceFacts:
                 addresses[rest[0]] = value
         elif w[:1] == ["service-object"] and len(w) > 4:
             services[w[1]] = f"{w[2].lower()}/{w[3]}" + (f"-{w[4]}" if w[4] != w[3] else "")
+    for node in root.children:   # groups: their members' values (after the objects)
+        w = node.words
+        if w[:1] == ["address-group"] and len(w) > 2:
+            name = w[2] if w[1] in ("ipv4", "ipv6") else w[1]
+            members = [c.words[-1] for c in node.children
+                       if c.words[:1] in (["address-object"], ["address-group"])
+                       and len(c.words) > 1]
+            if members and name not in addresses:
+                addresses[name] = ", ".join(addresses.get(m, m) for m in members)
     _builtin_objects([n for n in root.children if n.words[:1] == ["interface"]
                       and len(n.words) > 1], addresses)
 

@@ -287,3 +287,16 @@ def test_sonicos_65_block_address_objects_and_named_rules() -> None:
     assert [r.id for r in facts.rules] == ["partner mail", "WAN to LAN default"]
     assert facts.rules[0].sources == ["Partner net (198.51.100.64/26)"]
     assert facts.nat[0].destination == "WAN Interface IP (203.0.113.66/32)"
+
+
+def test_sonicos_address_groups_say_their_members() -> None:
+    text = ('address-object ipv4 "A" host 192.0.2.5 zone LAN\n'
+            'address-object ipv4 "B"\n    network 198.51.100.0 255.255.255.0\n    zone WAN\n'
+            '    exit\n'
+            'address-group ipv4 "Both"\n    address-object ipv4 "A"\n    address-object ipv4 "B"\n'
+            '    exit\n'
+            'access-rule ipv4 from WAN to LAN action allow source address group "Both" '
+            'service any destination address any\n    exit\n')
+    facts = facts_for(text, "sonicwall_sonicos")
+    assert facts is not None
+    assert facts.rules[0].sources == ["Both (192.0.2.5/32, 198.51.100.0/24)"]
