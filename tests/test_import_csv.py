@@ -97,6 +97,11 @@ def test_bad_rows_are_reported_with_file_and_line_and_the_rest_is_imported() -> 
         in result.skipped  # type: ignore[attr-defined]
 
 
+def test_an_address_written_with_its_prefix_length_is_the_address() -> None:
+    result = parse_csv("Device Name;Mgmt IP\nsw1;192.0.2.5/24\n", "d.csv")
+    assert [(d.name, d.host) for d in result.devices] == [("sw1", "192.0.2.5")]
+
+
 def test_a_row_with_more_fields_than_the_header_is_flagged() -> None:
     result = parse_csv("name,ip\nsw1,192.0.2.5,oops\n", "d.csv")
     assert result.warnings == ["d.csv line 2: 3 fields but the header names 2; the extra "

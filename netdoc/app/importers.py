@@ -443,6 +443,11 @@ def _csv_row(result: ImportResult, row: list[str], number: int, columns: _Column
                               f"{client!r}; not imported")
         return
     address, name = cell("host"), cell("name")
+    if "/" in address:   # 192.0.2.5/24, as spreadsheets often write it: the address
+        try:
+            address = str(ipaddress.IPv4Interface(address).ip)
+        except ValueError:
+            pass
     if not address and not name:
         result.warn(number, "no device name or address in this row; row skipped")
         return
