@@ -171,3 +171,15 @@ def test_a_device_that_fails_keeps_its_last_good_record(discovered: Discovered) 
     assert "community" in failure["reason"]
     after = discovered.devices()[victim["mgmt_ip"]]
     assert after == before
+
+
+def test_each_hosts_snmp_decision_is_remembered_for_the_next_run(discovered: Discovered) -> None:
+    # netdoc/discover/probe.py: agents that were polled are polled directly next time;
+    # hosts without an agent get one cheap first contact, never a full poll
+    reach = json.loads((discovered.folder / "snmp-reach.json").read_text())
+    for name, node in scanned_nodes(discovered.truth).items():
+        verdict = reach.get(node["mgmt_ip"], {}).get("verdict")
+        if node.get("services", {}).get("snmp"):
+            assert verdict == "polled", name
+        elif node.get("kind") != "probe" and verdict is not None:
+            assert verdict in ("closed", "silent"), name
