@@ -82,7 +82,10 @@
     if (!table) { return; }
     var body = table.tBodies[0];
     var rows = Array.prototype.slice.call(body.rows);
+    // the archive's rows answer the same filter, outside the count and the sorting
+    var archived = Array.prototype.slice.call(document.querySelectorAll("table.archive tbody tr"));
     var text = rows.map(function (row) { return row.textContent.toLowerCase(); });
+    var archivedText = archived.map(function (row) { return row.textContent.toLowerCase(); });
     var filter = document.getElementById("filter");
     var role = document.getElementById("filter-role");
     var site = document.getElementById("filter-site");
@@ -97,6 +100,12 @@
           (!wantSite || row.getAttribute("data-site") === wantSite);
         row.style.display = ok ? "" : "none";
         if (ok) { count++; }
+      });
+      archived.forEach(function (row, i) {
+        var ok = words.every(function (w) { return archivedText[i].indexOf(w) !== -1; }) &&
+          (!wantRole || row.getAttribute("data-role") === wantRole) &&
+          (!wantSite || row.getAttribute("data-site") === wantSite);
+        row.style.display = ok ? "" : "none";
       });
       if (shown) { shown.textContent = count + " of " + rows.length + " shown"; }
     }

@@ -39,6 +39,10 @@ def test_a_long_gone_device_is_archived_not_counted(tmp_path: Path,
     summary = json.loads((folder / "site" / "summary.json").read_text())
     assert summary["archived"] == 1
     assert summary["devices"] == 1, summary  # the archived printer is not counted
+    page = (folder / "site" / "devices.html").read_text()
+    listed, archive = page.split('<h2 id="archive">', 1)
+    assert "Devices <span class=\"muted\">(1)</span>" in listed and "old-printer" not in listed
+    assert "Archive <span class=\"muted\">(1)</span>" in archive and "old-printer" in archive
     # it comes back: present again, counted again
     store.update([core, printer], set(), 1, archive_after=3)
     assert statuses()["old-printer"] == "present"
