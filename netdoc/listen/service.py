@@ -14,8 +14,11 @@ and, for a message from a known device, does what the device's profile says it m
                     event (ten commits in a row give one backup), through the same
                     runner as a scheduled run: the client's lock, the run report
                     (last-run.json), the git commit, the alerts
-    link_changed    recorded and counted (listen-events.json, `netdoc metrics`); the
-                    switch's tables are re-read by the next discovery run
+    link_changed    re-read that one switch's SNMP tables (interfaces, MAC/ARP tables,
+                    neighbours), debounced the same way, and fold it into the inventory
+                    as that device only (netdoc.listen.reread: the `reread` stage, under
+                    the client's lock, in the run report and its own inventory commit);
+                    no other device's missing count moves
 
 Who sent it is decided by the packet's source address only, never by what the
 message says: the address must be a seed or an inventoried device of exactly one
@@ -54,6 +57,7 @@ DIRECTORY_REFRESH = 60.0  # seconds between re-reads of seeds and inventory
 LOCKED_RETRY = 30.0       # seconds before a backup blocked by a running scheduled run retries
 MAX_TCP_CLIENTS = 64
 TCP_IDLE = 300.0          # seconds a quiet TCP syslog connection is kept
+BACKUP, REREAD = "backup", "reread"  # what an event leads to: the runner stage it runs
 
 
 class ListenError(NetdocError):
@@ -187,7 +191,8 @@ class EventLog:
                 "received": {k: int(received.get(k, 0) or 0)
                              for k in (CONFIG_CHANGED, LINK_CHANGED, "other")},
                 "recent": list(data.get("recent") or [])[-RECENT_KEPT:],
-                "backups": list(data.get("backups") or [])[-RECENT_KEPT:]}
+                "backups": list(data.get("backups") or [])[-RECENT_KEPT:],
+                "rereads": list(data.get("rereads") or [])[-RECENT_KEPT:]}
         return self.clients[name]
 
     def record(self, sender: Sender, kind: str, via: str, detail: str) -> None:
@@ -200,10 +205,13 @@ class EventLog:
                     "device": sender.name, "detail": clean(detail, 300)}])[-RECENT_KEPT:]
             self.dirty.add(sender.client)
 
-    def backup_done(self, sender: Sender, status: str, events: int) -> None:
+    def backup_done(self, sender: Sender, status: str, events: int,
+                    stage: str = BACKUP) -> None:
+        """A backup (config change) or re-read (link change) the listener ran."""
         with self.lock:
             entry = self._client(sender.client)
-            entry["backups"] = (entry["backups"] + [{
+            key = "backups" if stage == BACKUP else "rereads"
+            entry[key] = (entry[key] + [{
                 "time": _now(), "host": sender.host, "device": sender.name,
                 "status": status, "events": events}])[-RECENT_KEPT:]
             self.dirty.add(sender.client)
@@ -247,23 +255,27 @@ def _now() -> str:
 
 # ---------------------------------------------------------------- backups on change
 
-BackupRunner = Callable[[Config, Sender], str]
+BackupRunner = Callable[[Config, Sender, str], str]
 
 
-def run_one_backup(config: Config, sender: Sender) -> str:
-    """Back up one device through the runner (lock, report, git, alerts); its status."""
+def run_one_backup(config: Config, sender: Sender, stage: str = BACKUP) -> str:
+    """Run one stage (backup, or reread after a link change) for one device through the
+    runner (lock, report, git, alerts); its status."""
     from netdoc.app.runner import print_summary, run_client
 
+    if stage == REREAD:
+        import netdoc.listen.reread  # noqa: F401 - registers the reread stage
+
     narrowed_config, narrowed_client = one_device_config(config, sender)
-    report = run_client(narrowed_config, narrowed_client, ["backup"])
+    report = run_client(narrowed_config, narrowed_client, [stage])
     print_summary(report)
     return report.status
 
 
 class Debouncer:
-    """At most one pending backup per device: the first config-change event schedules
-    it `delay` seconds ahead, later ones before it runs only add to its count. One
-    worker runs the backups, one after the other."""
+    """At most one pending backup (and one pending re-read) per device: the first event
+    schedules it `delay` seconds ahead, later ones before it runs only add to its count.
+    One worker runs them, one after the other."""
 
     def __init__(self, delay: float, runner: BackupRunner, events: EventLog,
                  config: Callable[[], Config]) -> None:
@@ -271,14 +283,14 @@ class Debouncer:
         self.runner = runner
         self.events = events
         self.config = config
-        self.pending: dict[tuple[str, str], tuple[float, Sender, int]] = {}
+        self.pending: dict[tuple[str, str, str], tuple[float, Sender, int]] = {}
         self.lock = threading.Condition()
         self.stopping = False
         self.thread = threading.Thread(target=self._work, name="listen-backups", daemon=True)
         self.thread.start()
 
-    def changed(self, sender: Sender, now: float | None = None) -> None:
-        key = (sender.client, sender.host)
+    def changed(self, sender: Sender, now: float | None = None, stage: str = BACKUP) -> None:
+        key = (sender.client, sender.host, stage)
         with self.lock:
             due, _, count = self.pending.get(key, (0.0, sender, 0))
             self.pending[key] = (due or (now or time.monotonic()) + self.delay, sender,
@@ -300,15 +312,16 @@ class Debouncer:
                     return
                 _, key = min(ready)
                 _, sender, count = self.pending.pop(key)
+            stage = key[2]
             status = "error"
             try:
-                status = self.runner(self.config(), sender)
+                status = self.runner(self.config(), sender, stage)
             except Exception:  # noqa: BLE001 - one device's surprise never stops the listener
-                log.exception("[%s] backup of %s after a change failed", sender.client,
+                log.exception("[%s] %s of %s after a change failed", sender.client, stage,
                               sender.name)
-            log.info("[%s] %s: backup after %d change event(s): %s", sender.client,
-                     sender.name, count, status)
-            self.events.backup_done(sender, status, count)
+            log.info("[%s] %s: %s after %d change event(s): %s", sender.client,
+                     sender.name, stage, count, status)
+            self.events.backup_done(sender, status, count, stage)
             if status == "locked":  # a scheduled run holds the client: try again later
                 with self.lock:
                     if key not in self.pending:
@@ -426,8 +439,9 @@ class Listener:
                 log.info("[%s] %s: config change reported, but the device is not backed "
                          "up by netdoc", sender.client, sender.name)
         elif kind == LINK_CHANGED:
-            log.info("[%s] %s: link change (%s); recorded for the next discovery run",
-                     sender.client, sender.name, clean(detail, 200))
+            log.info("[%s] %s: link change (%s); its tables are read again in %g s",
+                     sender.client, sender.name, clean(detail, 200), self.settings.debounce)
+            self.debouncer.changed(sender, stage=REREAD)
 
     # -------------------------------------------------------- sockets
     async def serve(self, stop: asyncio.Event) -> None:
