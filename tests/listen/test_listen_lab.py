@@ -82,16 +82,16 @@ class LabListen:
 
     def start(self) -> None:
         handle = self.log.open("w")
-        self.process = subprocess.Popen(
+        self.process = process = subprocess.Popen(
             ["ip", "netns", "exec", self.lab.netns(self.lab.probe), sys.executable, "-m",
              "netdoc.app.cli", "--config", str(self.config), "listen", "--bind", PROBE_IP,
              "--debounce", "2"],
             stdout=handle, stderr=subprocess.STDOUT, text=True, cwd=self.root,
             env={**os.environ, **self.env()})
         handle.close()
-        wait_for(lambda: "listening on" in self.log.read_text() or self.process.poll() is not None,
+        wait_for(lambda: "listening on" in self.log.read_text() or process.poll() is not None,
                  30, "netdoc listen to start")
-        assert self.process.poll() is None, self.log.read_text()
+        assert process.poll() is None, self.log.read_text()
 
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
