@@ -4,8 +4,10 @@
    networks: the prefixes on its interfaces and its routes other than the default
    route (read from `ip -j`, else /proc/net/route; no packet is sent). A site none
    of whose subnets overlaps one of them is not swept, with a message saying why,
-   unless the run is forced (`--force`): a probe plugged into the wrong network,
-   or a config copied from another client, must not scan what it stands on.
+   unless the run is forced (`--force`) or another site of the same client is on one
+   (the probe stands on this client's network; the branch is behind its gateway): a
+   probe plugged into the wrong network, or a config copied from another client, must
+   not scan what it stands on.
 2. A run in which more than half of a client's devices would appear, or more than
    half of its managed devices (those answering SNMP: laptops go home at night,
    switches do not) would vanish (MASS_FRACTION, and at least MASS_MIN devices),
@@ -161,6 +163,30 @@ def site_refusal(site_name: str, subnets: list[Network],
             f"route of this probe (its networks: {ours}); not swept. Is the probe on the "
             f"client's network? If the site is reachable through the default gateway, add a "
             f"route to it or run with --force")
+
+
+def site_refusals(sites: list[tuple[str, list[Network]]],
+                  here: list[LocalNetwork] | None = None) -> dict[str, str]:
+    """Per site of one client, why it must not be swept from here ("" when it may be).
+
+    A site on none of this probe's networks is still swept when another site of the same
+    client is on one: the probe stands on this client's network, and the branch is
+    reached through its gateway (a VPN or WAN behind the default route), as at most
+    MSP clients. When no site of the client is here, every site is refused.
+    """
+    here = local_networks() if here is None else here
+    refusals = {name: site_refusal(name, subnets, here) for name, subnets in sites}
+    # a site on loopback proves nothing about which network the probe stands on
+    anchors = sorted(name for name, subnets in sites if not refusals[name]
+                     and any(not s.is_loopback for s in subnets))
+    if anchors:
+        for name in refusals:
+            if refusals[name]:
+                log.info("site %s is on no interface or route of this probe; swept through "
+                         "the default gateway because site %s of the same client is here",
+                         name, anchors[0])
+                refusals[name] = ""
+    return refusals
 
 
 def check_mass_change(client: str, before: int, appeared: int, managed_before: int,

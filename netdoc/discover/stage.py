@@ -24,7 +24,7 @@ from typing import Any
 from netdoc.config import Client, Config, CredentialSet, DeviceSeed, Site
 from netdoc.errors import NetdocError
 from netdoc.fsutil import atomic_write, read_json, stable_json
-from netdoc.app.guard import site_refusal
+from netdoc.app.guard import site_refusals
 from netdoc.inventory.merge import SiteObservations, Sighting, merge_site
 from netdoc.inventory.store import InventoryStore
 from netdoc.models import Device, Neighbor
@@ -58,9 +58,12 @@ def discover_client(config: Config, client: Client) -> StageOutcome:
     failed_hosts: set[str] = set()
     probe_neighbours: list[Neighbor] = []
     refused: list[str] = []
+    # the guard rail: a client none of whose sites is on this probe's networks is not
+    # swept (--force); see netdoc.app.guard
+    refusals = site_refusals([(site.name, [s.network for s in site.subnets])
+                              for site in client.sites])
     for site in client.sites:
-        # the guard rail: a site on none of this probe's networks is not swept (--force)
-        refusal = site_refusal(site.name, [s.network for s in site.subnets])
+        refusal = refusals.get(site.name, "")
         if refusal:
             log.warning("[%s] %s", client.name, refusal)
             refused.append(refusal)

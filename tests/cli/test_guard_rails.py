@@ -17,7 +17,7 @@ from cli_support import netdoc_json, write_config
 from netdoc.discover import stage as discovery_stage
 from netdoc.discover.stage import SiteResult
 from netdoc.app.guard import (LocalNetwork, MassChange, _from_proc_route, local_networks,
-                          permissions, site_refusal)
+                          permissions, site_refusal, site_refusals)
 from netdoc.inventory.store import InventoryStore
 from netdoc.models import Device
 
@@ -39,7 +39,7 @@ class StandIn:
     calls: list[str] = []
     devices: list[Device] = []
 
-    def __init__(self, config: Any, site: Any, known: Any, remembered: Any) -> None:
+    def __init__(self, config: Any, site: Any, *state: Any) -> None:
         self.site = site
 
     async def run(self) -> SiteResult:
@@ -91,6 +91,25 @@ def test_the_refusal_reads_interfaces_and_routes_but_not_the_default_route() -> 
                                                                               here)
     with permissions(force=True):
         assert site_refusal("c", elsewhere, here) == ""
+
+
+def test_a_branch_behind_the_gateway_is_swept_when_the_probe_stands_on_the_client() -> None:
+    here = [LocalNetwork(ipaddress.IPv4Network("198.51.100.0/24"), "interface eth0")]
+    hq = ("hq", [ipaddress.IPv4Network("198.51.100.0/24")])
+    branch = ("branch", [ipaddress.IPv4Network("203.0.113.0/24")])
+    other = ("elsewhere", [ipaddress.IPv4Network("192.0.2.0/24")])
+
+    # HQ is on the probe's interface: the branch (only behind the default route) is swept
+    assert site_refusals([hq, branch], here) == {"hq": "", "branch": ""}
+    # a config whose sites are all elsewhere (the wrong client, a moved probe): refused
+    refused = site_refusals([branch, other], here)
+    assert "site branch: 203.0.113.0/24 is on no interface or route" in refused["branch"]
+    assert "site elsewhere: 192.0.2.0/24 is on no interface or route" in refused["elsewhere"]
+    # a site without subnets (seeds only), or on loopback, anchors nothing
+    assert site_refusals([("seeds", []), branch], here)["branch"] != ""
+    loop = ("lab", [ipaddress.IPv4Network("127.0.0.0/29")])
+    here.append(LocalNetwork(ipaddress.IPv4Network("127.0.0.0/8"), "interface lo"))
+    assert site_refusals([loop, branch], here)["branch"] != ""
 
 
 def test_proc_net_route_is_read_without_the_default_route(tmp_path: Path) -> None:
