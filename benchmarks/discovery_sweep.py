@@ -272,9 +272,19 @@ def sweep_nmap(lab: Any, cidr: str) -> tuple[float, set[str]]:
     return seconds, set(re.findall(r"^Host: (\S+) .*Status: Up", done.stdout, re.M))
 
 
+def git_show(revision: str, *paths: str) -> str:
+    """The file at `revision`, from the first of `paths` that exists there."""
+    for path in paths:
+        done = subprocess.run(["git", "-C", str(ROOT), "show", f"{revision}:{path}"],
+                              capture_output=True, text=True)
+        if done.returncode == 0:
+            return done.stdout
+    raise SystemExit(f"none of {', '.join(paths)} exists at revision {revision}")
+
+
 def baseline_module(revision: str, work: Path) -> str:
-    text = subprocess.run(["git", "-C", str(ROOT), "show", f"{revision}:netdoc/discover/collectors/arp.py"],
-                          capture_output=True, text=True, check=True).stdout
+    text = git_show(revision, "netdoc/discover/collectors/arp.py",
+                    "collectors/arp.py")  # before the layout move (3722d82)
     path = work / f"arp_{re.sub(r'[^A-Za-z0-9]', '_', revision)}.py"
     path.write_text(text, encoding="utf-8")
     return str(path)

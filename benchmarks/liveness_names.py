@@ -47,7 +47,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from discovery_sweep import (BENCH_LABS, MARK, MAX_RUNS, TEST_NETS,  # noqa: E402
+from discovery_sweep import (BENCH_LABS, MARK, MAX_RUNS, TEST_NETS, git_show,  # noqa: E402
                              helper_output, live_hosts)
 
 TOOL_TIMEOUT = 120.0
@@ -58,7 +58,7 @@ RESOLV_CONF = "nameserver {server}\noptions timeout:5 attempts:2\n"  # glibc's d
 
 def _load(module_file: str, name: str) -> Any:
     if not module_file:
-        return __import__(f"collectors.{name}", fromlist=[name])
+        return __import__(f"netdoc.discover.collectors.{name}", fromlist=[name])
     spec = importlib.util.spec_from_file_location(f"baseline_{name}", module_file)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
@@ -110,8 +110,8 @@ def in_probe(lab: Any, argv: list[str], nameserver: str = "") -> tuple[float, An
 
 
 def baseline_module(revision: str, name: str, work: Path) -> str:
-    text = subprocess.run(["git", "-C", str(ROOT), "show", f"{revision}:netdoc/discover/collectors/{name}.py"],
-                          capture_output=True, text=True, check=True).stdout
+    text = git_show(revision, f"netdoc/discover/collectors/{name}.py",
+                    f"collectors/{name}.py")  # before the layout move (3722d82)
     path = work / f"{name}_{re.sub(r'[^A-Za-z0-9]', '_', revision)}.py"
     path.write_text(text, encoding="utf-8")
     return str(path)
@@ -176,7 +176,7 @@ def bench_liveness(lab: Any, runs: int, baseline: str, work: Path,
     for rate in rates:
         contenders[f"netdoc at {rate:,} packets/s"] = netdoc(rate=rate)
     if baseline:
-        contenders[f"netdoc @ {baseline} (scapy sr)"] = netdoc(
+        contenders[f"netdoc @ {baseline}"] = netdoc(
             baseline_module(baseline, "liveness", work))
     contenders["nmap -sn"] = nmap
     times: dict[str, list[float]] = {n: [] for n in contenders}
