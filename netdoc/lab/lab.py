@@ -523,6 +523,25 @@ class Lab:
                 return node.name
         raise LabError(f"the lab has no probe at client {client!r}'s site")
 
+    def stop_hub(self) -> None:
+        """The hub goes down: its sshd is stopped (by its recorded PID); git over ssh to it
+        is refused until `start_hub`."""
+        daemon = [r for r in self.processes if r.node == self.hub and r.daemon == "sshd-gitolite"]
+        problems = system.stop_processes(daemon)
+        if problems:
+            raise LabError(f"cannot stop the hub's sshd: {', '.join(problems)}")
+        self.processes = [r for r in self.processes if r not in daemon]
+        self._save()
+
+    def start_hub(self) -> None:
+        """The hub is back: sshd started again with the same config and host key."""
+        if any(r.node == self.hub and r.daemon == "sshd-gitolite" and system.is_ours(r)
+               for r in self.processes):
+            return
+        node = self.topology.nodes[self.hub]
+        self._started(gitolite.start_sshd(self.hub_layout(), self.netns(node.name),
+                                          node.mgmt_ip))
+
     def _start_hub(self) -> None:
         hubs = [n for n in self.topology.nodes.values() if n.spec.git]
         if not hubs:

@@ -86,10 +86,11 @@ def url(lab: Any, repo: str) -> str:
     return f"ssh://{hub['user']}@{hub['address']}/{repo}"
 
 
-def run_probe(lab: Any, client: str) -> tuple[dict[str, Any], str]:
+def run_probe(lab: Any, client: str, *stages: str) -> tuple[dict[str, Any], str]:
     """`netdoc run --client C` at the client's own probe: (last-run.json, what it printed)."""
+    chosen = ["--stages", ",".join(stages)] if stages else []
     printed = netdoc(lab, lab.probe_for(client), "--config", str(lab.config_path), "run",
-                     "--client", client, expect=(0, 4))
+                     "--client", client, *chosen, expect=(0, 4))
     report = json.loads((lab.state_dir / "inventory" / client / "last-run.json").read_text())
     return report, printed
 
@@ -189,6 +190,38 @@ def test_a_leaver_loses_every_access_at_once(granted: Any, pushed: dict[str, Any
     for repo in ("acme/inventory", "globex/configs"):
         refused = git_as(granted, tech, "alice", "ls-remote", url(granted, repo))
         assert refused.returncode != 0, repo
+
+
+def test_a_second_writer_for_a_client_is_refused(granted: Any) -> None:
+    said = netdoc(granted, granted.hub, "hub", "--hub", granted.ground_truth["hub"]["hub_yaml"],
+                  "access", "grant", "probe-globex", ACME, "--write", expect=tuple(range(1, 10)))
+    assert "one writer" in said
+
+
+def test_a_hub_that_is_down_fails_no_run_and_the_push_catches_up(
+        granted: Any, pushed: dict[str, Any]) -> None:
+    original = granted.running_config("globex-sw")
+    granted.set_running_config("globex-sw", original.replace(
+        "hostname globex-sw\n", "hostname globex-sw\n!\nbanner motd ^Globex staff only^\n", 1))
+    granted.stop_hub()
+    try:
+        down, printed = run_probe(granted, GLOBEX, "backup")
+    finally:
+        granted.start_hub()
+    assert down["failures"] == [] and down["status"] == "ok", down["failures"]
+    assert {r["status"] for r in down["push"].values()} == {"failed"}, down["push"]
+    assert "kept locally" in down["push"]["configs"]["reason"]
+    assert "central push configs: failed" in printed
+    later, _ = run_probe(granted, GLOBEX, "backup")
+    assert {r["status"] for r in later["push"].values()} == {"ok"}, later["push"]
+    hub_yaml = granted.ground_truth["hub"]["hub_yaml"]
+    netdoc(granted, granted.hub, "hub", "--hub", hub_yaml, "sync")
+    mirror = granted.hub_layout().folder / "mirror" / GLOBEX / "configs.git"
+    on_hub = granted.exec(granted.hub, ["git", "-C", str(mirror), "rev-parse", "main"])
+    assert on_hub.stdout.strip() == later["push"]["configs"]["commit"]
+    banner = granted.exec(granted.hub, ["git", "-C", str(mirror), "show",
+                                        "main:hq/globex-sw.cfg"])
+    assert "Globex staff only" in banner.stdout
 
 
 # ---------------------------------------------------------------- in a browser
