@@ -96,12 +96,54 @@ class SnmpTimeout(SnmpError):
     """The agent did not answer (host down, no SNMP, or wrong community: v2c cannot tell)."""
 
 
+class SnmpPortClosed(SnmpTimeout):
+    """Nothing listens on the agent's UDP port (the host said port unreachable): another
+    credential or a smaller request will not get an answer either."""
+
+    def __init__(self, host: str, message: str, *, port: int) -> None:
+        self.port = port
+        super().__init__(host, message)
+
+
+class SnmpBudgetSpent(SnmpTimeout):
+    """The device's SNMP time budget (discovery.snmp.device_budget) is used up."""
+
+    def __init__(self, host: str, message: str, *, budget: float) -> None:
+        self.budget = budget
+        super().__init__(host, message)
+
+
 class SnmpAuthError(SnmpError):
     """The agent refused our SNMPv3 user, key or protocol."""
 
 
+class SnmpWrongDigest(SnmpAuthError):
+    """The agent reported wrongDigests: our SNMPv3 auth key or auth protocol is wrong."""
+
+
+class SnmpPrivacyError(SnmpAuthError):
+    """The agent answers our SNMPv3 user unencrypted but ignores encrypted requests: the
+    privacy key or privacy protocol is wrong."""
+
+
 class BackupError(DeviceError):
     """Fetching or storing one device's configuration failed."""
+
+
+class SshUnreachable(BackupError):
+    """No TCP connection to the device's SSH (or telnet) port: down, wrong port, filtered."""
+
+    def __init__(self, host: str, message: str, *, port: int) -> None:
+        self.port = port
+        super().__init__(host, message)
+
+
+class SshNoPrompt(BackupError):
+    """The login started but the device's prompt never came back in time."""
+
+
+class SessionClosed(BackupError):
+    """The device closed the session (or it was cut off) before all output was read."""
 
 
 class HostKeyChanged(BackupError):

@@ -15,7 +15,7 @@ from typing import Callable
 
 from netdoc.app import budget
 from netdoc.config import Client, Config
-from netdoc.errors import NetdocError
+from netdoc.errors import EnvironmentProblem, NetdocError
 from netdoc.secrets import redact
 from netdoc.textsafe import clean
 
@@ -72,14 +72,15 @@ class StageOutcome:
 StageFunction = Callable[[Config, Client], StageOutcome]
 
 
-def load_stage(stage: str) -> StageFunction | None:
+def load_stage(stage: str) -> StageFunction:
+    """The stage's entry point. Every stage ships with netdoc: one that cannot be
+    imported is a broken installation, reported as such, never "nothing to do"."""
     module_name, _, function = STAGES[stage].partition(":")
     try:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
-        if exc.name and module_name.startswith(exc.name):
-            return None
-        raise
+        raise EnvironmentProblem(f"the {stage} stage cannot be loaded: module {exc.name!r} is "
+                                 f"missing; reinstall netdoc (pip install .)") from exc
     return getattr(module, function)  # type: ignore[no-any-return]
 
 
@@ -97,9 +98,6 @@ def run_client_stages(config: Config, client: Client, stages: list[str]) -> list
 
 def run_one(config: Config, client: Client, stage: str) -> StageOutcome:
     function = load_stage(stage)
-    if function is None:
-        return StageOutcome(stage=stage, client=client.name, built=False,
-                            summary=f"the {stage} stage is not built yet")
     started = time.monotonic()
     try:
         outcome = function(config, client)

@@ -123,11 +123,9 @@ def _target(config: Config, client: Client, site: Site, host: str, seed: DeviceS
 
 
 def _inventory_devices(config: Config, client: Client) -> list[Device]:
-    """The client's inventoried devices; none when discovery has not run or is not built."""
-    try:
-        from netdoc.inventory.store import load_devices
-    except ImportError:
-        return []
+    """The client's inventoried devices; none when discovery has not run yet."""
+    from netdoc.inventory.store import load_devices
+
     folder = config.inventory_dir(client.name)
     if not folder.exists():
         return []

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from netdoc.errors import BackupError, HostKeyChanged
+from netdoc.errors import BackupError, HostKeyChanged, SessionClosed, SshNoPrompt, SshUnreachable
 from netdoc.app.lazy import lazy_module
 
 if TYPE_CHECKING:
@@ -241,7 +241,7 @@ class NetmikoSource:
             polite = True
             return result
         except (OSError, EOFError, paramiko.SSHException) as exc:
-            raise BackupError(request.host, _cut_off_reason(deadline, exc)) from None
+            raise _cut_off(request.host, deadline, exc, transport) from None
         finally:
             self._unregister(request)
             _close(conn, polite)
@@ -279,7 +279,7 @@ class NetmikoSource:
                 budget -= len(result.outputs[command])
             return result
         except (OSError, EOFError, paramiko.SSHException) as exc:
-            raise BackupError(request.host, _cut_off_reason(deadline, exc)) from None
+            raise _cut_off(request.host, deadline, exc, transport) from None
         finally:
             self._unregister(request)
             client.close()
@@ -323,7 +323,8 @@ class NetmikoSource:
             return detector.autodetect() or "", key
         except (OSError, EOFError, paramiko.SSHException) as exc:
             raise BackupError(request.host, f"autodetection failed: "
-                                            f"{_cut_off_reason(deadline, exc)}") from None
+                                            f"{_cut_off(request.host, deadline, exc, transport).reason}"
+                              ) from None
         finally:
             self._unregister(request)
             _close(detector.connection, polite=True)
@@ -449,13 +450,32 @@ def _connect_error(request: FetchRequest, exc: Exception) -> BackupError:
         if isinstance(cause, paramiko.BadHostKeyException):
             return _host_key_changed(request, cause)
         cause = cause.__cause__ or cause.__context__
-    text = str(exc)
-    if "TCP connection to device failed" in text:
-        return BackupError(request.host, f"no SSH answer on port {request.port} "
-                                         f"(device down, wrong port or filtered)")
-    if "Timed-out" in text or "timed out" in text.lower() or "Pattern not detected" in text:
-        return BackupError(request.host, "SSH login started but no prompt came back in time")
+    # netmiko wraps every connection problem in NetmikoTimeoutException; what went wrong
+    # is the exception it was raised from (decided by type, never by netmiko's wording)
+    from netmiko.exceptions import ReadTimeout
+
+    causes = _cause_chain(exc)
+    if any(isinstance(c, socket.gaierror) for c in causes):
+        return BackupError(request.host, f"SSH connection failed: the host name "
+                                         f"{request.host!r} does not resolve")
+    if any(isinstance(c, OSError) for c in causes[1:]):  # the TCP connect itself failed
+        return SshUnreachable(request.host, f"no SSH answer on port {request.port} "
+                                            f"(device down, wrong port or filtered)",
+                              port=request.port)
+    if any(isinstance(c, ReadTimeout) for c in causes) or \
+            not any(isinstance(c, paramiko.SSHException) for c in causes[1:]):
+        return SshNoPrompt(request.host, "SSH login started but no prompt came back in time")
     return BackupError(request.host, f"SSH connection failed: {_first_line(exc)}")
+
+
+def _cause_chain(exc: BaseException) -> list[BaseException]:
+    """`exc` and every exception it was raised from or while handling, outermost first."""
+    chain: list[BaseException] = []
+    cause: BaseException | None = exc
+    while cause is not None and cause not in chain:
+        chain.append(cause)
+        cause = cause.__cause__ or cause.__context__
+    return chain
 
 
 def _close(conn: Any, polite: bool) -> None:
@@ -791,12 +811,17 @@ def _exec(client: paramiko.SSHClient, command: str, deadline: float, host: str,
     return b"".join(chunks).decode("utf-8", "replace")
 
 
-def _cut_off_reason(deadline: float, exc: BaseException) -> str:
+def _cut_off(host: str, deadline: float, exc: BaseException, transport: Any) -> BackupError:
+    """Why a session ended early, decided by time, exception type and the SSH transport's
+    state (a paramiko "Channel closed." is an SSHException whose transport is gone)."""
     if time.monotonic() >= deadline - 0.5:
-        return "time limit reached: the session was cut off"
-    if isinstance(exc, (EOFError, socket.error)) or "closed" in str(exc).lower():
-        return f"the device closed the session: {_first_line(exc) or exc.__class__.__name__}"
-    return f"SSH error: {_first_line(exc) or exc.__class__.__name__}"
+        return SessionClosed(host, "time limit reached: the session was cut off")
+    closed = any(isinstance(c, (EOFError, OSError)) for c in _cause_chain(exc)) or \
+        (isinstance(transport, paramiko.Transport) and not transport.is_active())
+    if closed:
+        return SessionClosed(host, f"the device closed the session: "
+                                   f"{_first_line(exc) or exc.__class__.__name__}")
+    return BackupError(host, f"SSH error: {_first_line(exc) or exc.__class__.__name__}")
 
 
 def _left(deadline: float, cap: float) -> float:

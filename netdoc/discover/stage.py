@@ -108,10 +108,7 @@ def _vlans_from_backups(config: Config, client: Client, devices: list[Device]) -
                   (d.fdb or d.role in ("switch", "wireless"))]
     if not candidates:
         return 0
-    try:
-        from netdoc.backup.state import load_states, state_dir
-    except ImportError:
-        return 0
+    from netdoc.backup.state import load_states, state_dir
     from netdoc.discover.collectors.vlans import apply_config
 
     try:

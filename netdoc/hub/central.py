@@ -302,10 +302,8 @@ def central_warnings(config: "Config", client: str | None = None) -> list[str]:
 
 def backup_summary(config: "Config", client: "Client") -> list[dict[str, Any]]:
     """Per backed-up device: ok | failed | stale, with the last good backup's time."""
-    try:
-        from netdoc.backup.state import STATE_FILE, load_states
-    except ImportError:
-        return []
+    from netdoc.backup.state import STATE_FILE, load_states
+
     folder = config.output.config_backups / ".netdoc-state" / client.name
     if not (folder / STATE_FILE).is_file():
         return []

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 from netdoc.config import SnmpCredential, SnmpSettings
-from netdoc.errors import SnmpAuthError, SnmpError, SnmpTimeout
+from netdoc.errors import (SnmpAuthError, SnmpBudgetSpent, SnmpError, SnmpPortClosed,
+                           SnmpPrivacyError, SnmpTimeout, SnmpWrongDigest)
 from netdoc.discover.snmp import ber, usm
 from netdoc.discover.snmp.values import SnmpValue, VarBind, is_under, oid_key
 
@@ -39,7 +40,7 @@ _REPORTS: dict[str, tuple[type[SnmpError], str]] = {
     "1.3.6.1.6.3.15.1.1.3.0": (SnmpAuthError, "unknown user name: the agent has no SNMPv3 user "
                                               "{user!r}"),
     "1.3.6.1.6.3.15.1.1.4.0": (SnmpAuthError, "unknown engine ID"),
-    "1.3.6.1.6.3.15.1.1.5.0": (SnmpAuthError, "wrong digest: the auth key or auth protocol "
+    "1.3.6.1.6.3.15.1.1.5.0": (SnmpWrongDigest, "wrong digest: the auth key or auth protocol "
                                               "({auth}) of user {user!r} is wrong"),
     "1.3.6.1.6.3.15.1.1.6.0": (SnmpAuthError, "decryption error: the privacy key or privacy "
                                               "protocol ({priv}) of user {user!r} is wrong"),
@@ -213,8 +214,9 @@ class _Session:
             for _attempt in range(settings.retries + 1):
                 wait = min(settings.timeout, self.remaining())
                 if wait <= 0:
-                    raise SnmpTimeout(self.host, f"device time budget of "
-                                                 f"{settings.device_budget:g} s used up ({what})")
+                    raise SnmpBudgetSpent(self.host, f"device time budget of "
+                                                     f"{settings.device_budget:g} s used up ({what})",
+                                          budget=settings.device_budget)
                 loop = asyncio.get_running_loop()
                 waiter = loop.create_future()
                 self.endpoint.waiters[correlation] = waiter
@@ -227,14 +229,15 @@ class _Session:
                 except asyncio.TimeoutError:
                     continue
                 except OSError as exc:
-                    raise SnmpTimeout(self.host, f"no SNMP agent at {self.where}: {exc.strerror or exc} "
-                                                 f"(nothing listens on UDP {self.port})") from None
+                    raise SnmpPortClosed(self.host, f"no SNMP agent at {self.where}: "
+                                                    f"{exc.strerror or exc} (nothing listens on "
+                                                    f"UDP {self.port})", port=self.port) from None
                 finally:
                     timer.cancel()
                     self.endpoint.waiters.pop(correlation, None)
         if self.remaining() <= 0.001:  # the last wait was cut short by the budget
-            raise SnmpTimeout(self.host, f"device time budget of {settings.device_budget:g} s "
-                                         f"used up ({what})")
+            raise SnmpBudgetSpent(self.host, f"device time budget of {settings.device_budget:g} "
+                                             f"s used up ({what})", budget=settings.device_budget)
         if self.endpoint.garbage > garbage_before:
             raise SnmpError(self.host, f"{self.where} answered {what} with a malformed message "
                                        f"(not decodable SNMP; a buggy agent or firmware)")
@@ -257,7 +260,7 @@ class _Community:
     async def prepare(self, session: _Session) -> None:
         return None
 
-    async def explain_silence(self, session: _Session) -> str:
+    async def explain_silence(self, session: _Session) -> str | SnmpAuthError:
         return "host down, SNMP off or wrong community"
 
     def request(self, session: _Session, kind: str, oids: list[str],
@@ -298,8 +301,11 @@ class _Usm:
         # engine state and keys are per agent, shared by every context view
         self.state: dict[str, Any] = shared if shared is not None else {}
 
-    async def explain_silence(self, session: _Session) -> str:
+    async def explain_silence(self, session: _Session) -> str | SnmpAuthError:
         """Silence after a good engine discovery: is it our privacy key?
+
+        Returns why the agent may be silent: a text, or the error that names the culprit
+        (SnmpPrivacyError when the privacy key is wrong, SnmpWrongDigest for the auth key).
 
         net-snmp drops a request it cannot decrypt without a report, so ask the
         same question authenticated but unencrypted: an answer (even a refusal)
@@ -317,11 +323,14 @@ class _Usm:
             probe.decode(session, data)
         except SnmpTimeout:
             return "host down or SNMP off"
-        except SnmpError as exc:
-            if "wrong digest" in exc.reason:
-                return exc.reason
-        return (f"the agent answers user {self.user!r} when not encrypted but ignores encrypted "
-                f"requests: the privacy key or privacy protocol ({self.credential.priv}) is wrong")
+        except SnmpWrongDigest as exc:
+            return exc
+        except SnmpError:
+            pass
+        return SnmpPrivacyError(session.host, f"SNMPv3 refused by {session.where}: the agent"
+                                f" answers user {self.user!r} when not encrypted but ignores "
+                                f"encrypted requests: the privacy key or privacy protocol "
+                                f"({self.credential.priv}) is wrong")
 
     async def prepare(self, session: _Session) -> None:
         if "engine_id" in self.state:
@@ -476,14 +485,15 @@ class SnmpClient:
                 raise SnmpError(self.host, f"cannot send {what}: {exc.reason}") from None
             try:
                 data = await session.exchange(correlation, message, what)
+            except (SnmpBudgetSpent, SnmpPortClosed):
+                raise
             except SnmpTimeout as exc:
-                if "budget" in exc.reason or "no SNMP agent" in exc.reason:
-                    raise
                 why = await security.explain_silence(session)
-                if "privacy" in why:
-                    raise SnmpAuthError(self.host, f"SNMPv3 refused by {session.where}: {why}") \
-                        from None
-                raise SnmpTimeout(self.host, f"{exc.reason}: {why}") from None
+                if isinstance(why, SnmpPrivacyError):
+                    raise why from None
+                raise SnmpTimeout(self.host, f"{exc.reason}: "
+                                             f"{why if isinstance(why, str) else why.reason}") \
+                    from None
             try:
                 return security.decode(session, data)
             except _RetryNow:
@@ -531,8 +541,8 @@ class SnmpClient:
                 else:
                     pdu = await self._call("bulk", [current], repetitions)
             except SnmpTimeout as exc:
-                if repetitions > SMALL_BULK and "budget" not in exc.reason and \
-                        "no SNMP agent" not in exc.reason:
+                if repetitions > SMALL_BULK and \
+                        not isinstance(exc, (SnmpBudgetSpent, SnmpPortClosed)):
                     # a large GETBULK reply can be lost (fragments dropped on the way) or be
                     # too much for a busy agent: ask again for a few rows at a time, and
                     # keep to that for the rest of this device's walks
