@@ -300,7 +300,7 @@ def test_a_cisco_config_notice_backs_up_exactly_that_device_once(site: ListenSit
     assert [b["device"] for b in site.events("globex")["backups"]] == ["edge"]
 
 
-def test_a_real_linkdown_trap_is_recorded_for_that_switch_only(site: ListenSite) -> None:
+def test_a_real_linkdown_trap_re_reads_that_switch_only(site: ListenSite) -> None:
     def trap(source: str, community: str) -> None:
         subprocess.run(["snmptrap", "-v", "2c", "-c", community, f"--clientaddr={source}",
                         f"127.0.0.1:{site.trap_port}", "", "1.3.6.1.6.3.1.1.5.3",
@@ -326,6 +326,14 @@ def test_a_real_linkdown_trap_is_recorded_for_that_switch_only(site: ListenSite)
     recent = wait_for(lambda: len(site.events("acme").get("recent", [])) == 2
                       and site.events("acme")["recent"], 10, "the v3 link event")
     assert "linkUp ifIndex 3" in recent[1]["detail"]
+    # the two link events (debounced together) re-read acc-sw2, and only it: here its
+    # SNMP agent is missing, so the re-read fails and says so (the lab test sees one work)
+    rereads = wait_for(lambda: sum(r["events"] for r in site.events("acme").get("rereads", []))
+                       == 2 and site.events("acme")["rereads"], 30, "the re-read")
+    assert {r["device"] for r in rereads} == {"acc-sw2"}
+    report = json.loads((site.root / "inventory" / "acme" / "last-run.json").read_text())
+    assert [s["stage"] for s in report["stages"]] == ["reread"]
+    assert {f["host"] for f in report["failures"]} == {"127.0.0.2"}
     time.sleep(3)
     assert not site.stored("acme", "acc-sw2").exists()  # a link change is no config change
 
