@@ -506,10 +506,12 @@ def generic_agent(sys_object_id: str) -> bool:
 def match_oids(sys_object_id: str, sys_descr: str = "") -> list[str]:
     """The OIDs to GET before the profile can be chosen: for a device behind a generic
     agent (`generic_agent`), every profile's `oid_present`/`oid_value` OIDs; for any
-    other device none (its sysObjectID already says whose it is)."""
-    if not generic_agent(sys_object_id):
-        return []
+    other device only those of the profiles its sysObjectID or sysDescr already fits
+    (sibling products of one maker that share a sysObjectID, told apart by their MIB)."""
+    generic = generic_agent(sys_object_id)
     return sorted({oid for profile in load_profiles().values()
+                   if profile.match.oid_conditions() and
+                   (generic or score(profile, sys_object_id, sys_descr))
                    for oid in (*profile.match.oid_present,
                                *(oid for oid, _regex in profile.match.oid_value))})
 
@@ -584,17 +586,27 @@ def match_profile(sys_object_id: str, sys_descr: str,
     Two ways in: the sysObjectID/sysDescr rules (`score`), and, for a device behind a
     generic agent (`generic_agent`: net-snmp on a Linux appliance), a profile's OID
     conditions holding on `scalars` (what the poller's GET round read, `match_oids`),
-    which counts as a sysDescr hit would (priority first)."""
+    which counts as a sysDescr hit would (priority first). For any other device the
+    conditions only weigh among the profiles its sysObjectID or sysDescr already fits:
+    one holding counts as a sysDescr hit would (a ZoneDirector and an Unleashed AP share
+    a sysObjectID; the ZoneDirector MIB answering "ZD..." says which one it is)."""
     profiles = load_profiles()
     best = _best_by_system(sys_object_id, sys_descr)
-    if scalars and generic_agent(sys_object_id):
+    if scalars:
+        generic = generic_agent(sys_object_id)
         for name, profile in profiles.items():
             rules = profile.match
             if not rules.oid_conditions() or not oid_conditions_hold(rules, scalars) or \
                     any(p.search(sys_descr) for p in rules.not_sys_descr):
                 continue
-            points = max(score(profile, sys_object_id, sys_descr),
-                         100 + 1000 * rules.priority + 1)
+            fits = score(profile, sys_object_id, sys_descr)
+            if generic:
+                points = max(fits, 100 + 1000 * rules.priority + 1)
+            elif fits:
+                points = fits if any(p.search(sys_descr) for p in rules.sys_descr) else \
+                    fits + 100
+            else:
+                continue
             if points > best[0] or (points == best[0] and name < best[1]):
                 best = (points, name)
     return profiles[best[1]] if best[0] else None

@@ -164,6 +164,29 @@ def test_the_poller_asks_condition_oids_only_of_devices_behind_a_generic_agent()
                                               "Cisco IOS Software")
 
 
+RUCKUS_SHARED = "1.3.6.1.4.1.25053.3.1.5.15"  # ZoneDirector 1200 and Unleashed <= 200.14
+ZD_MODEL, UNLEASHED_MODEL = "1.3.6.1.4.1.25053.1.2.1.1.1.1.9.0", "1.3.6.1.4.1.25053.1.15.1.1.1.1.9.0"
+
+
+@pytest.mark.parametrize("descr, scalars, platform", [
+    ("Ruckus Wireless ZD1200", {ZD_MODEL: b"ZD1200"}, "ruckus_zonedirector"),
+    ("Ruckus Wireless", {ZD_MODEL: b"ZD1200"}, "ruckus_zonedirector"),  # sysDescr names no ZD
+    ("Ruckus Wireless R610", {UNLEASHED_MODEL: b"R610"}, "ruckus_unleashed"),
+    ("Ruckus Wireless R610", {}, "ruckus_unleashed"),
+])
+def test_sibling_products_sharing_a_sys_object_id_are_told_apart_by_their_own_mib(
+        descr: str, scalars: dict[str, SnmpValue], platform: str) -> None:
+    assert ZD_MODEL in match_oids(RUCKUS_SHARED, descr)  # asked in the poller's first GETs
+    found = match_profile(RUCKUS_SHARED, descr, scalars)
+    assert found is not None and found.name == platform
+
+
+def test_a_condition_never_pulls_a_device_into_a_profile_its_identity_does_not_fit() -> None:
+    cisco = "1.3.6.1.4.1.9.1.2494"  # answers the ZoneDirector OID: still no ZoneDirector
+    found = match_profile(cisco, "Cisco IOS Software, Version 17.3.4", {ZD_MODEL: b"ZD1200"})
+    assert found is not None and found.name != "ruckus_zonedirector"
+
+
 # ---------------------------------------------------------------- end to end
 
 class AskedTransport(RecordedTransport):

@@ -64,7 +64,7 @@ CASES = [
      "(c) 1999-2022 by Dell Inc.\r\nOS Version: 10.5.4.0.\r\nSystem Type: S5248F-ON",
      "dell_os10", "Dell", "OS10", "10.5.4.0", "switch"),
     ("1.3.6.1.4.1.674.10895.3044", "Dell Networking N1548P, 6.6.3.10, Linux 3.6.5",
-     "dell_powerconnect", "Dell", "PowerConnect", "6.6.3.10", "switch"),
+     "dell_os6", "Dell", "OS6", "6.6.3.10", "switch"),
     ("1.3.6.1.4.1.11863.5.1", "JetStream 24-Port Gigabit L2+ Managed Switch with 4 SFP Slots",
      "tplink_jetstream", "TP-Link", "JetStream", "", "switch"),
     ("1.3.6.1.4.1.4526.100.4.39", "GS724Tv4 ProSafe 24-port Gigabit Ethernet Smart Switch, "
