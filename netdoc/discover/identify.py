@@ -74,11 +74,12 @@ net-snmp's sysObjectID and a plain "Linux host 4.19 ..." sysDescr with every Lin
 The OID conditions are a second way in, taken only by a device behind a generic agent
 (its sysObjectID names no maker: net-snmp, ucd-snmp, a chip vendor's tree, none; see
 `generic_agent`); it counts as a sysDescr hit would, so a vendor profile (priority 10)
-outranks the generic Linux one. The poller GETs every profile's condition OIDs in its
-one round of scalar GETs, for those devices only (`match_oids`), and the chosen
+outranks the generic Linux one. For any other device a holding condition only weighs
+among the profiles its sysObjectID or sysDescr already fits (sibling products of one
+maker sharing a sysObjectID: ZoneDirector and Unleashed). The poller GETs those
+profiles' condition OIDs in its one round of scalar GETs (`match_oids`), and the chosen
 profile's `snmp.get` OIDs it did not ask yet right after. Conditions name exact
 instances (a scalar's .0, a table cell): they are read with GET, never walked.
-instances (a scalar's .0, a table cell), since they are read with GET, not walked.
 
 Every OID a profile names in `snmp.get` is read in the poller's one round of GETs (24
 varbinds a request, sent together), with the generic scalars of the device's enterprise
