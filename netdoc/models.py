@@ -9,7 +9,8 @@ files: they are a promise to users' scripts, extend them, never rename them.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from enum import StrEnum
+from typing import Any, Literal
 
 ROLES = (
     "router", "switch", "firewall", "wireless", "server", "printer", "phone",
@@ -135,3 +136,63 @@ def device_from_dict(data: dict[str, Any]) -> Device:
 def _build(cls: Any, data: dict[str, Any]) -> Any:
     known = cls.__dataclass_fields__
     return cls(**{k: v for k, v in data.items() if k in known})
+
+
+# ---------------------------------------------------------------- events
+
+class EventKind(StrEnum):
+    """What happened: the one vocabulary of the run report, the alerts (`alerts.on` in
+    netdoc.yaml names these values) and the site. The values are a promise to users'
+    configurations and scripts: add kinds, never rename one."""
+
+    NEW_DEVICE = "new_device"
+    DEVICE_GONE = "device_gone"
+    DEVICE_RETURNED = "device_returned"
+    DEVICE_CHANGED = "device_changed"
+    CONFIG_CHANGED = "config_changed"
+    BACKUP_FAILED = "backup_failed"      # this run; carries the streak
+    BACKUP_FAILING = "backup_failing"    # failed backup.failing_after runs in a row (alerts)
+    BACKUP_STALE = "backup_stale"
+    HOST_KEY_CHANGED = "host_key_changed"
+    ENDPOINT_MOVED = "endpoint_moved"
+    LINK_CHANGED = "link_changed"
+    STAGE_FAILED = "stage_failed"
+
+
+# the kinds spelled as text (a stage may write Event("config_changed", ...): checked by
+# mypy against this list, and turned into the EventKind member on construction)
+EventKindName = Literal["new_device", "device_gone", "device_returned", "device_changed",
+                        "config_changed", "backup_failed", "backup_failing", "backup_stale",
+                        "host_key_changed", "endpoint_moved", "link_changed", "stage_failed"]
+
+# an inventory change (netdoc.inventory.store.InventoryChange.kind) as an event
+INVENTORY_EVENTS: dict[str, EventKind] = {
+    "new": EventKind.NEW_DEVICE, "gone": EventKind.DEVICE_GONE,
+    "returned": EventKind.DEVICE_RETURNED, "changed": EventKind.DEVICE_CHANGED}
+
+
+@dataclass
+class Event:
+    """Something a technician may want to hear about, handed from the stages to the
+    runner's report, the alerts and the site."""
+
+    kind: EventKind | EventKindName
+    device: str
+    detail: str = ""
+    diff: str = ""  # a config diff (secrets already masked), when there is one
+    streak: int = 0  # for failures: how many runs in a row it has failed
+    # config_changed: the change in plain words, from the config facts (netdoc.facts)
+    facts_changes: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.kind = EventKind(self.kind)  # an unknown kind is a programming error: raise
+
+    @property
+    def event_kind(self) -> EventKind:
+        return EventKind(self.kind)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Event":
+        """Inverse of asdict(event) (a run report's events); unknown keys are ignored."""
+        known = cls.__dataclass_fields__
+        return cls(**{k: v for k, v in data.items() if k in known})

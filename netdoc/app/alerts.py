@@ -28,7 +28,7 @@ from typing import Any, Callable, Protocol
 
 from netdoc.config import AlertChannel, Client, Config
 from netdoc.fsutil import atomic_write, read_json, stable_json
-from netdoc.app.pipeline import Event
+from netdoc.models import Event, EventKind
 from netdoc.secrets import redact
 from netdoc.textsafe import clean, clean_block, slack_escape, teams_escape
 from netdoc.workspace import ALERTS_STATE, Workspace
@@ -36,16 +36,19 @@ from netdoc.workspace import ALERTS_STATE, Workspace
 log = logging.getLogger("netdoc.app.alerts")
 
 STATE_FILE = ALERTS_STATE
-LASTING = {"backup_failing", "backup_stale", "stage_failed"}  # conditions, not one-off events
+# conditions, not one-off events
+LASTING = {EventKind.BACKUP_FAILING, EventKind.BACKUP_STALE, EventKind.STAGE_FAILED}
 PENDING_KEPT = 50  # undelivered messages kept per channel
 DEFAULT_TIMEOUT = 30.0  # seconds one delivery may take in all (alerts.timeout)
 SOCKET_TIMEOUT = 15.0   # seconds of silence on a socket
-TITLES = {
-    "new_device": "New device", "device_gone": "Device gone", "device_returned": "Device back",
-    "device_changed": "Device changed", "config_changed": "Config changed",
-    "backup_failing": "Backup failing", "backup_stale": "Backup out of date",
-    "host_key_changed": "SSH HOST KEY CHANGED", "endpoint_moved": "Endpoint moved",
-    "link_changed": "Link changed", "stage_failed": "Stage failed",
+TITLES: dict[str, str] = {
+    EventKind.NEW_DEVICE: "New device", EventKind.DEVICE_GONE: "Device gone",
+    EventKind.DEVICE_RETURNED: "Device back", EventKind.DEVICE_CHANGED: "Device changed",
+    EventKind.CONFIG_CHANGED: "Config changed", EventKind.BACKUP_FAILING: "Backup failing",
+    EventKind.BACKUP_STALE: "Backup out of date",
+    EventKind.HOST_KEY_CHANGED: "SSH HOST KEY CHANGED",
+    EventKind.ENDPOINT_MOVED: "Endpoint moved", EventKind.LINK_CHANGED: "Link changed",
+    EventKind.STAGE_FAILED: "Stage failed",
 }
 
 
@@ -113,8 +116,8 @@ def select(events: list[Event], wanted: tuple[str, ...], failing_after: int,
 
 def _promote(event: Event, failing_after: int) -> Event:
     """A failed backup becomes 'backup_failing' once it has failed enough runs in a row."""
-    if event.kind == "backup_failed" and event.streak >= failing_after:
-        return Event("backup_failing", event.device,
+    if event.kind == EventKind.BACKUP_FAILED and event.streak >= failing_after:
+        return Event(EventKind.BACKUP_FAILING, event.device,
                      f"{event.streak} runs in a row: {event.detail}", streak=event.streak)
     return event
 

@@ -16,10 +16,14 @@ from typing import Callable
 from netdoc.app import budget
 from netdoc.config import Client, Config
 from netdoc.errors import EnvironmentProblem, NetdocError
+from netdoc.models import Event, EventKind
 from netdoc.secrets import redact
 from netdoc.textsafe import clean
 
 log = logging.getLogger("netdoc.app.pipeline")
+
+__all__ = ["CYCLE", "STAGES", "DeviceFailure", "Event", "EventKind", "StageOutcome",
+           "load_stage", "run_client_stages", "run_one"]
 
 # stage name -> "module:function", in cycle order
 STAGES: dict[str, str] = {
@@ -35,24 +39,6 @@ class DeviceFailure:
     host: str
     reason: str
     name: str = ""
-
-
-@dataclass
-class Event:
-    """Something a technician may want to hear about (the alerting vocabulary).
-
-    kind: new_device | device_gone | device_returned | device_changed |
-          config_changed | backup_failed (with streak) | backup_stale |
-          host_key_changed | endpoint_moved | link_changed | stage_failed
-    """
-
-    kind: str
-    device: str
-    detail: str = ""
-    diff: str = ""  # a config diff (secrets already masked), when there is one
-    streak: int = 0  # for failures: how many runs in a row it has failed
-    # config_changed: the change in plain words, from the config facts (netdoc.facts)
-    facts_changes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -111,6 +97,6 @@ def run_one(config: Config, client: Client, stage: str) -> StageOutcome:
             log.exception("[%s] %s stage failed: %s", client.name, stage, message)
         outcome = StageOutcome(stage=stage, client=client.name, summary=f"failed: {message}",
                                failures=[DeviceFailure(host="-", reason=message)],
-                               events=[Event("stage_failed", "-", f"{stage}: {message}")])
+                               events=[Event(EventKind.STAGE_FAILED, "-", f"{stage}: {message}")])
     outcome.seconds = round(time.monotonic() - started, 3)
     return outcome

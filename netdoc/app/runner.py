@@ -28,7 +28,8 @@ from netdoc.errors import (EXIT_DEVICES, EXIT_OK, EXIT_TERMINATED, EnvironmentPr
 from netdoc.fsutil import FileLock, LockTimeout, atomic_write, read_json, stable_json
 from netdoc.app.output import stamped
 from netdoc.app.progress import announce, stage_line
-from netdoc.app.pipeline import Event, StageOutcome, run_client_stages
+from netdoc.app.pipeline import StageOutcome, run_client_stages
+from netdoc.models import Event, EventKind
 from netdoc.secrets import redact
 from netdoc.textsafe import clean, clean_block
 from netdoc.workspace import Workspace
@@ -207,7 +208,7 @@ def _fill(report: RunReport, outcomes: list[StageOutcome]) -> None:
                                                           else v for k, v in asdict(f).items()}}
                             for f in outcome.failures]
         report.skipped += [f"{outcome.stage}: {s}" for s in outcome.skipped]
-    if report.status == "ok" and any(e.get("kind") == "stage_failed" for e in report.events):
+    if report.status == "ok" and any(e.get("kind") == EventKind.STAGE_FAILED for e in report.events):
         report.status = "stage_failed"
     elif report.status == "ok" and (report.failures or report.skipped):
         report.status = "failures"
@@ -217,7 +218,7 @@ def _send_alerts(config: Config, client: Client, report: RunReport,
                  send: bool = True) -> list[str]:
     from netdoc.app.alerts import deliver
 
-    events = [Event(**e) for e in report.events]
+    events = [Event.from_dict(e) for e in report.events]
     return deliver(config, client, events, report, send=send)
 
 

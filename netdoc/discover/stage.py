@@ -27,13 +27,12 @@ from netdoc.fsutil import atomic_write, read_json, stable_json
 from netdoc.app.guard import site_refusals
 from netdoc.inventory.merge import SiteObservations, Sighting, merge_site
 from netdoc.inventory.store import InventoryStore
-from netdoc.models import Device, Neighbor
+from netdoc.models import INVENTORY_EVENTS, Device, Neighbor
 from netdoc.app.pipeline import DeviceFailure, Event, StageOutcome
 
 log = logging.getLogger("netdoc.discover")
 
-EVENT_KINDS = {"new": "new_device", "gone": "device_gone", "returned": "device_returned",
-               "changed": "device_changed"}
+EVENT_KINDS = INVENTORY_EVENTS  # inventory change -> event kind (netdoc.models)
 CREDENTIALS_FILE = "snmp-credentials.json"  # which set worked per device: state, not in git
 
 

@@ -26,6 +26,7 @@ from netdoc.facts.changes import describe_changes
 from netdoc.facts.model import FORMAT, DeviceFacts, FactsError, from_yaml, to_yaml
 from netdoc.facts.structure import section_changes, structure_os
 from netdoc.fsutil import atomic_write
+from netdoc.models import EventKind
 
 log = logging.getLogger("netdoc.facts")
 
@@ -114,7 +115,7 @@ def attach_changes(events: list[Any], record: FactsRecord) -> None:
     """Put each device's plain-words changes on its config_changed event (the event's
     detail is '<path>.cfg')."""
     for event in events:
-        if getattr(event, "kind", "") != "config_changed":
+        if getattr(event, "kind", "") != EventKind.CONFIG_CHANGED:
             continue
         path = str(event.detail).removesuffix(".cfg")
         if record.changes.get(path):

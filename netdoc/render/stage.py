@@ -26,7 +26,8 @@ from netdoc.facts.store import changes_between
 from netdoc.fsutil import atomic_write, read_json
 from netdoc.gitstore import GitStore, LogEntry
 from netdoc.models import Device
-from netdoc.app.pipeline import DeviceFailure, Event, StageOutcome
+from netdoc.app.pipeline import DeviceFailure, StageOutcome
+from netdoc.models import Event, EventKind
 from netdoc.render.maps import load_pins, render_maps, render_neighbourhoods
 from netdoc.render.site import (BackupInfo, DeviceRecord, SiteInput, render_clients_index,
                                 render_site)
@@ -81,7 +82,8 @@ def render_devices(config: Config, client: Client, devices: list[Device], ids: l
         failures=[DeviceFailure(host="-", name=reason.split(":", 1)[0],
                                 reason=reason.split(": ", 1)[-1]) for reason in failed],
         changes=[str(c) for c in changes],
-        events=[Event(kind="endpoint_moved" if c.kind == "endpoint-moved" else "link_changed",
+        events=[Event(kind=EventKind.ENDPOINT_MOVED if c.kind == "endpoint-moved"
+                      else EventKind.LINK_CHANGED,
                       device=c.subject, detail=c.detail or c.kind.replace("-", " "))
                 for c in changes],
         outputs={"graphml": str(folder / "topology.graphml"),
@@ -165,7 +167,8 @@ def _build_site(config: Config, client: Client, graph: nx.MultiGraph,
         # this run's config changes (the runner writes the run so far before rendering)
         change_lines += [f"config changed: {e.get('device', '')}"
                          + (f": {e['detail']}" if e.get("detail") else "")
-                         for e in last_run.get("events", []) if e.get("kind") == "config_changed"]
+                         for e in last_run.get("events", [])
+                         if e.get("kind") == EventKind.CONFIG_CHANGED]
         data = SiteInput(client=client.name, graph=graph, devices=devices, records=records,
                          backups=_backups(config, client, devices,
                                           {n for n, r in records.items()
