@@ -272,6 +272,18 @@ def sweep_nmap(lab: Any, cidr: str) -> tuple[float, set[str]]:
     return seconds, set(re.findall(r"^Host: (\S+) .*Status: Up", done.stdout, re.M))
 
 
+def bytecode_as_installed(folder: Path, from_source: bool) -> str:
+    """Every Python the benchmark starts keeps compiled byte-code in `folder` (as an
+    installed package has its .pyc files), unless `from_source` (each import compiles,
+    as a checkout with PYTHONDONTWRITEBYTECODE=1 does). Returns what was chosen."""
+    if from_source:
+        os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
+        return "byte-code not cached: every import compiles from source"
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    os.environ["PYTHONPYCACHEPREFIX"] = str(folder / "pycache")
+    return "byte-code cached (a scratch PYTHONPYCACHEPREFIX), as installed"
+
+
 def git_show(revision: str, *paths: str) -> str:
     """The file at `revision`, from the first of `paths` that exists there."""
     for path in paths:
@@ -592,6 +604,8 @@ def main() -> int:
                         help="also time netdoc/discover/collectors/arp.py as of this git revision")
     parser.add_argument("--no-discover", action="store_true")
     parser.add_argument("--no-snmp", action="store_true")
+    parser.add_argument("--from-source", action="store_true",
+                        help="no byte-code cache: every Python start compiles its imports")
     parser.add_argument("--no-silent", action="store_true",
                         help="skip discovery with the PCs dropping SNMP silently")
     parser.add_argument("--no-dead-dns", action="store_true",
@@ -633,6 +647,7 @@ def run(args: argparse.Namespace) -> int:
               f"{os.cpu_count()} CPU(s), load average {os.getloadavg()[0]:.2f}")
         with tempfile.TemporaryDirectory(prefix="netdoc-bench-sweep-") as folder:
             work = Path(folder)
+            print(bytecode_as_installed(work, args.from_source))
             print_sweep(bench_sweep(lab, args.runs, args.baseline, work))
             if not args.no_discover:
                 plain = bench_discover(lab, args.discover_runs, work)

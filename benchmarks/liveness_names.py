@@ -47,7 +47,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from discovery_sweep import (BENCH_LABS, MARK, MAX_RUNS, TEST_NETS, git_show,  # noqa: E402
+from discovery_sweep import (BENCH_LABS, MARK, MAX_RUNS, TEST_NETS,  # noqa: E402
+                             bytecode_as_installed, git_show,
                              helper_output, live_hosts)
 
 TOOL_TIMEOUT = 120.0
@@ -260,6 +261,8 @@ def main() -> int:
                         help="rounds with the silent resolver (nmap -sL needs ~90 s each)")
     parser.add_argument("--no-liveness", action="store_true")
     parser.add_argument("--no-names", action="store_true")
+    parser.add_argument("--from-source", action="store_true",
+                        help="no byte-code cache: every Python start compiles its imports")
     parser.add_argument("--prefix", default=f"ndbl{os.getpid() % 100000}-")
     parser.add_argument("--state-dir", default=str(BENCH_LABS / f"liveness-{os.getpid()}"))
     parser.add_argument("--rates", type=int, nargs="*", default=[],
@@ -287,6 +290,7 @@ def main() -> int:
     try:
         print(f"{os.cpu_count()} CPU(s), load average {os.getloadavg()[0]:.2f}")
         with tempfile.TemporaryDirectory(prefix="netdoc-bench-live-") as folder:
+            print(bytecode_as_installed(Path(folder), args.from_source))
             if not args.no_liveness:
                 bench_liveness(lab, args.runs, args.baseline, Path(folder), args.rates)
             if not args.no_names:
