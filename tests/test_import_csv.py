@@ -226,7 +226,10 @@ def test_cli_merge_writes_devices_and_the_manual_fields_the_site_and_maps_read(
     assert (docs_folder / "import-technician.yaml").is_file()
     manual = load_manual_docs(docs_folder)
     assert manual.errors == []
-    assert {d.device: d.role for d in manual.devices}["hq/fw1"] == "firewall"
+    roles = {d.device: d.role for d in manual.devices}
+    assert roles["hq/fw1"] == "firewall"
+    # core-sw1's address is listed in netdoc.yaml as "core": its fields go by address
+    assert roles["192.0.2.2"] == "switch" and "hq/core-sw1" not in roles
     # the role override reaches what the maps draw: nas1 was seen as an endpoint
     nas = Device(hostname="nas1", mgmt_ip="192.0.2.9", role="endpoint", site="hq")
     assert apply_roles([nas], docs_folder)[0].role == "server"

@@ -523,14 +523,19 @@ def _csv_row(result: ImportResult, row: list[str], number: int, columns: _Column
     device.manual = manual
 
 
-def manual_docs(result: ImportResult) -> dict[str, Any]:
-    """The imported manual fields in the form of inventory/<client>/docs/*.yaml."""
+def manual_docs(result: ImportResult, by_address: set[str] | None = None) \
+        -> dict[str, Any]:
+    """The imported manual fields in the form of inventory/<client>/docs/*.yaml, each device
+    named SITE/NAME, or by its address when it has no name or is in `by_address` (netdoc.yaml
+    already lists that address under another name)."""
     devices: dict[str, dict[str, str]] = {}
     for device in result.devices:
         if device.manual:
-            key = device.name or device.host
-            devices[f"{device.site}/{key}" if device.site and device.name else key] = \
-                dict(device.manual)
+            if not device.name or device.host in (by_address or set()):
+                key = device.host
+            else:
+                key = f"{device.site}/{device.name}" if device.site else device.name
+            devices[key] = dict(device.manual)
     return {"devices": devices} if devices else {}
 
 
@@ -560,7 +565,8 @@ def csv_yaml(result: ImportResult, default_site: str = "") -> str:
 
 
 def write_manual_docs(folder: Path, source: str, result: ImportResult,
-                      clock: Callable[[], float] = time.time) -> Path | None:
+                      clock: Callable[[], float] = time.time,
+                      by_address: set[str] | None = None) -> Path | None:
     """docs/import-<file>.yaml with the imported manual fields (checked as the site reads
     them); a previous import of the same file is kept as a .bak."""
     import yaml
@@ -568,7 +574,7 @@ def write_manual_docs(folder: Path, source: str, result: ImportResult,
     from netdoc.facts.manual import parse_docs_yaml
     from netdoc.fsutil import atomic_write
 
-    docs = manual_docs(result)
+    docs = manual_docs(result, by_address)
     if not docs:
         return None
     stem = _safe_name(Path(source).stem) or "spreadsheet"
@@ -918,8 +924,9 @@ def _import_csv(args: argparse.Namespace, result: ImportResult, encoding: str) -
     if report.credential_sets:
         print(f"credential sets added for vault references: "
               f"{', '.join(report.credential_sets)}")
+    renamed = {note.split(":", 1)[0] for note in report.kept if "already listed" in note}
     docs = write_manual_docs(load_config(config_path).inventory_dir(client) / "docs",
-                             result.source, result)
+                             result.source, result, by_address=renamed)
     if docs is not None:
         print(f"manual fields (role, location, owner, notes) written to {docs}")
     return 0

@@ -213,8 +213,9 @@ def load_manual_docs(folder: Path) -> ManualDocs:
 
 def apply_roles(devices: list[Any], folder: Path) -> list[Any]:
     """The devices with the role docs/*.yaml gives them (a device is named as the site
-    lists it: host name, site/host name or management IP). The maps and the site use
-    the result, so "the router is really the firewall" shows everywhere."""
+    lists it: host name, site/host name or management IP; a host name without its domain
+    also matches). The maps and the site use the result, so "the router is really the
+    firewall" shows everywhere."""
     import dataclasses
 
     roles = {d.device.lower(): d.role for d in load_manual_docs(folder).devices if d.role}
@@ -223,7 +224,10 @@ def apply_roles(devices: list[Any], folder: Path) -> list[Any]:
     out = []
     for device in devices:
         name = (device.hostname or device.mgmt_ip or "").lower()
-        keys = (name, f"{device.site}/{name}".lower(), device.mgmt_ip)
+        short = name.split(".", 1)[0] if device.hostname and \
+            not re.fullmatch(r"[0-9.]+|[0-9a-f:]+", name) else name
+        keys = (name, f"{device.site}/{name}".lower(), device.mgmt_ip, short,
+                f"{device.site}/{short}".lower())   # sw1.acme.local is sw1 too
         role = next((roles[k] for k in keys if k and k in roles), "")
         out.append(dataclasses.replace(device, role=role) if role else device)
     return out

@@ -90,6 +90,11 @@ def test_a_role_override_reaches_the_topology_the_maps_draw(tmp_path: Path) -> N
                Device(hostname="sw1", mgmt_ip="192.0.2.2", role="switch", site="hq")]
     changed = apply_roles(devices, docs)
     assert [d.role for d in changed] == ["firewall", "server", "switch"]
+    # the inventory's host name may carry the domain: gw1.acme.local is gw1
+    fqdn = Device(hostname="gw1.acme.local", mgmt_ip="192.0.2.1", role="router", site="hq")
+    assert apply_roles([fqdn], docs)[0].role == "firewall"
+    bare = Device(hostname="", mgmt_ip="192.0.2.9", role="unknown", site="hq")
+    assert apply_roles([bare], docs)[0].role == "server"
     assert devices[0].role == "router"   # the inventory record itself is not rewritten
     graph = build_topology(changed, "acme")
     roles = {data.get("label", n): data.get("role") for n, data in graph.nodes(data=True)
