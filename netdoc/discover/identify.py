@@ -712,12 +712,13 @@ _PART_WORD = re.compile(r"(?i)chassis|system|unit|slot|module|board|port|stack|m
 
 
 _HEX_ID = re.compile(r"(?i)^0x[0-9a-f]+$")  # a board ID number, not a model name
+_DOTTED_NUMBER = re.compile(r"^v?[0-9]+(\.[0-9]+)+$")  # "4.4.2": a release, not a model name
 
 
 def _from_chassis(name: str, chassis: Chassis) -> str:
     if name == "model":
         model = usable(chassis.model)
-        return "" if _HEX_ID.match(model) else model
+        return "" if _HEX_ID.match(model) or _DOTTED_NUMBER.match(model) else model
     if name == "serial":
         return usable(chassis.serial)
     if name == "version":

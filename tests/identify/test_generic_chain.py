@@ -369,3 +369,18 @@ def test_an_if_mib_row_wins_over_a_vendor_row_of_the_same_index() -> None:
 def test_a_broken_ports_section_names_what_is_wrong(ports: object, complaint: str) -> None:
     with pytest.raises(ProfileError, match=re.escape(complaint)):
         parse_snmp_section({"ports": ports}, "x.yaml: snmp")
+
+
+def test_a_walk_trimmed_to_the_model_column_still_names_the_chassis(tmp_path: Path) -> None:
+    walk = _walk(tmp_path, "models", [f"{ENT}.13.8384513|4|NCS-5504",
+                                      f"{ENT}.13.8384518|4|NCS-5504-FC"])
+    device, _ = asyncio.run(collect(RecordedTransport(walk)))
+    assert device.model == "NCS-5504"
+
+
+def test_a_release_number_in_the_model_column_is_no_model() -> None:
+    found = identify(Facts(sys_object_id=NO_PROFILE_OID, sys_descr="hub",
+                           chassis=Chassis(descr="Networks VX Chassis", model="4.4.2")))
+    assert found.model == ""
+    assert identify(Facts(sys_object_id=NO_PROFILE_OID, sys_descr="hub",
+                          chassis=Chassis(model="7050"))).model == "7050"

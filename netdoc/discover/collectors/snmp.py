@@ -347,7 +347,7 @@ async def _chassis(reader: _Reader) -> Chassis:
     When none of the chassis/stack candidates carries a serial or model (a stack whose
     members' serials sit on their base boards), the next lowest-index rows are read; an
     agent (or trimmed walk) without entPhysicalClass is searched by its containment tree
-    (ContainedIn), without that by its serial numbers, without those by its descriptions.
+    (ContainedIn), without that by its serial numbers, model names or descriptions.
     A serial written into a description ("... backplane SN:DH80092734 ...") counts when
     no row has one in its own column."""
     classes, parents = await asyncio.gather(reader.column(ENT_CLASS),
@@ -359,13 +359,13 @@ async def _chassis(reader: _Reader) -> Chassis:
         rows = [EntityRow(index=index[0], contained_in=integer(value, -1))
                 for index, value in parents.items() if len(index) == 1]
     only_described = False
-    for column in ("serial", "descr"):
+    for column in ("serial", "model", "descr"):  # a walk trimmed to one identity column
         if rows:
             break
         values = await reader.column(f"{ENT}.{ENT_FIELDS[column]}")
         rows = [EntityRow(index=index[0]) for index, value in values.items()
                 if len(index) == 1 and usable(text(value))]
-        only_described = column == "descr"
+        only_described = column != "serial"
     candidates = chassis_candidates(rows)
     read = await _entity_rows(reader, candidates)
     # rows known by their descriptions alone: the first row is the device, as ENTITY-MIB
