@@ -196,3 +196,36 @@ class Event:
         """Inverse of asdict(event) (a run report's events); unknown keys are ignored."""
         known = cls.__dataclass_fields__
         return cls(**{k: v for k, v in data.items() if k in known})
+
+
+# ---------------------------------------------------------------- stage results
+
+@dataclass
+class InventoryEntry:
+    """One inventoried device as the stages after the inventory see it."""
+
+    id: str
+    device: Device
+    first_seen: str = ""
+    last_seen: str = ""
+    status: str = "present"  # present | missing | archived
+    # the inventory commits that touched the device's file, newest first (date, message)
+    history: list[dict[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class InventorySnapshot:
+    """What the inventory stage hands on (netdoc.inventory.store.read_snapshot): every
+    device in index order, and what the latest discovery changed."""
+
+    client: str
+    entries: list[InventoryEntry] = field(default_factory=list)
+    changes: list[dict[str, str]] = field(default_factory=list)  # kind, device, detail
+
+    @property
+    def ids(self) -> list[str]:
+        return [entry.id for entry in self.entries]
+
+    @property
+    def devices(self) -> list[Device]:
+        return [entry.device for entry in self.entries]

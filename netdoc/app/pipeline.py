@@ -30,6 +30,9 @@ STAGES: dict[str, str] = {
     "discover": "netdoc.discover.stage:discover_client",
     "backup": "netdoc.backup.stage:backup_client",
     "render": "netdoc.render.stage:render_client",
+    # collect -> inventory (discover) -> topology -> render: render runs the topology
+    # stage first and draws its result, so the cycle names render only
+    "topology": "netdoc.topology.stage:topology_client",
 }
 CYCLE = ["discover", "backup", "render"]
 

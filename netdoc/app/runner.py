@@ -307,3 +307,29 @@ def _sigterm_raises() -> Iterator[None]:
 
 def _now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# ---------------------------------------------------------------- the run history (reader)
+
+@dataclass
+class RunHistory:
+    """What the runner publishes for the stages and commands after it: the last run's
+    report (while a run renders, the run so far, status "running") and a summary of
+    the latest reports, newest first."""
+
+    last: dict[str, Any] = field(default_factory=dict)
+    recent: list[dict[str, Any]] = field(default_factory=list)
+
+
+def read_run_history(files: Workspace, count: int = 10) -> RunHistory:
+    """The run reports in `files.runs` and `files.last_run` ({} / [] when there are none)."""
+    history = RunHistory(last=read_json(files.last_run, {}) or {})
+    for path in sorted(files.runs.glob("*.json"), reverse=True)[:count]:
+        report = read_json(path, {}) or {}
+        history.recent.append({
+            "started": report.get("started", ""), "status": report.get("status", ""),
+            "seconds": report.get("seconds", 0),
+            "stages": ", ".join(s.get("stage", "") for s in report.get("stages", [])),
+            "changes": len(report.get("events", [])),
+            "failures": len(report.get("failures", []))})
+    return history

@@ -24,9 +24,9 @@ from netdoc.fsutil import (FileLock, atomic_write, atomic_write_many, read_json,
                            remove_stale_temporaries, stable_json)
 from netdoc.gitstore import GIT_FAILURES, GitStore, git_error
 from netdoc.inventory.identity import record_id, same_device
-from netdoc.models import Device, device_from_dict
+from netdoc.models import Device, InventoryEntry, InventorySnapshot, device_from_dict
 from netdoc.textsafe import clamp_device, clean
-from netdoc.workspace import UNTRACKED, Workspace
+from netdoc.workspace import DEVICES, UNTRACKED, Workspace
 
 log = logging.getLogger("netdoc.inventory")
 # Volatile or private files that live beside the tracked inventory but never in git.
@@ -65,6 +65,40 @@ class InventoryUpdate:
 
 def display_name(device: Device) -> str:
     return device.hostname or device.mgmt_ip or device.base_mac
+
+
+def read_snapshot(files: Workspace, history: bool = True,
+                  history_commits: int = 500) -> InventorySnapshot:
+    """The inventory stage's result for the stages after it: every device in index order
+    with its first and last sighting, its status (present, missing, archived) and, with
+    `history`, the inventory commits that touched it; plus the latest discovery's changes.
+    Empty when there is no inventory yet."""
+    snapshot = InventorySnapshot(client=files.client)
+    if not files.devices.is_dir():
+        return snapshot
+    store = InventoryStore(files.inventory)
+    states: dict[str, Any] = store.state().get("devices", {})
+    indexed = {d.get("id"): d.get("status") for d in
+               (read_json(files.index, {}) or {}).get("devices", [])}
+    commits: dict[str, list[dict[str, str]]] = {}
+    for commit in store.git.log(history_commits) if history else []:
+        for path in commit.files:
+            if path.startswith(f"{DEVICES}/") and path.endswith(".json"):
+                commits.setdefault(path.rsplit("/", 1)[-1][:-5], []).append(
+                    {"date": commit.date, "message": commit.subject})
+    for record in store.records():
+        state = states.get(record.id, {})
+        snapshot.entries.append(InventoryEntry(
+            id=record.id, device=record.device, first_seen=record.first_seen,
+            last_seen=str(state.get("last_seen", "")),
+            status="archived" if indexed.get(record.id) == "archived" else
+            "missing" if state.get("missing_runs", 0) else "present",
+            history=commits.get(record.id, [])))
+    changes = read_json(files.last_changes, {}) or {}
+    snapshot.changes = [{"kind": str(c.get("kind", "")), "device": str(c.get("device", "")),
+                         "detail": str(c.get("detail", ""))}
+                        for c in changes.get("changes", []) if isinstance(c, dict)]
+    return snapshot
 
 
 def load_devices(inventory_dir: Path, present_only: bool = False) -> list[Device]:

@@ -1,9 +1,12 @@
-"""The render stage: inventory -> topology -> exports, maps, documentation site.
+"""The render stage: the topology stage's result -> maps, documentation site.
 
-    inventory/<client>/topology.graphml   for yEd / Gephi (stable bytes)
-    inventory/<client>/topology.json      node-link JSON; next run diffs against it
     inventory/<client>/site/              maps and HTML pages (see netdoc.render.site)
     inventory/index.html                  every client
+
+Its inputs are the other stages' published results, read through their readers:
+the inventory snapshot (netdoc.inventory.store.read_snapshot), the topology
+(netdoc.topology.stage, run first: graph, exports, changes), the run history
+(netdoc.app.runner.read_run_history) and the config backups.
 
 The site is built in a temporary folder and swapped in whole, so a failed
 render leaves the previous site as it was.
@@ -15,155 +18,92 @@ import shutil
 import time
 from collections import defaultdict
 from pathlib import Path
-from typing import Any
-
-import networkx as nx
 
 from netdoc.config import Client, Config
 from netdoc.errors import NetdocError, StoreError
-from netdoc.facts.manual import apply_roles
 from netdoc.facts.store import changes_between
-from netdoc.fsutil import atomic_write, read_json
 from netdoc.gitstore import GitStore, LogEntry
-from netdoc.models import Device
 from netdoc.app.pipeline import DeviceFailure, StageOutcome
-from netdoc.models import Event, EventKind
+from netdoc.app.runner import read_run_history
+from netdoc.inventory.history import port_history
+from netdoc.inventory.store import read_snapshot
+from netdoc.models import Device, EventKind
 from netdoc.render.maps import load_pins, render_maps, render_neighbourhoods
 from netdoc.render.site import (BackupInfo, DeviceRecord, SiteInput, render_clients_index,
                                 render_site)
-from netdoc.topology import (build_topology, graph_from_node_link, graphml_text,
-                             node_link_text, topology_changes)
-from netdoc.textsafe import clamp_device
-from netdoc.topology.export import safe_graph
+from netdoc.topology.stage import TopologyResult, build_client_topology
+from netdoc.workspace import Workspace
 
 log = logging.getLogger("netdoc.render")
 HISTORY_COMMITS = 500
 
 
 def render_client(config: Config, client: Client) -> StageOutcome:
-    folder = config.inventory_dir(client.name)
-    ids, devices, records = _inventory(folder)
-    if not devices:
+    files = Workspace.of(config, client.name)
+    snapshot = read_snapshot(files, history_commits=HISTORY_COMMITS)  # the inventory's result
+    if not snapshot.entries:
         return StageOutcome(stage="render", client=client.name,
                             summary="nothing to render yet: run `netdoc discover` first")
-    return render_devices(config, client, devices, ids, records)
+    ports = port_history(files.inventory)
+    records = {e.id: DeviceRecord(first_seen=e.first_seen, last_seen=e.last_seen,
+                                  status=e.status, history=e.history,
+                                  ports=ports.get(e.id, []))
+               for e in snapshot.entries}
+    return render_devices(config, client, snapshot.devices, snapshot.ids, records,
+                          inventory_changes=snapshot.changes)
 
 
 def render_devices(config: Config, client: Client, devices: list[Device], ids: list[str],
-                   records: dict[str, DeviceRecord]) -> StageOutcome:
-    """Everything after reading the inventory (tests and benchmarks call this directly)."""
-    folder = config.inventory_dir(client.name)
-    timings: dict[str, float] = {}
-    started = time.monotonic()
-    devices = [clamp_device(device) for device in devices]  # device-supplied text: clean
-    devices = apply_roles(devices, folder / "docs")  # role overrides written by hand
-    graph = safe_graph(build_topology(devices, client.name, ids=ids))
-    timings["topology"] = time.monotonic() - started
-    changes = _changes_since_last_run(folder / "topology.json", graph)
-    mark = time.monotonic()
-    atomic_write(folder / "topology.graphml", graphml_text(graph), mode=0o644)
-    atomic_write(folder / "topology.json", node_link_text(graph), mode=0o644)
-    timings["export"] = time.monotonic() - mark
-    _commit_exports(folder, changes)
+                   records: dict[str, DeviceRecord],
+                   inventory_changes: list[dict[str, str]] | None = None) -> StageOutcome:
+    """Everything after reading the inventory (tests and benchmarks call this directly):
+    the topology stage's result, drawn."""
+    files = Workspace.of(config, client.name)
+    if inventory_changes is None:
+        inventory_changes = read_snapshot(files, history=False).changes
+    topology = build_client_topology(files, ids, devices)
+    timings = dict(topology.timings)
     failed: list[str] = []  # maps that failed alone
-    site = _build_site(config, client, graph, dict(zip(ids, devices)), records, changes,
+    site = _build_site(config, client, files, topology, records, inventory_changes,
                        timings, failed)
     index = render_clients_index(config.output.inventory, sorted(config.clients),
                                  config.output.templates)
-    counts: dict[str, int] = defaultdict(int)
-    for _, data in graph.nodes(data=True):
-        counts[str(data.get("kind"))] += 1
+    counts = topology.counts()
     summary = (f"{counts['device']} network devices, {counts['endpoint']} endpoints, "
-               f"{sum(1 for *_, d in graph.edges(data=True) if d.get('kind') == 'l2')} links; "
+               f"{counts['l2']} links; "
                + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()))
     return StageOutcome(
         stage="render", client=client.name,
         summary=summary + (f"; {len(failed)} map(s) failed" if failed else ""),
         failures=[DeviceFailure(host="-", name=reason.split(":", 1)[0],
                                 reason=reason.split(": ", 1)[-1]) for reason in failed],
-        changes=[str(c) for c in changes],
-        events=[Event(kind=EventKind.ENDPOINT_MOVED if c.kind == "endpoint-moved"
-                      else EventKind.LINK_CHANGED,
-                      device=c.subject, detail=c.detail or c.kind.replace("-", " "))
-                for c in changes],
-        outputs={"graphml": str(folder / "topology.graphml"),
-                 "topology_json": str(folder / "topology.json"),
+        changes=[str(c) for c in topology.changes],
+        events=topology.events,
+        outputs={**topology.outputs,
                  "site": str(site / "index.html"), "maps": str(site / "maps"),
                  "all_clients": str(index)})
 
 
-def _commit_exports(folder: Path, changes: list[Any]) -> None:
-    """The topology exports are part of the network's history: commit them when they change."""
-    if not (folder / ".git").exists():
-        return
-    from netdoc.inventory.store import InventoryStore
-
-    lines = [f"- {c}" for c in changes]
-    message = f"Topology: {len(changes)} change(s)" if changes else "Topology updated"
-    InventoryStore(folder).commit_files(["topology.graphml", "topology.json"],
-                                        message + ("\n\n" + "\n".join(lines) if lines else ""))
-
-
-# ---------------------------------------------------------------- inventory
-
-def _inventory(folder: Path) -> tuple[list[str], list[Device], dict[str, DeviceRecord]]:
-    from netdoc.inventory.store import InventoryStore
-
-    if not (folder / "devices").is_dir():
-        return [], [], {}
-    store = InventoryStore(folder)
-    found = store.records()
-    states: dict[str, Any] = store.state().get("devices", {})
-    history = _inventory_history(folder)
-    from netdoc.inventory.history import port_history
-
-    ports = port_history(folder)
-    records = {}
-    # the index says archived (gone discovery.archive_after_runs runs): listed, not counted
-    indexed = {d.get("id"): d.get("status") for d in
-               (read_json(folder / "index.json", {}) or {}).get("devices", [])}
-    for record in found:
-        state = states.get(record.id, {})
-        records[record.id] = DeviceRecord(
-            first_seen=record.first_seen, last_seen=str(state.get("last_seen", "")),
-            status="archived" if indexed.get(record.id) == "archived" else
-            "missing" if state.get("missing_runs", 0) else "present",
-            history=history.get(record.id, []), ports=ports.get(record.id, []))
-    return [r.id for r in found], [r.device for r in found], records
-
-
-def _inventory_history(folder: Path) -> dict[str, list[dict[str, str]]]:
-    """record id -> the inventory commits that touched its file, newest first."""
-    history: dict[str, list[dict[str, str]]] = defaultdict(list)
-    for commit in GitStore(folder).log(HISTORY_COMMITS):
-        for path in commit.files:
-            if path.startswith("devices/") and path.endswith(".json"):
-                record_id = path.rsplit("/", 1)[-1][:-5]
-                history[record_id].append({"date": commit.date, "message": commit.subject})
-    return history
-
-
 # ---------------------------------------------------------------- site
 
-def _build_site(config: Config, client: Client, graph: nx.MultiGraph,
-                devices: dict[str, Device], records: dict[str, DeviceRecord],
-                changes: list[Any], timings: dict[str, float],
-                failed: list[str] | None = None) -> Path:
-    folder = config.inventory_dir(client.name)
-    final, building = folder / "site", folder / ".site.new"
+def _build_site(config: Config, client: Client, files: Workspace, topology: TopologyResult,
+                records: dict[str, DeviceRecord], inventory_changes: list[dict[str, str]],
+                timings: dict[str, float], failed: list[str] | None = None) -> Path:
+    graph, devices, changes = topology.graph, topology.devices, topology.changes
+    final, building = files.site, files.site_building
     _remove(building)  # never followed: a planted .site.new symlink is removed, not written
     building.mkdir(mode=0o755)
     try:
         mark = time.monotonic()
-        maps = render_maps(graph, building / "maps", load_pins(folder / "pins.yaml"), failed)
+        maps = render_maps(graph, building / "maps", load_pins(files.pins), failed)
         network = [n for n, d in graph.nodes(data=True) if d.get("kind") == "device"
                    and d.get("inventoried")]
         near = render_neighbourhoods(graph, network, building / "devices", failed=failed)
         timings["maps"] = time.monotonic() - mark
         mark = time.monotonic()
-        inventory_changes = read_json(folder / "last-changes.json", {}) or {}
-        change_lines = [_change_text(c) for c in inventory_changes.get("changes", [])]
-        last_run = read_json(folder / "last-run.json", {}) or {}
+        change_lines = [_change_text(c) for c in inventory_changes]
+        runs = read_run_history(files)  # the runner's result
+        last_run = runs.last
         # this run's config changes (the runner writes the run so far before rendering)
         change_lines += [f"config changed: {e.get('device', '')}"
                          + (f": {e['detail']}" if e.get("detail") else "")
@@ -176,7 +116,7 @@ def _build_site(config: Config, client: Client, graph: nx.MultiGraph,
                          maps=maps,
                          neighbourhoods=near, changes=change_lines + [str(c) for c in changes],
                          last_run=last_run,
-                         recent_runs=_recent_runs(folder / "runs"),
+                         recent_runs=runs.recent,
                          facts_repository=config.backups_dir(client.name))
         render_site(data, building, config.output.templates)
         timings["site"] = time.monotonic() - mark
@@ -212,34 +152,10 @@ def _remove(path: Path) -> None:
         pass
 
 
-def _change_text(change: dict[str, Any]) -> str:
+def _change_text(change: dict[str, str]) -> str:
     detail = change.get("detail", "")
     return f"{change.get('kind', '')} {change.get('device', '')}" + (f": {detail}" if detail
                                                                       else "")
-
-
-def _recent_runs(folder: Path, count: int = 10) -> list[dict[str, Any]]:
-    """The latest run reports (written by the runner), newest first, for the client page."""
-    runs = []
-    for path in sorted(folder.glob("*.json"), reverse=True)[:count]:
-        report = read_json(path, {}) or {}
-        runs.append({"started": report.get("started", ""), "status": report.get("status", ""),
-                     "seconds": report.get("seconds", 0),
-                     "stages": ", ".join(s.get("stage", "") for s in report.get("stages", [])),
-                     "changes": len(report.get("events", [])),
-                     "failures": len(report.get("failures", []))})
-    return runs
-
-
-def _changes_since_last_run(path: Path, graph: nx.MultiGraph) -> list[Any]:
-    if not path.is_file():
-        return []
-    try:
-        previous = graph_from_node_link(path.read_text(encoding="utf-8"), str(path))
-    except (StoreError, OSError) as exc:
-        log.warning("%s; topology changes are not reported this run", exc)
-        return []
-    return topology_changes(previous, graph)
 
 
 # ---------------------------------------------------------------- config backups
