@@ -178,6 +178,16 @@ def test_sys_descr_serial_and_model_without_a_profile() -> None:
     assert (found.model, found.serial) == ("KMS-LAN", "KX22070042")
 
 
+@pytest.mark.parametrize("descr, model", [
+    ("IPS-3110 Version 1.00.0P", "IPS-3110"), ("MSM765 - Hardware revision 2", "MSM765"),
+    ("XG6846_4.12ITT01.99", "XG6846"), ("FNS-SFP-24", "FNS-SFP-24"),
+    ("V100R011C00SPC200 agent", ""), ("R6.5.02r NFXS-E", ""), ("SNMP v2 agent", ""),
+])
+def test_a_sys_descr_that_opens_with_a_model_number_names_the_model(descr: str,
+                                                                     model: str) -> None:
+    assert identify(Facts(sys_object_id=NO_PROFILE_OID, sys_descr=descr)).model == model
+
+
 @pytest.mark.parametrize("value", ["<private>", "FFFFFFFFFFFF", "0000000000", "To Be Filled By "
                                    "O.E.M.", "N/A", "xxxxxxxx"])
 def test_placeholders_are_no_identity(value: str) -> None:
