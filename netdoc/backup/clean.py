@@ -20,19 +20,13 @@ from __future__ import annotations
 import json
 import re
 
-from netdoc.platforms import BackupRecipe
+from netdoc.platforms import BackupRecipe, pager_rules
 
 ANSI = re.compile(r"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[()][A-Z0-9]|[=>78DEHM])")
 CONTROL = re.compile(r"[\x00-\x07\x0b\x0c\x0e-\x1a\x1c-\x1f\x7f]")
-# Page-break prompts of the platforms netdoc knows, as remnants inside a line.
-PAGER_REMNANT = re.compile(
-    # (the long prompts first: "--More--" alone must not leave the rest of one behind)
-    r"\s*(?:-- ?MORE ?--, next page: Space, next line: (?:Enter|Return key), quit: Control-C|"
-    r"-{2,4} ?\(?more(?: \d+%)?\)? ?-{2,4}|<--- More --->|Press any key to continue(?: \(Q to quit\))?)\s*",
-    re.IGNORECASE)
-# Left in the *cleaned* text, these mean output was cut at a page break.
-PAGER_LEFT = re.compile(r"-{2,4} ?\(?more(?: \d+%)?\)? ?-{2,4}|<--- More --->|next page: Space, next line:",
-                        re.IGNORECASE)
+# Page-break prompts are profile data (`backup.more_prompts`, combined by
+# netdoc.platforms.pager_rules): cut out of every transcript line, and, when one is
+# still in the cleaned text, the output was cut at a page break.
 
 
 class IncompleteOutput(Exception):
@@ -80,9 +74,10 @@ def _overwrite(line: str) -> str:
 
 def _pager_free(line: str) -> str | None:
     """The line without pager prompts; None when the line was only a pager prompt."""
-    if not PAGER_REMNANT.search(line):
+    remnant = pager_rules().remnant
+    if not remnant.search(line):
         return line
-    stripped = PAGER_REMNANT.sub("", line)
+    stripped = remnant.sub("", line)
     return stripped if stripped.strip() else None
 
 
@@ -169,7 +164,7 @@ def check_complete(text: str, recipe: BackupRecipe, last_good: str | None,
     if recipe.end_marker is not None and not recipe.end_marker.search(text):
         raise IncompleteOutput(f"the output lacks the platform's end marker "
                                f"/{recipe.end_marker.pattern}/: truncated")
-    for pattern in (PAGER_LEFT, *recipe.pager):
+    for pattern in (pager_rules().left, *recipe.pager):
         found = pattern.search(text)
         if found:
             raise IncompleteOutput(f"a pager prompt {found.group(0).strip()!r} is left in the "

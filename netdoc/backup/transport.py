@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from netdoc.errors import BackupError, HostKeyChanged, SessionClosed, SshNoPrompt, SshUnreachable
+from netdoc.platforms import pager_rules
 from netdoc.app.lazy import lazy_module
 
 if TYPE_CHECKING:
@@ -41,12 +42,6 @@ else:  # imported at the first SSH connection: `netdoc status` needs none
 
 log = logging.getLogger("netdoc.backup.transport")
 
-# What a device prints at a page break; we answer it with a space so paging a
-# platform cannot disable still yields the whole config (and cleaning removes it).
-PAGER_PROMPTS = re.compile(
-    r"(?:-+ ?\(?more(?: \d+%)?\)? ?-+|<--- More --->|-- ?MORE ?--, next page: Space, next line: "
-    r"(?:Enter|Return key), quit: Control-C|Press any key to continue(?: \(Q to quit\))?)\s*$",
-    re.IGNORECASE)
 READ_PAUSE = 0.02  # seconds between channel polls: short, so latency is the device's
 MAX_PAGES = 5000   # a pager that never ends is cut off here, or at the deadline
 PROMPT_ESCAPES = re.compile(r"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|[()][A-Z0-9]|[=>78DEHM])")
@@ -609,7 +604,10 @@ def _read_answer(conn: Any, command: str, deadline: float, host: str,
                                             and platform_prompt.search(tail))
             if ended and not "".join(chunks[-2:]).rstrip().endswith(command.strip()):
                 return "".join(chunks)
-            if PAGER_PROMPTS.search(tail):
+            # what a device prints at a page break (the profiles' more_prompts) is
+            # answered with a space, so paging a platform cannot disable still yields
+            # the whole config (and cleaning cuts the prompts out)
+            if pager_rules().at_end.search(tail):
                 pages += 1
                 if pages > MAX_PAGES:
                     raise BackupError(host, f"{command!r}: the pager never ended "

@@ -75,6 +75,11 @@ Schema (every key but `name` optional):
                                  # or sftp (the same over SFTP: pfSense /conf/config.xml)
                                  # or telnet (netmiko's <driver>_telnet; credentials in clear)
       pager: ['--More--']        # regexes: seen in the cleaned output = truncated, refused
+      more_prompts: ['<--- More --->']   # the platform's page-break prompts: answered with a
+                                 # space while reading and cut out of the transcript. netdoc
+                                 # answers every profile's prompts on every device (a device
+                                 # may be backed up under a generic profile); one left in the
+                                 # cleaned output means it was cut at a page break: refused
       prompt: '^[\w.-]+ tnsr# ?$'  # the platform's prompt, whatever the host name: also ends
                                  # a command's output and is no config line (the prompt
                                  # netdoc found at login is always used too)
@@ -105,7 +110,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 import yaml
 
@@ -139,6 +144,7 @@ class BackupRecipe:
     secret_blocks: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = ()
     transport: str = "cli"
     pager: tuple[re.Pattern[str], ...] = ()
+    more_prompts: tuple[re.Pattern[str], ...] = ()  # page-break prompts (see pager_rules)
     login: tuple[tuple[re.Pattern[str], str], ...] = ()   # (question, answer) after login
     # (begin, end, secret rules that hold between them)
     secret_sections: tuple[tuple[re.Pattern[str], re.Pattern[str],
@@ -406,6 +412,7 @@ _RECIPE_FIELDS: dict[str, Kind] = {
                                     label="a mapping {begin: REGEX, end: REGEX}")),
     "transport": Choice("cli", "exec", "scp", "sftp", "telnet"),
     "pager": ListOf(REGEX),
+    "more_prompts": ListOf(REGEX),
     "prompt": REGEX,
     "secret_sections": ListOf(Section(
         {"begin": REGEX, "end": REGEX, "secrets": ListOf(Regex(group="secret"))},
@@ -455,6 +462,7 @@ def _recipe(body: dict[str, Any], base: dict[str, Any] | None = None) -> BackupR
         secret_blocks=tuple((b["begin"], b["end"]) for b in data.get("secret_blocks", ())),
         transport=data.get("transport", "cli"),
         pager=data.get("pager", ()),
+        more_prompts=data.get("more_prompts", ()),
         login=tuple((step["expect"], step["send"]) for step in data.get("login", ())),
         prompt=data.get("prompt"),
         secret_sections=tuple((section["begin"], section["end"], tuple(section["secrets"]))
@@ -570,6 +578,41 @@ def profiles_with_driver(device_type: str) -> list[Profile]:
 def profile_for_rancid_type(device_type: str) -> Profile | None:
     """The profile for a RANCID router.db device type (its `rancid:TYPE` alias)."""
     return _by_name().get((RANCID_PREFIX + device_type).lower())
+
+
+@dataclass(frozen=True)
+class PagerRules:
+    """Every profile's page-break prompts (`backup.more_prompts`), combined.
+
+    at_end: a prompt ending what the device sent so far: answer it with a space.
+    remnant: a prompt inside a transcript line, with the blanks around it: cut it out.
+    left: a prompt still in a cleaned configuration: it was cut at a page break."""
+
+    at_end: re.Pattern[str]
+    remnant: re.Pattern[str]
+    left: re.Pattern[str]
+
+    @classmethod
+    def of(cls, profiles: Iterable[Profile]) -> PagerRules:
+        found: dict[str, None] = {}
+        for profile in profiles:
+            recipes = [profile.backup, *profile.backup.variants.values()] \
+                if profile.backup else []
+            for recipe in recipes:
+                found.update((p.pattern, None) for p in recipe.more_prompts)
+        # the long prompts first: "--More--" alone must not leave the rest of a longer one
+        union = "|".join(f"(?:{p})" for p in sorted(found, key=lambda p: (-len(p), p))) \
+            or r"(?!)"
+        return cls(at_end=re.compile(rf"(?:{union})\s*$", re.IGNORECASE),
+                   remnant=re.compile(rf"\s*(?:{union})\s*", re.IGNORECASE),
+                   left=re.compile(union, re.IGNORECASE))
+
+
+@lru_cache(maxsize=1)
+def pager_rules() -> PagerRules:
+    """The pager rules of all profiles: a device is paged the way its maker pages, and
+    it may be backed up under another (generic) profile, so every prompt is known."""
+    return PagerRules.of(load_profiles().values())
 
 
 def platform_names() -> list[str]:

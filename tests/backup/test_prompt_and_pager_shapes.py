@@ -11,7 +11,8 @@ from __future__ import annotations
 import pytest
 
 from netdoc.backup.clean import terminal_text
-from netdoc.backup.transport import PAGER_PROMPTS, _prompt_pattern
+from netdoc.backup.transport import _prompt_pattern
+from netdoc.platforms import pager_rules
 
 
 @pytest.mark.parametrize("tail", ["\r\n> ", "\n>", "\r\n\x1b[K> "])
@@ -47,7 +48,7 @@ FASTIRON_PAGER = "--More--, next page: Space, next line: Return key, quit: Contr
 
 
 def test_the_fastiron_pager_is_answered() -> None:
-    assert PAGER_PROMPTS.search("vlan 10 name users by port\r\n" + FASTIRON_PAGER)
+    assert pager_rules().at_end.search("vlan 10 name users by port\r\n" + FASTIRON_PAGER)
 
 
 def test_the_fastiron_pager_and_its_ansi_erase_leave_no_trace() -> None:
