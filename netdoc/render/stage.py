@@ -16,13 +16,10 @@ from __future__ import annotations
 import logging
 import shutil
 import time
-from collections import defaultdict
 from pathlib import Path
 
 from netdoc.config import Client, Config
 from netdoc.errors import NetdocError, StoreError
-from netdoc.facts.store import changes_between
-from netdoc.gitstore import GitStore, LogEntry
 from netdoc.app.pipeline import DeviceFailure, StageOutcome
 from netdoc.app.runner import read_run_history
 from netdoc.inventory.history import port_history
@@ -160,72 +157,27 @@ def _change_text(change: dict[str, str]) -> str:
 
 # ---------------------------------------------------------------- config backups
 
-def _meta_serial(path: Path) -> str:
-    import yaml
-
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):  # a hint only: no serial then
-        return ""
-    return str(data.get("serial", "")) if isinstance(data, dict) else ""
-
-
 def _backups(config: Config, client: Client, devices: dict[str, Device],
              missing: set[str] | None = None) -> dict[str, BackupInfo]:
-    from netdoc.backup.state import describe_age, load_states, state_dir
-    from netdoc.backup.stage import display_text
-    from netdoc.backup.secrets import load_mask_key
+    """node -> its backup, from the backup stage's summary (netdoc.backup.summary).
+    A backup goes to the same box (serial, name), not to whatever has its IP now."""
+    from netdoc.backup.matching import match_backups
+    from netdoc.backup.summary import HISTORY_SHOWN, read_backup_summary
 
-    repo = config.backups_dir(client.name)
-    states = load_states(state_dir(config, client.name))
-    # `secrets: keep` keeps secrets in the git store only: the site shows masked texts
-    keep_key = load_mask_key(state_dir(config, client.name)) if client.secrets == "keep" \
-        else None
-    # a backup goes to the same box (serial, name), not to whatever has its IP now
-    from netdoc.backup.matching import BackupIdentity, match_backups
-
-    identities = [BackupIdentity(path=s.path, host=s.host, name=s.name,
-                                 serial=_meta_serial(repo / f"{s.path}.meta.yaml"))
-                  for s in states.values() if s.host]
-    matched = match_backups(devices, missing or set(), identities)
-    store = GitStore(repo)
-    log_by_file: dict[str, list[LogEntry]] = defaultdict(list)
-    for commit in store.log(HISTORY_COMMITS):
-        for path in commit.files:
-            log_by_file[path].append(commit)
+    summary = read_backup_summary(config, client)
+    matched = match_backups(devices, missing or set(), summary.identities())
     found = {}
-    for node, device in devices.items():
+    for node in devices:
         identity = matched.get(node)
-        state = states.get(identity.path) if identity is not None else None
-        if state is None:
+        entry = summary.entries.get(identity.path) if identity is not None else None
+        if entry is None:
             continue
-        age = state.age_hours()
-        status = "failed" if state.consecutive_failures else \
-            "stale" if state.is_stale(config.backup.max_age_hours) else "ok"
-        cfg = repo / f"{state.path}.cfg"
-        commits = log_by_file.get(f"{state.path}.cfg", [])
-        info = BackupInfo(status=status, last_error=state.last_error, age=describe_age(age),
-                          last_success=time.strftime("%Y-%m-%d %H:%M UTC",
-                                                     time.gmtime(state.last_success))
-                          if state.last_success else "",
-                          config_text=display_text(repo, state.path, cfg.read_text(
-                              encoding="utf-8", errors="replace"), keep_key)
-                          if cfg.is_file() else None,
-                          history=[{"date": c.date, "message": c.subject}
-                                   for c in commits[:20]])
-        if len(commits) > 1 and keep_key is not None:
-            from netdoc.backup.stage import display_diff
-            from netdoc.backup.store import ConfigRepository
-
-            info.diff = display_diff(ConfigRepository(repo), state.path,
-                                     f"{commits[0].hash}~1", commits[0].hash, keep_key,
-                                     context=3)
-            info.diff_title = f"{commits[0].date}: {commits[0].subject}"
-        elif len(commits) > 1:
-            info.diff = store.patch(commits[0].hash, f"{state.path}.cfg")
-            info.diff_title = f"{commits[0].date}: {commits[0].subject}"
-        if len(commits) > 1:  # the same change in plain words (netdoc.facts)
-            info.facts_changes = changes_between(repo, state.path, f"{commits[0].hash}~1",
-                                                 commits[0].hash)
-        found[node] = info
+        details = summary.details(entry.path)
+        found[node] = BackupInfo(status=entry.status, last_error=entry.last_error,
+                                 age=entry.age, last_success=entry.last_success,
+                                 config_text=details.config_text, diff=details.diff,
+                                 diff_title=details.diff_title,
+                                 facts_changes=details.facts_changes,
+                                 history=[{"date": c.date, "message": c.subject}
+                                          for c in entry.history[:HISTORY_SHOWN]])
     return found
