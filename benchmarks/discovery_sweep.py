@@ -412,16 +412,18 @@ def bench_discover(lab: Any, runs: int, work: Path, tag: str = "",
     shutil.copyfile(lab.config_path, config)
     inventory = scratch / "inventory"
     walls: list[float] = []
+    cpus: list[float] = []
     found: set[str] = set()
     for run_number in range(runs + (1 if warm else 0)):
         if not warm:
             shutil.rmtree(inventory, ignore_errors=True)
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), children_cpu()
         done = lab.exec(lab.probe, with_resolver(
             [sys.executable, "-m", "netdoc.app.cli", "--config", str(config), "--json", "discover"],
             nameserver, scratch), timeout=DISCOVER_TIMEOUT, env=THIS_CHECKOUT)
         if not warm or run_number > 0:
             walls.append(time.perf_counter() - started)
+            cpus.append(children_cpu() - cpu)
         if done.returncode not in (0, 1):
             raise SystemExit(f"netdoc discover failed (exit {done.returncode}): "
                              f"{done.stderr.strip()[-2000:]}")
@@ -445,7 +447,8 @@ def bench_discover(lab: Any, runs: int, work: Path, tag: str = "",
             "missed": sorted(n for n, ip in expected.items() if ip not in found),
             "snmp_expected": len(managed),
             "snmp_identified": len(identified & {expected[name] for name in managed}),
-            "split": split, "split_wall": split_wall, "warm": warm}
+            "split": split, "split_wall": split_wall, "warm": warm,
+            "cpu": statistics.median(cpus), "load": os.getloadavg()[0]}
 
 
 def inventory_addresses(folder: Path) -> set[str]:
@@ -514,6 +517,8 @@ def print_discover(result: dict[str, Any], title: str) -> None:
     print(f"   devices found: {result['found']} of the {result['expected']} in the ground truth"
           + (f"; missed {', '.join(result['missed'])}" if result["missed"] else "")
           + (f"; not in the truth: {', '.join(result['extra'])}" if result["extra"] else ""))
+    print(f"   CPU time of a run (user + system, median): {result['cpu']:.2f} s; load average "
+          f"{result['load']:.1f}")
     print(f"   identified over SNMP: {result['snmp_identified']} of "
           f"{result['snmp_expected']} SNMP-managed nodes")
     print(f"   one instrumented run (in process), {result['split_wall']:.2f} s:")
@@ -554,20 +559,30 @@ def tools_script(lab: Any) -> tuple[str, int]:
     return "\n".join(lines) + "\n", len(managed)
 
 
+def children_cpu() -> float:
+    """User + system CPU seconds of every finished child process so far."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def bench_tools(lab: Any, runs: int, work: Path, nameserver: str = "") -> dict[str, Any]:
     script, devices = tools_script(lab)
     path = work / "tools.sh"
     path.write_text(script, encoding="utf-8")
-    walls = []
+    walls, cpus = [], []
     for _ in range(runs):
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), children_cpu()
         done = lab.exec(lab.probe, with_resolver(["sh", str(path)], nameserver, work),
                         timeout=DISCOVER_TIMEOUT)
         walls.append(time.perf_counter() - started)
+        cpus.append(children_cpu() - cpu)
         if done.returncode != 0:
             raise SystemExit(f"the tools' script failed: {done.stderr.strip()[-2000:]}")
     return {"median": statistics.median(walls), "min": min(walls), "max": max(walls),
-            "runs": runs, "devices": devices, "walks": devices * len(TOOL_WALKS)}
+            "runs": runs, "devices": devices, "walks": devices * len(TOOL_WALKS),
+            "cpu": statistics.median(cpus)}
 
 
 def print_versus_tools(discover: dict[str, Any], tools: dict[str, Any], title: str) -> None:
@@ -578,6 +593,9 @@ def print_versus_tools(discover: dict[str, Any], tools: dict[str, Any], title: s
           f"{discover['median']:.2f} s")
     print(f"   ratio netdoc discover / tools: {discover['median'] / tools['median']:.2f}x   "
           f"(target <= 1.0x)")
+    print(f"   CPU time (user + system, median): netdoc discover {discover['cpu']:.2f} s, "
+          f"tools {tools['cpu']:.2f} s; load average {discover['load']:.1f} on "
+          f"{os.cpu_count()} CPU(s)")
 
 
 # ---------------------------------------------------------------- 3. SNMP poll
