@@ -51,6 +51,11 @@ class SecretError(ConfigError):
     """A secret reference (env:, file:, vault:) could not be resolved."""
 
 
+class ProfileError(NetdocError):
+    """A platform profile file is broken (a netdoc bug, not a user error); the message
+    names the file and the key path."""
+
+
 class UsageError(NetdocError):
     """The command line was wrong."""
 

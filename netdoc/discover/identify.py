@@ -97,14 +97,21 @@ from typing import Any
 import yaml
 
 from netdoc.models import normalise_mac
-from netdoc.platforms import (PROFILE_DIR, MatchRules, Profile, ProfileError, load_profiles,
-                             register_section)
+from netdoc.platforms import PROFILE_DIR, MatchRules, Profile, ProfileError, load_profiles
+from netdoc.platforms.snmp import FIELDS as FIELDS
+from netdoc.platforms.snmp import NUMERIC_OID as _OID
+from netdoc.platforms.snmp import SYS_OBJECT_ID_REF as SYS_OBJECT_ID_REF
+from netdoc.platforms.snmp import VALUE_FORMATS as VALUE_FORMATS
+from netdoc.platforms.snmp import PortTable as PortTable
+from netdoc.platforms.snmp import ScalarRule as ScalarRule
+from netdoc.platforms.snmp import SnmpRules as SnmpRules
+from netdoc.platforms.snmp import compile_rule_regex as _compile
+from netdoc.platforms.snmp import parse_snmp_section as parse_snmp_section
 from netdoc.discover.products import hardware_class, product_name
 from netdoc.discover.snmp.values import SnmpValue, text
 from netdoc.discover.vendors import (canonical_vendor, enterprise_number, vendor_from_sys_object_id,
                             vendor_named_in)
 
-FIELDS = ("vendor", "os", "version", "model", "serial")
 PLACEHOLDER_VALUES = {"", "<private>", "unknown", "n/a", "na", "none", "null", "not available",
                       "not specified", "not set", "0", "-", ".", "ffffffffffff", "123456789",
                       "1234567890", "default string", "to be filled by o.e.m.",
@@ -239,185 +246,10 @@ class Identification:
 
 
 # ---------------------------------------------------------------- profile `snmp:` section
-
-@dataclass(frozen=True)
-class ScalarRule:
-    """One source for a field: a scalar OID or an ENTITY-MIB chassis field, maybe via a regex."""
-
-    oid: str = ""  # numeric, or SYS_OBJECT_ID_REF + ".suffix": under the device's sysObjectID
-    entity: str = ""  # a Chassis field name, e.g. software_rev
-    regex: re.Pattern[str] | None = None
-    requires: str = ""  # generic table only: an OID that must have answered
-    format: str = ""  # "mac" / "hex": an OCTET STRING of bytes shown as a MAC / hex digits
-    column: bool = False  # `oid` is a table column: the poller stores its first row under it
-
-    def oid_for(self, sys_object_id: str) -> str:
-        """The OID to GET for a device with this sysObjectID ('' if it cannot be built)."""
-        if not self.oid.startswith(SYS_OBJECT_ID_REF):
-            return self.oid
-        base = sys_object_id.strip(".")
-        return f"{base}{self.oid[len(SYS_OBJECT_ID_REF):]}" if _OID.fullmatch(base) else ""
-
-
-@dataclass(frozen=True)
-class PortTable:
-    """A vendor table whose rows are ports IF-MIB does not list (a profile's `snmp.ports`):
-    DPDK routers, optical shelves, radios that list their peers as ports."""
-
-    name: str  # column OID: every row with a name is a port
-    descr: str = ""  # column OID, optional
-    oper: str = ""  # column OID, optional: 1 = up
-    number: str = "index"  # "index": ifIndex = row index + offset; "rows": offset + position
-    offset: int = 0
-
-    def if_index(self, index: tuple[int, ...], position: int) -> int | None:
-        """The ifIndex netdoc gives the row with this index, at this position (from 0)."""
-        if self.number == "rows":
-            return self.offset + position
-        return self.offset + index[0] if len(index) == 1 else None
-
-
-@dataclass(frozen=True)
-class SnmpRules:
-    """A profile's `snmp:` section (documented in this module's docstring)."""
-
-    get: dict[str, tuple[ScalarRule, ...]] = field(default_factory=dict)
-    fdb_per_vlan: bool = False
-    models: dict[str, str] = field(default_factory=dict)
-    ports: tuple[PortTable, ...] = ()
-
-    def oids(self, sys_object_id: str = "") -> list[str]:
-        """The OIDs the `get` rules read on a device with this sysObjectID."""
-        found = {rule.oid_for(sys_object_id) for rules in self.get.values() for rule in rules
-                 if rule.oid and not rule.column}
-        return sorted(oid for oid in found if oid)
-
-    def columns(self, sys_object_id: str = "") -> list[str]:
-        """The table columns whose first row the `get` rules read (walked, not GET)."""
-        found = {rule.oid_for(sys_object_id) for rules in self.get.values() for rule in rules
-                 if rule.column}
-        return sorted(oid for oid in found if oid)
-
-
-def _scalar_rules(value: Any, where: str) -> tuple[ScalarRule, ...]:
-    items = value if isinstance(value, list) else [value]
-    rules = []
-    for item in items:
-        if isinstance(item, str):
-            rules.append(ScalarRule(oid=_rule_oid(item, where)))
-            continue
-        if not isinstance(item, dict) or \
-                sum(key in item for key in ("oid", "entity", "column")) != 1:
-            raise ProfileError(f"{where}: expected an OID, {{oid:, regex:}}, "
-                               f"{{column:, regex:}} or {{entity:, regex:}}, got {item!r}")
-        unknown = set(item) - {"oid", "entity", "column", "regex", "format"}
-        if unknown:
-            raise ProfileError(f"{where}: unknown keys {sorted(unknown)} (expected oid, column "
-                               f"or entity, and regex, format)")
-        if item.get("format", "") not in VALUE_FORMATS:
-            raise ProfileError(f"{where}: format must be one of {sorted(VALUE_FORMATS)}, not "
-                               f"{item['format']!r}")
-        if "entity" in item and item["entity"] not in Chassis.__dataclass_fields__:
-            raise ProfileError(f"{where}: entity field must be one of "
-                               f"{sorted(Chassis.__dataclass_fields__)}, not {item['entity']!r}")
-        oid = _rule_oid(item["oid"], where) if "oid" in item else \
-            _rule_oid(item["column"], where) if "column" in item else ""
-        rules.append(ScalarRule(oid=oid, entity=str(item.get("entity", "")),
-                                regex=_compile(item.get("regex"), where),
-                                format=str(item.get("format", "")), column="column" in item))
-    return tuple(rules)
-
-
-_OID = re.compile(r"[0-9]+(\.[0-9]+)+")
-SYS_OBJECT_ID_REF = "{sysObjectID}"
-VALUE_FORMATS = {"", "mac", "hex"}
-
-
-def _rule_oid(value: Any, where: str) -> str:
-    """A rule's OID: numeric, or '{sysObjectID}.SUFFIX' (relative to the device's own)."""
-    oid = str(value).strip()
-    if oid.startswith(SYS_OBJECT_ID_REF):
-        rest = oid[len(SYS_OBJECT_ID_REF):]
-        if not re.fullmatch(r"(\.[0-9]+)+", rest):
-            raise ProfileError(f"{where}: {value!r}: write {SYS_OBJECT_ID_REF}.SUFFIX with a "
-                               f"numeric suffix, e.g. '{SYS_OBJECT_ID_REF}.1.2.0'")
-        return oid
-    if not _OID.fullmatch(oid.strip(".")):
-        raise ProfileError(f"{where}: {value!r} is not a numeric OID (or "
-                           f"'{SYS_OBJECT_ID_REF}.SUFFIX')")
-    return oid.strip(".")
-
-
-def _compile(pattern: Any, where: str) -> re.Pattern[str] | None:
-    if not pattern:
-        return None
-    try:
-        return re.compile(str(pattern))
-    except re.error as exc:
-        raise ProfileError(f"{where}: invalid regex {pattern!r}: {exc}") from None
-
+# Checked and parsed by the one profile loader (netdoc.platforms.snmp); used here.
 
 def snmp_rules(profile_name: str) -> SnmpRules:
-    rules = load_profiles()[profile_name].sections.get("snmp")
-    return rules if isinstance(rules, SnmpRules) else SnmpRules()
-
-
-def parse_snmp_section(section: Any, where: str) -> SnmpRules:
-    """Check and parse a profile's `snmp:` section (the profile loader calls this at load;
-    `where` is "FILE: snmp")."""
-    section = section or {}
-    if not isinstance(section, dict):
-        raise ProfileError(f"{where}: expected a mapping, got {section!r}")
-    unknown = set(section) - {"get", "fdb_per_vlan", "models", "ports"}
-    if unknown:
-        raise ProfileError(f"{where}: unknown keys {sorted(unknown)} (known: fdb_per_vlan, "
-                           f"get, models, ports)")
-    get = {str(name): _scalar_rules(value, f"{where}.get.{name}")
-           for name, value in (section.get("get") or {}).items()}
-    bad = set(get) - set(FIELDS)
-    if bad:
-        raise ProfileError(f"{where}.get: fields must be among {FIELDS}, not {sorted(bad)}")
-    models = section.get("models") or {}
-    if not isinstance(models, dict):
-        raise ProfileError(f"{where}.models: expected a mapping sysObjectID -> model")
-    for oid, model in models.items():
-        if not _OID.fullmatch(str(oid).strip(".")) or not isinstance(model, (str, int, float)):
-            raise ProfileError(f"{where}.models: {oid!r}: expected 'sysObjectID: model name'")
-    return SnmpRules(get=get, fdb_per_vlan=bool(section.get("fdb_per_vlan", False)),
-                     models={str(k).strip("."): str(v) for k, v in models.items()},
-                     ports=_port_tables(section.get("ports"), f"{where}.ports"))
-
-
-def _port_tables(value: Any, where: str) -> tuple[PortTable, ...]:
-    if value is None:
-        return ()
-    if not isinstance(value, list):
-        raise ProfileError(f"{where}: expected a list of {{name:, descr:, oper:, number:, "
-                           f"offset:}}")
-    tables = []
-    for number, item in enumerate(value):
-        at = f"{where}[{number}]"
-        if not isinstance(item, dict) or "name" not in item:
-            raise ProfileError(f"{at}: expected {{name: COLUMN-OID, ...}}, got {item!r}")
-        unknown = set(item) - {"name", "descr", "oper", "number", "offset"}
-        if unknown:
-            raise ProfileError(f"{at}: unknown keys {sorted(unknown)} (known: name, descr, "
-                               f"oper, number, offset)")
-        if item.get("number", "index") not in ("index", "rows"):
-            raise ProfileError(f"{at}: number must be 'index' or 'rows', not "
-                               f"{item['number']!r}")
-        if not isinstance(item.get("offset", 0), int):
-            raise ProfileError(f"{at}: offset must be a whole number, not {item['offset']!r}")
-        columns = {key: _rule_oid(item[key], f"{at}.{key}") if item.get(key) else ""
-                   for key in ("name", "descr", "oper")}
-        if any(oid.startswith(SYS_OBJECT_ID_REF) for oid in columns.values()):
-            raise ProfileError(f"{at}: port table columns are numeric OIDs")
-        tables.append(PortTable(**columns, number=str(item.get("number", "index")),
-                                offset=int(item.get("offset", 0))))
-    return tuple(tables)
-
-
-register_section("snmp", parse_snmp_section)  # the profile loader validates snmp: at load
+    return load_profiles()[profile_name].snmp
 
 
 # ---------------------------------------------------------------- the generic chain's data

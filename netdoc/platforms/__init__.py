@@ -98,8 +98,10 @@ Schema (every key but `name` optional):
       variants:                  # alternative recipes, chosen as `platform: NAME:VARIANT`
         set: {commands: ["show configuration | display set"]}   # keys override the above
 
-Sections whose keys another module knows (today `snmp:`, owned by netdoc.discover.identify)
-are validated by that module: it registers a parser with `register_section`, and
+This module is the one loader of profile YAML. The `snmp:` section (identification
+over SNMP) is checked and parsed here too, by netdoc.platforms.snmp; netdoc.discover
+uses the parsed `SnmpRules`. Only `events:` (netdoc listen's message rules) is still
+validated by its owner: it registers a parser with `register_section`, and
 `SECTION_OWNERS` says which module to import so the parser is always there.
 """
 from __future__ import annotations
@@ -114,7 +116,8 @@ from typing import Any, Callable, Iterable, Mapping
 
 import yaml
 
-from netdoc.errors import NetdocError
+from netdoc.errors import ProfileError as ProfileError
+from netdoc.platforms.snmp import SnmpRules, parse_snmp_section
 
 PROFILE_DIR = Path(__file__).resolve().parent
 
@@ -169,14 +172,16 @@ class Profile:
     roles: tuple[tuple[re.Pattern[str], str], ...] = ()
     backup: BackupRecipe | None = None
     source: str = ""
-    # parsed hooked sections (see register_section), e.g. {"snmp": SnmpRules(...)}
+    # parsed sections: {"snmp": SnmpRules(...), "events": ...} (see Parsed, Hooked)
     sections: Mapping[str, Any] = field(default_factory=dict)
     parser: str = ""   # the config facts parser (netdoc.facts.PARSERS), "" for none
     structure: str = ""  # hier-config's OS name for section-aware change lines
 
-
-class ProfileError(NetdocError):
-    """A platform profile file is broken (a netdoc bug, not a user error)."""
+    @property
+    def snmp(self) -> SnmpRules:
+        """The `snmp:` section, parsed (empty rules when the profile has none)."""
+        rules = self.sections.get("snmp")
+        return rules if isinstance(rules, SnmpRules) else SnmpRules()
 
 
 RANCID_PREFIX = "rancid:"
@@ -352,12 +357,24 @@ class Section(Kind):
 SectionParser = Callable[[Any, str], Any]
 _SECTION_PARSERS: dict[str, SectionParser] = {}
 # The module that registers each hooked section's parser when it is imported.
-SECTION_OWNERS = {"snmp": "netdoc.discover.identify", "events": "netdoc.listen.rules"}
+SECTION_OWNERS = {"events": "netdoc.listen.rules"}
 
 
 def register_section(name: str, parser: SectionParser) -> None:
     """Let the module that knows a profile section's keys validate and parse it."""
     _SECTION_PARSERS[name] = parser
+
+
+class Parsed(Kind):
+    """A section parsed by a function of the profile loader's own (netdoc.platforms.*)."""
+
+    label = "a section"
+
+    def __init__(self, parser: SectionParser) -> None:
+        self.parser = parser
+
+    def check(self, value: Any, at: str, source: str) -> Any:
+        return self.parser(value, f"{source}: {at}")
 
 
 class Hooked(Kind):
@@ -439,7 +456,7 @@ PROFILE_SCHEMA = Section({
     "extract": MapOf(REGEX),
     "roles": ListOf(Section({"sys_descr": REGEX, "role": STR}, required=("sys_descr", "role"),
                             label="a mapping {sys_descr: REGEX, role: ROLE}")),
-    "snmp": Hooked("snmp"),
+    "snmp": Parsed(parse_snmp_section),
     "events": Hooked("events"),  # netdoc listen: config/link change messages
     "backup": RECIPE_SCHEMA,
     "parser": NAME,
@@ -512,7 +529,8 @@ def parse_profile(data: Any, source: str) -> Profile:
 
 
 def _hooked_sections() -> list[str]:
-    return [key for key, kind in PROFILE_SCHEMA.fields.items() if isinstance(kind, Hooked)]
+    return [key for key, kind in PROFILE_SCHEMA.fields.items()
+            if isinstance(kind, (Hooked, Parsed))]
 
 
 def read_profile(path: Path) -> Profile:
