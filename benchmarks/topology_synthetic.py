@@ -111,8 +111,8 @@ def _learn(core: Device, access: list[Device], router: Device, firewall: Device,
            endpoints: list[tuple[Device, int, str]]) -> None:
     """MAC tables as switches fill them: local ports, and uplinks carrying the rest."""
     by_switch: dict[int, list[tuple[str, str]]] = {}
-    for device, switch, port in endpoints:
-        by_switch.setdefault(switch, []).append((device.base_mac, port))
+    for device, number, port in endpoints:
+        by_switch.setdefault(number, []).append((device.base_mac, port))
     everyone = [(d.base_mac, s) for d, s, _ in endpoints]
     for n, switch in enumerate(access, start=1):
         local = by_switch.get(n, [])

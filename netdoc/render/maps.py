@@ -16,8 +16,10 @@ copy lines from it into pins.yaml to fix a node where it is.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +42,7 @@ SFDP_ABOVE = 1500  # dot stays readable (with staggering) up to here; sfdp beyon
 STAGGER_ROWS = 3
 GRAPHVIZ_TIMEOUT = 300.0
 WORKERS = 2
+BATCH = 100  # neighbourhood maps per `dot` process
 
 
 @dataclass
@@ -98,26 +101,73 @@ def render_maps(graph: nx.MultiGraph, out_dir: Path,
 
 def render_neighbourhoods(graph: nx.MultiGraph, nodes: list[str], out_dir: Path,
                           hops: int = 1, failed: list[str] | None = None) -> dict[str, Path]:
-    """A small SVG per network device: it and what is within `hops` cables."""
+    """A small SVG per network device: it and what is within `hops` cables.
+
+    The maps go to Graphviz in batches (one `dot` process lays out up to BATCH of
+    them): a neighbourhood takes Graphviz milliseconds, its process start-up about
+    20 ms, which made start-ups most of the time in a client with hundreds of
+    switches. A batch that fails is drawn again one map at a time, so a map Graphviz
+    cannot draw fails alone and is named."""
     _require_graphviz()
     out_dir.mkdir(parents=True, exist_ok=True)
-
-    def one(node: str) -> tuple[str, Path | None]:
-        view = neighbourhood(graph, node, hops)
+    jobs: list[tuple[str, str, str, Path]] = []  # node, name, DOT text, SVG path
+    for node in sorted(nodes):
         name = str(graph.nodes[node].get("name", node))
         options = MapOptions(title=f"{name} and its neighbours", link_prefix="",
                              legend=False)
-        path = out_dir / (page_name(node)[:-5] + ".svg")
-        try:
-            run_graphviz(layer2_dot(view, options), "dot", {"svg": path})
-        except RenderError as exc:
-            if failed is None:
-                raise
-            failed.append(f"neighbourhood map of {name}: {exc}")
-            return node, None
-        return node, path
+        jobs.append((node, name, layer2_dot(neighbourhood(graph, node, hops), options),
+                     out_dir / (page_name(node)[:-5] + ".svg")))
 
-    return {node: path for node, path in _parallel(one, sorted(nodes)) if path is not None}
+    def batch(part: list[tuple[str, str, str, Path]]) -> list[tuple[str, Path | None]]:
+        if _svg_batch([(text, path) for _, _, text, path in part], out_dir):
+            return [(node, path) for node, _, _, path in part]
+        drawn: list[tuple[str, Path | None]] = []
+        for node, name, text, path in part:
+            try:
+                run_graphviz(text, "dot", {"svg": path})
+            except RenderError as exc:
+                if failed is None:
+                    raise
+                failed.append(f"neighbourhood map of {name}: {exc}")
+                drawn.append((node, None))
+                continue
+            drawn.append((node, path))
+        return drawn
+
+    parts = _batches(jobs, BATCH)
+    return {node: path for done in _parallel(batch, parts) for node, path in done
+            if path is not None}
+
+
+def _batches(items: list[_T], most: int) -> list[list[_T]]:
+    """items cut into a multiple of WORKERS batches of about equal size, at most `most`."""
+    if not items:
+        return []
+    count = WORKERS * -(-len(items) // (WORKERS * most))
+    size = -(-len(items) // count)
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+def _svg_batch(maps: list[tuple[str, Path]], out_dir: Path) -> bool:
+    """Lay out several DOT texts in one `dot` process; True when every SVG was written.
+    Input files are numbered in a private folder: no device name reaches the command."""
+    with tempfile.TemporaryDirectory(dir=out_dir, prefix=".batch-") as folder:
+        inputs = []
+        for number, (text, _) in enumerate(maps):
+            source = Path(folder) / f"map{number:05d}.dot"
+            source.write_text(text, encoding="utf-8")
+            inputs.append(source)
+        try:
+            done = subprocess.run(["dot", "-Tsvg", "-O", *map(str, inputs)],
+                                  capture_output=True, timeout=GRAPHVIZ_TIMEOUT, check=False)
+        except subprocess.TimeoutExpired:
+            return False
+        outputs = [source.with_name(source.name + ".svg") for source in inputs]
+        if done.returncode != 0 or not all(o.is_file() for o in outputs):
+            return False
+        for output, (_, path) in zip(outputs, maps):
+            os.replace(output, path)
+    return True
 
 
 def run_graphviz(dot_text: str, engine: str, outputs: dict[str, Path], stagger: int = 0) -> None:

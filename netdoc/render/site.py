@@ -14,6 +14,7 @@ netdoc.yaml `output.templates` overrides them file by file.
 """
 from __future__ import annotations
 
+import os
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -25,7 +26,8 @@ import jinja2
 import networkx as nx
 
 from netdoc.facts.docs import render_docs
-from netdoc.fsutil import atomic_write, read_json, stable_json
+from netdoc.errors import StoreError
+from netdoc.fsutil import read_json, stable_json
 from netdoc.models import Device
 from netdoc.render import RenderError
 from netdoc.render.dot import page_name
@@ -87,7 +89,8 @@ def environment(override: Path | None) -> jinja2.Environment:
     loaders.append(jinja2.FileSystemLoader(str(TEMPLATES)))
     env = jinja2.Environment(loader=jinja2.ChoiceLoader(loaders), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True,
-                             lstrip_blocks=True, keep_trailing_newline=True)
+                             lstrip_blocks=True, keep_trailing_newline=True,
+                             auto_reload=False)  # one render: no stat per page
     env.filters["short_port"] = short_port
     env.filters["speed"] = _speed
     return env
@@ -109,8 +112,14 @@ def render_site(data: SiteInput, out_dir: Path, templates: Path | None = None) -
     _write(out_dir / "devices.html", _render(env, "devices.html.j2", {
         **common, "root": "", "rows": rows, "sites": summary["sites"],
         "roles": sorted({r["role"] for r in rows})}))
+    manual = _manual_notes(out_dir.parent / "docs")   # what docs/*.yaml say per device
     for row in rows:
         context = _device_context(data, row, out_dir)
+        name = str(row["name"]).lower()
+        short = name if re.fullmatch(r"[0-9.]+", name) else name.split(".", 1)[0]
+        context["manual"] = next((manual[k] for k in (
+            f"{row['site']}/{name}", name, row["ip"], f"{row['site']}/{short}", short)
+            if k and k in manual), None)
         _write(out_dir / "devices" / row["page"], _render(env, "device.html.j2", {
             **common, "root": "../", **context}))
         backup = data.backups.get(row["id"])
@@ -124,6 +133,14 @@ def render_site(data: SiteInput, out_dir: Path, templates: Path | None = None) -
         render_docs(env, data.facts_repository, out_dir, common)
     _write(out_dir / "summary.json", stable_json(summary))
     return {"site": out_dir / "index.html", "devices": out_dir / "devices.html"}
+
+
+def _manual_notes(folder: Path) -> dict[str, Any]:
+    """docs/*.yaml device entries (role, location, owner, notes) by lower-case name, as
+    written: host name, site/host name or management IP (netdoc.facts.manual)."""
+    from netdoc.facts.manual import load_manual_docs
+
+    return {d.device.lower(): d for d in load_manual_docs(folder).devices}
 
 
 def render_clients_index(inventory_root: Path, clients: list[str],
@@ -358,7 +375,29 @@ def _render(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
 
 
 def _write(path: Path, text: str) -> None:
-    atomic_write(path, text, mode=0o644)
+    """A page. A new file is written in place; an existing one is replaced by rename,
+    so a reader sees the old page or the new one.
+
+    Neither is fsync'd one by one as inventory files are (atomic_write): the pages are
+    derived and rebuilt every run, and the render stage builds them in a fresh folder
+    that it swaps in whole. For a 10,000-device client, per-page fsync and rename were
+    most of the site's time (about 1.7 ms and 1 ms a page against 0.1 ms a write)."""
+    payload = text.encode("utf-8")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            tmp = path.with_name(f".{path.name}.tmp")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(payload)
+            os.replace(tmp, path)
+            return
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+    except OSError as exc:
+        raise StoreError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 def _speed(bps: int) -> str:

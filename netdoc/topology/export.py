@@ -59,9 +59,106 @@ def _safe_value(key: str, value: Any) -> Any:
 
 
 def graphml_text(graph: nx.MultiGraph) -> str:
-    lines = nx.generate_graphml(sorted_graph(safe_graph(graph)), prettyprint=True,
-                                named_key_ids=True)
+    ready = sorted_graph(safe_graph(graph))
+    fast = _graphml(ready)
+    if fast is not None:
+        return fast
+    lines = nx.generate_graphml(ready, prettyprint=True, named_key_ids=True)
     return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------- GraphML, written directly
+
+_XML_TYPES = {bool: "boolean", int: "long", float: "double", str: "string"}
+_ROOT = ('<graphml xmlns="http://graphml.graphdrawing.org/xmlns" '
+         'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+         'xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns '
+         'http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">')
+
+
+class _Unsupported(Exception):
+    """A value networkx's writer handles differently: let it write the file."""
+
+
+def _graphml(graph: nx.MultiGraph) -> str | None:
+    """The bytes networkx's `generate_graphml(prettyprint=True, named_key_ids=True)`
+    writes for an undirected multigraph whose attributes are str, int, float or bool,
+    written as text instead of through an ElementTree (a 10,000-device client's file
+    took 4 s that way, 0.6 s this way); None for anything else.
+    tests/topology/test_graphml_writer.py holds it to networkx's output."""
+    if graph.is_directed() or not graph.is_multigraph() or \
+            {"id", "node_default", "edge_default"} & set(graph.graph):
+        return None
+    keys: dict[tuple[str, str, str], None] = {}  # (name, type, scope) in first-seen order
+
+    def data(scope: str, values: dict[Any, Any], pad: str, out: list[str]) -> None:
+        for key, value in values.items():
+            kind = _XML_TYPES.get(type(value))
+            if kind is None:
+                raise _Unsupported
+            name = str(key)
+            keys.setdefault((name, kind, scope), None)
+            text = _cdata(str(value))
+            out.append(f'{pad}<data key="{_attrib(name)}">{text}</data>' if text else
+                       f'{pad}<data key="{_attrib(name)}" />')
+
+    try:
+        tail: list[str] = []
+        data("graph", graph.graph, "    ", tail)  # graph data: after the edges, keys first
+        body: list[str] = []
+        for node, values in graph.nodes(data=True):
+            if values:
+                body.append(f'    <node id="{_attrib(str(node))}">')
+                data("node", values, "      ", body)
+                body.append("    </node>")
+            else:
+                body.append(f'    <node id="{_attrib(str(node))}" />')
+        for a, b, key, values in graph.edges(keys=True, data=True):
+            opening = f'    <edge source="{_attrib(str(a))}" target="{_attrib(str(b))}" ' \
+                      f'id="{_attrib(str(key))}"'
+            if values:
+                body.append(opening + ">")
+                data("edge", values, "      ", body)
+                body.append("    </edge>")
+            else:
+                body.append(opening + " />")
+    except _Unsupported:
+        return None
+    body += tail
+    lines = [_ROOT]
+    lines += [f'  <key id="{_attrib(n)}" for="{scope}" attr.name="{_attrib(n)}" '
+              f'attr.type="{kind}" />' for n, kind, scope in reversed(list(keys))]
+    if body:
+        lines += ['  <graph edgedefault="undirected">', *body, "  </graph>"]
+    else:
+        lines.append('  <graph edgedefault="undirected" />')
+    lines.append("</graphml>")
+    # as ElementTree's tostring(): ASCII with character references; then split into lines
+    text = "\n".join(lines).encode("ascii", "xmlcharrefreplace").decode("ascii")
+    return "\n".join(text.splitlines()) + "\n"
+
+
+def _cdata(text: str) -> str:
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    return text
+
+
+def _attrib(text: str) -> str:
+    text = _cdata(text)
+    if '"' in text:
+        text = text.replace('"', "&quot;")
+    if "\r" in text:
+        text = text.replace("\r", "&#13;")
+    if "\n" in text:
+        text = text.replace("\n", "&#10;")
+    if "\t" in text:
+        text = text.replace("\t", "&#09;")
+    return text
 
 
 def node_link_text(graph: nx.MultiGraph) -> str:

@@ -53,10 +53,35 @@ def layer3_view(graph: nx.MultiGraph) -> nx.MultiGraph:
 
 
 def neighbourhood(graph: nx.MultiGraph, node: str, hops: int = 1) -> nx.MultiGraph:
-    """`node` and everything within `hops` cables of it (layer 2)."""
-    layer2 = edge_view(graph, L2_EDGES)
-    if node not in layer2:
-        return nx.MultiGraph()
-    near = nx.ego_graph(layer2, node, radius=hops)
-    view: nx.MultiGraph = layer2.subgraph(near.nodes)
-    return view
+    """`node` and everything within `hops` cables of it (layer 2).
+
+    Walks the cables from `node` only: the cost is the size of the neighbourhood,
+    not of the client (a page per switch in a 10,000-device client stays linear)."""
+    out = nx.MultiGraph()
+    if node not in graph or not (graph.nodes[node].get("kind") in _L2_NODES
+                                 or _layer2_neighbours(graph, node)):
+        return out
+    out.graph.update(graph.graph)
+    near = {node}
+    frontier = [node]
+    for _ in range(hops):
+        frontier = [o for n in frontier for o in _layer2_neighbours(graph, n) if o not in near]
+        near.update(frontier)
+    ordered = [n for n in graph if n in near]  # the client graph's order: stable output
+    for member in ordered:
+        out.add_node(member, **graph.nodes[member])
+    for member in ordered:
+        for other, keyed in graph.adj[member].items():
+            if other in near:
+                for key, data in keyed.items():
+                    if data.get("kind") in L2_EDGES and not out.has_edge(member, other, key):
+                        out.add_edge(member, other, key=key, **data)
+    return out
+
+
+_L2_NODES = frozenset({"device", "hub", "endpoint"})
+
+
+def _layer2_neighbours(graph: nx.MultiGraph, node: str) -> list[str]:
+    return [other for other, keyed in graph.adj[node].items()
+            if any(data.get("kind") in L2_EDGES for data in keyed.values())]
