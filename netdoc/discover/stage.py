@@ -202,11 +202,16 @@ class SiteDiscovery:
         await self._crawl_neighbours()
         if routed:
             await self._discover_routed(routed)
+        # the second pass needs nothing the passive listener hears: it runs before its end
+        await self._second_pass()
         if listen is not None:
+            if not listen.done():
+                # the listen is all that is left running: meanwhile load what the end of the
+                # run needs (OUI table, topology for the port history) instead of after it
+                await asyncio.to_thread(_warm_up_end_of_run)
             self.result.heard = await listen
             self.sightings += [Sighting(n.remote_mgmt_ip, source="lldp")
                                for n in self.result.heard if self._in_site(n.remote_mgmt_ip)]
-        await self._second_pass()
         return await self._finish(await names)
 
     def _split_subnets(self) -> tuple[list[tuple[ipaddress.IPv4Network, Any]],
@@ -416,6 +421,15 @@ def _listen_on_probe_interfaces(seconds: float) -> list[Neighbor]:
     from netdoc.discover.collectors import lldp
 
     return lldp.listen(lldp.probe_interfaces(), seconds)
+
+
+def _warm_up_end_of_run() -> None:
+    """Imports and tables the end of a run needs, loaded ahead (nothing is computed)."""
+    from netdoc.discover.collectors.names import nic_vendor
+    import netdoc.inventory.history  # noqa: F401
+    import netdoc.topology  # noqa: F401
+
+    nic_vendor("00:00:0c:00:00:00")  # the first lookup loads netaddr's OUI index
 
 
 def _probe_itself(attachment: Any) -> Sighting:
