@@ -77,6 +77,7 @@ class Sender:
     backup: bool                 # netdoc backs it up (a seed, or an opted-in discovered one)
     communities: frozenset[bytes] = frozenset()
     v3_users: tuple[V3User, ...] = ()
+    snmp: bool = True            # netdoc reads it over SNMP (a seed, or a device that answered)
 
 
 def build_directory(config: Config) -> tuple[dict[str, Sender], set[str]]:
@@ -105,7 +106,8 @@ def build_directory(config: Config) -> tuple[dict[str, Sender], set[str]]:
                     clean(device.hostname, 255) or device.mgmt_ip, device.platform, None,
                     device.mgmt_ip in targets,
                     _communities(config, home.credentials) if home else frozenset(),
-                    _v3_users(config, home.credentials) if home else ())
+                    _v3_users(config, home.credentials) if home else (),
+                    snmp=bool(device.sys_object_id))
         for host, sender in known.items():
             claims.setdefault(host, []).append(sender)
     directory = {host: found[0] for host, found in claims.items()
@@ -438,10 +440,14 @@ class Listener:
             else:
                 log.info("[%s] %s: config change reported, but the device is not backed "
                          "up by netdoc", sender.client, sender.name)
-        elif kind == LINK_CHANGED:
+        elif kind == LINK_CHANGED and sender.snmp:
             log.info("[%s] %s: link change (%s); its tables are read again in %g s",
                      sender.client, sender.name, clean(detail, 200), self.settings.debounce)
             self.debouncer.changed(sender, stage=REREAD)
+        elif kind == LINK_CHANGED:
+            log.info("[%s] %s: link change (%s) recorded; it never answered SNMP, so there "
+                     "are no tables to read again", sender.client, sender.name,
+                     clean(detail, 200))
 
     # -------------------------------------------------------- sockets
     async def serve(self, stop: asyncio.Event) -> None:

@@ -28,9 +28,12 @@ from typing import Any, Callable, Iterator
 import pytest
 import yaml
 
+from netdoc.lab import Lab
+
 pytestmark = pytest.mark.lab
 ROOT = Path(__file__).resolve().parents[2]
 CISCO_NOTICE = "%SYS-5-CONFIG_I: Configured from console by admin on vty0 (192.0.2.10)"
+LINK_NOTICE = "%LINK-3-UPDOWN: Interface GigabitEthernet1/0/3, changed state to down"
 LINK_DOWN, IF_INDEX = "1.3.6.1.6.3.1.1.5.3", "1.3.6.1.2.1.2.2.1.1"
 PROBE_IP = "192.0.2.10"
 
@@ -49,7 +52,7 @@ class LabListen:
     """The lab's netdoc.yaml with this test's outputs, plus a second client (globex) that
     owns the ISP's address space; `netdoc listen` started at the probe by PID."""
 
-    def __init__(self, lab: Any, root: Path) -> None:
+    def __init__(self, lab: Lab, root: Path) -> None:
         self.lab = lab
         self.root = root
         data = yaml.safe_load(Path(lab.config_path).read_text(encoding="utf-8"))
@@ -123,10 +126,10 @@ class LabListen:
 
     def events(self, client: str) -> dict[str, Any]:
         path = self.root / "config_backups" / ".netdoc-state" / client / "listen-events.json"
-        return json.loads(path.read_text()) if path.exists() else {}
+        return dict(json.loads(path.read_text())) if path.exists() else {}
 
     def state(self, client: str) -> dict[str, Any]:
-        return json.loads((self.root / "inventory" / client / "state.json").read_text())
+        return dict(json.loads((self.root / "inventory" / client / "state.json").read_text()))
 
     def device_file(self, client: str, name: str) -> dict[str, Any]:
         index = json.loads((self.root / "inventory" / client / "index.json").read_text())
@@ -217,6 +220,19 @@ def test_device_events_in_the_lab_act_on_that_device_only(listen: LabListen) -> 
     assert {k: v.get("missing_runs") for k, v in after["devices"].items()} == \
         {k: v.get("missing_runs") for k, v in before["devices"].items()}
     assert len(listen.commits("config_backups", "lab")) == 1  # a link change is no config change
+
+    # 2b. the same news by syslog (%LINK-3-UPDOWN): from access-sw2, access-sw2 is re-read;
+    # from pc-01 (inventoried, but it never answered SNMP) it is only recorded
+    pc01 = lab.ground_truth["nodes"]["pc-01"]["mgmt_ip"]
+    listen.logger("pc-01", LINK_NOTICE, "pc-01")
+    listen.logger("access-sw2", LINK_NOTICE, "access-sw2")
+    wait_for(lambda: len(listen.events("lab").get("rereads", [])) == 2, 60,
+             "access-sw2's re-read")
+    assert [r["device"] for r in listen.events("lab")["rereads"]] == ["access-sw1", "access-sw2"]
+    assert "access-sw2" in listen.report("lab")["stages"][0]["summary"]
+    heard = [(e["host"], e["kind"]) for e in listen.events("lab")["recent"]]
+    assert (pc01, "link_changed") in heard
+    assert listen.state("lab")["runs"] == before["runs"]
 
     # 3. globex's device (the ISP's address space) claims to be the lab's core switch
     lab_report, lab_commits = listen.report("lab"), listen.commits("inventory", "lab")
