@@ -51,6 +51,9 @@ it through `parse_snmp_section`):
         serial: {column: '1.3.6.1.4.1.31034.12.1.1.2.1.1.1.6'}  # a table column: the value
                            # of its first row with data (units kept in a table whose index
                            # differs per device: daisy-chained PDUs, a CMTS's own row)
+        serial: {column: '1.3.6.1.4.1.14823.2.3.3.1.2.1.1.4', row: own}  # the row indexed
+                           # by one of the device's own MACs (a cluster's member table: this
+                           # member's row), else the first row with data
       models:              # exact sysObjectID -> model, for agents whose only model
         '1.3.6.1.4.1.9.1.359': WS-C2950T-24     # statement is the sysObjectID itself
       fdb_per_vlan: true   # read BRIDGE-MIB per VLAN (Cisco community@vlan / v3 context)

@@ -35,6 +35,7 @@ class ScalarRule:
     requires: str = ""  # generic table only: an OID that must have answered
     format: str = ""  # "mac" / "hex": an OCTET STRING of bytes shown as a MAC / hex digits
     column: bool = False  # `oid` is a table column: the poller stores its first row under it
+    own_row: bool = False  # column, `row: own`: the row indexed by one of the device's MACs
 
     def oid_for(self, sys_object_id: str) -> str:
         """The OID to GET for a device with this sysObjectID ('' if it cannot be built)."""
@@ -83,6 +84,12 @@ class SnmpRules:
                  if rule.column}
         return sorted(oid for oid in found if oid)
 
+    def own_row_columns(self, sys_object_id: str = "") -> set[str]:
+        """The columns read at the row indexed by the device's own MAC first (`row: own`:
+        a cluster's member table, this member's row), else at their first row with data."""
+        return {rule.oid_for(sys_object_id) for rules in self.get.values() for rule in rules
+                if rule.column and rule.own_row}
+
 
 def _scalar_rules(value: Any, where: str) -> tuple[ScalarRule, ...]:
     items = value if isinstance(value, list) else [value]
@@ -95,10 +102,13 @@ def _scalar_rules(value: Any, where: str) -> tuple[ScalarRule, ...]:
                 sum(key in item for key in ("oid", "entity", "column")) != 1:
             raise ProfileError(f"{where}: expected an OID, {{oid:, regex:}}, "
                                f"{{column:, regex:}} or {{entity:, regex:}}, got {item!r}")
-        unknown = set(item) - {"oid", "entity", "column", "regex", "format"}
+        unknown = set(item) - {"oid", "entity", "column", "regex", "format", "row"}
         if unknown:
             raise ProfileError(f"{where}: unknown keys {sorted(unknown)} (expected oid, column "
-                               f"or entity, and regex, format)")
+                               f"or entity, and regex, format, row)")
+        if "row" in item and (item["row"] != "own" or "column" not in item):
+            raise ProfileError(f"{where}: 'row: own' goes with a column (the row of the "
+                               f"device's own MAC), got {item!r}")
         if item.get("format", "") not in VALUE_FORMATS:
             raise ProfileError(f"{where}: format must be one of {sorted(VALUE_FORMATS)}, not "
                                f"{item['format']!r}")
@@ -109,7 +119,8 @@ def _scalar_rules(value: Any, where: str) -> tuple[ScalarRule, ...]:
             _rule_oid(item["column"], where) if "column" in item else ""
         rules.append(ScalarRule(oid=oid, entity=str(item.get("entity", "")),
                                 regex=compile_rule_regex(item.get("regex"), where),
-                                format=str(item.get("format", "")), column="column" in item))
+                                format=str(item.get("format", "")), column="column" in item,
+                                own_row=item.get("row") == "own"))
     return tuple(rules)
 
 

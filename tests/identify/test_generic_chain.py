@@ -394,3 +394,25 @@ def test_a_release_number_in_the_model_column_is_no_model() -> None:
     assert found.model == ""
     assert identify(Facts(sys_object_id=NO_PROFILE_OID, sys_descr="hub",
                           chassis=Chassis(model="7050"))).model == "7050"
+
+
+def test_a_cluster_member_table_gives_the_serial_of_the_member_that_answers(
+        tmp_path: Path) -> None:
+    walk = tmp_path / "iap.snmprec"  # aruba_instant.yaml: aiAPSerialNum, row: own
+    serial = "1.3.6.1.4.1.14823.2.3.3.1.2.1.1.4"
+    walk.write_text("\n".join([
+        "1.3.6.1.2.1.1.1.0|4|ArubaOS (MODEL: 225), Version 8.4.0.0-8.4.0.0",
+        "1.3.6.1.2.1.1.2.0|6|1.3.6.1.4.1.14823.1.2.59",
+        "1.3.6.1.2.1.2.2.1.1.1|2|1", "1.3.6.1.2.1.2.2.1.2.1|4|eth0",
+        "1.3.6.1.2.1.2.2.1.6.1|4x|020000000002",
+        f"{serial}.2.0.0.0.0.1|4|FIRSTAP0001",     # another member of the cluster, listed first
+        f"{serial}.2.0.0.0.0.2|4|THISAP00002",     # the AP whose interface MAC is 02:..:02
+    ]) + "\n")
+    device, _ = asyncio.run(collect(RecordedTransport(walk)))
+    assert (device.platform, device.serial) == ("aruba_instant", "THISAP00002")
+
+
+def test_row_own_is_for_columns_only() -> None:
+    with pytest.raises(ProfileError, match="row: own"):
+        parse_snmp_section({"get": {"serial": {"oid": "1.3.6.1.4.1.1.1.0", "row": "own"}}},
+                           "x.yaml: snmp")

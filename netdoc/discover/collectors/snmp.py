@@ -295,6 +295,12 @@ async def _no_rows() -> dict[tuple[int, ...], SnmpValue]:
     return {}
 
 
+def _index_mac(index: tuple[int, ...]) -> str:
+    """A table index of six octets (a MAC-indexed row) as 00:11:22:33:44:55, else ''."""
+    return normalise_mac(bytes(index)) if len(index) == 6 and all(0 <= b < 256 for b in index) \
+        else ""
+
+
 def _mac(value: SnmpValue | None) -> str:
     if isinstance(value, bytes):
         if len(value) == 6:
@@ -741,10 +747,14 @@ async def collect(transport: SnmpTransport, host: str = "", site: str = "",
     if rules is not None:  # a profile chosen by its OID conditions: its own scalars
         extra = sorted(set(rules.oids(facts.sys_object_id)) - set(asked))
         scalars.update(await reader.get(extra) if extra else {})
+        own_macs = {i.mac for i in interfaces.values() if i.mac}
+        own_row_columns = rules.own_row_columns(facts.sys_object_id)
         for column in rules.columns(facts.sys_object_id):  # a unit kept in a table row
             rows = await reader.column(column)
-            first = next((rows[index] for index in sorted(rows) if usable(text(rows[index]))),
-                         None)
+            order = sorted(rows)
+            if column in own_row_columns:  # a cluster's member table: this member's row first
+                order.sort(key=lambda index: _index_mac(index) not in own_macs)
+            first = next((rows[index] for index in order if usable(text(rows[index]))), None)
             if first is not None:
                 scalars[column] = first
     if rules is not None and rules.ports:
