@@ -570,7 +570,8 @@ def serve(config_path: Path, settings: Settings) -> int:
 
 def add_listen_command(command: Callable[..., argparse.ArgumentParser]) -> None:
     sub = command("listen", "Receive syslog and SNMP traps; back up a device as soon as it "
-                            "reports a config change (runs until stopped).", cmd_listen)
+                            "reports a config change, re-read a switch that reports a link "
+                            "change (runs until stopped).", cmd_listen)
     sub.add_argument("--bind", default="0.0.0.0", help="address to listen on (default all)")
     sub.add_argument("--syslog-port", type=int, default=514,
                      help="syslog port, UDP and TCP (default 514)")
