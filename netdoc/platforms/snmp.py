@@ -6,7 +6,8 @@
         model: [{oid: '1.3.6.1.4.1.2636.3.1.2.0', regex: '^Juniper (.+)'}, {entity: model}]
         version: {oid: '{sysObjectID}.1.2.0', format: hex}  # relative to the sysObjectID
       models: {'1.3.6.1.4.1.9.1.359': WS-C2950T-24}         # sysObjectID -> model name
-      ports: [{name: COLUMN-OID, descr: OID, oper: OID, number: index|rows, offset: 0}]
+      ports: [{name: COLUMN-OID, descr: OID, oper: OID, number: index|rows|packed, offset: 0,
+               label: 'NAME-{1}/{2}'}]
       fdb_per_vlan: true         # read BRIDGE-MIB once per VLAN (Cisco IOS / IOS-XE)
 
 Part of the one profile loader (netdoc.platforms): checked and parsed when the
@@ -53,14 +54,29 @@ class PortTable:
     name: str  # column OID: every row with a name is a port
     descr: str = ""  # column OID, optional
     oper: str = ""  # column OID, optional: 1 = up
-    number: str = "index"  # "index": ifIndex = row index + offset; "rows": offset + position
+    number: str = "index"  # "index": ifIndex = row index + offset; "rows": offset + position;
+    # "packed": a multi-part index (shelf.slot.subslot.port.subport) as one number, each part
+    # three decimal digits (1.1.0.3.0 -> 1001000003000), + offset
     offset: int = 0
+    label: str = ""  # a name made of the index parts, "100gbe-{1}/{2}/{4}" ({1} = the
+    # first part), for tables that hold no name: then `name` is any column every row has
 
     def if_index(self, index: tuple[int, ...], position: int) -> int | None:
         """The ifIndex netdoc gives the row with this index, at this position (from 0)."""
         if self.number == "rows":
             return self.offset + position
+        if self.number == "packed":
+            if not index or any(not 0 <= part < 1000 for part in index):
+                return None
+            return self.offset + int("".join(f"{part:03d}" for part in index))
         return self.offset + index[0] if len(index) == 1 else None
+
+    def port_name(self, index: tuple[int, ...], value: str) -> str:
+        """The port's name: the label filled with the index parts, else the name column's."""
+        if not self.label:
+            return value
+        parts = {str(number): str(part) for number, part in enumerate(index, start=1)}
+        return re.sub(r"\{([0-9]+)\}", lambda m: parts.get(m.group(1), "?"), self.label)
 
 
 @dataclass(frozen=True)
@@ -190,12 +206,12 @@ def _port_tables(value: Any, where: str) -> tuple[PortTable, ...]:
         at = f"{where}[{number}]"
         if not isinstance(item, dict) or "name" not in item:
             raise ProfileError(f"{at}: expected {{name: COLUMN-OID, ...}}, got {item!r}")
-        unknown = set(item) - {"name", "descr", "oper", "number", "offset"}
+        unknown = set(item) - {"name", "descr", "oper", "number", "offset", "label"}
         if unknown:
             raise ProfileError(f"{at}: unknown keys {sorted(unknown)} (known: name, descr, "
-                               f"oper, number, offset)")
-        if item.get("number", "index") not in ("index", "rows"):
-            raise ProfileError(f"{at}: number must be 'index' or 'rows', not "
+                               f"oper, number, offset, label)")
+        if item.get("number", "index") not in ("index", "rows", "packed"):
+            raise ProfileError(f"{at}: number must be 'index', 'rows' or 'packed', not "
                                f"{item['number']!r}")
         if not isinstance(item.get("offset", 0), int):
             raise ProfileError(f"{at}: offset must be a whole number, not {item['offset']!r}")
@@ -204,5 +220,6 @@ def _port_tables(value: Any, where: str) -> tuple[PortTable, ...]:
         if any(oid.startswith(SYS_OBJECT_ID_REF) for oid in columns.values()):
             raise ProfileError(f"{at}: port table columns are numeric OIDs")
         tables.append(PortTable(**columns, number=str(item.get("number", "index")),
-                                offset=int(item.get("offset", 0))))
+                                offset=int(item.get("offset", 0)),
+                                label=str(item.get("label") or "")))
     return tuple(tables)

@@ -369,11 +369,20 @@ def test_an_if_mib_row_wins_over_a_vendor_row_of_the_same_index() -> None:
     assert PortTable(name="1.3.6.1.4.1.99999.1", number="rows", offset=1).if_index((7, 2), 4) == 5
 
 
+def test_a_shelf_slot_port_index_is_packed_into_one_number_and_named_by_a_label() -> None:
+    table = PortTable(name="1.3.6.1.4.1.99999.1", number="packed", label="100gbe-{1}/{2}/{4}")
+    assert table.if_index((1, 1, 0, 3, 0), 0) == 1001000003000
+    assert table.if_index((1, 1000), 0) is None  # a part that does not fit three digits
+    assert table.port_name((1, 1, 0, 3, 0), "1") == "100gbe-1/1/3"
+    assert PortTable(name="1.3.6.1.4.1.99999.1").port_name((4,), "eth4") == "eth4"
+
+
 @pytest.mark.parametrize("ports, complaint", [
     ({"name": "1.3.6.1.4.1.1.1"}, "expected a list"),
     ([{"descr": "1.3.6.1.4.1.1.2"}], "expected {name:"),
     ([{"name": "1.3.6.1.4.1.1.1", "numbering": "rows"}], "unknown keys"),
     ([{"name": "1.3.6.1.4.1.1.1", "number": "slots"}], "number must be"),
+    ([{"name": "1.3.6.1.4.1.1.1", "labels": "x-{1}"}], "unknown keys"),
     ([{"name": "ifName"}], "not a numeric OID"),
 ])
 def test_a_broken_ports_section_names_what_is_wrong(ports: object, complaint: str) -> None:

@@ -286,9 +286,10 @@ async def _vendor_ports(reader: _Reader, tables: tuple[PortTable, ...],
             if if_index is None or if_index in interfaces:
                 continue
             up = integer(opers.get(index)) == 1
-            interfaces[if_index] = Interface(index=if_index, name=text(names[index]),
-                                             descr=text(descrs.get(index)) or
-                                             text(names[index]), admin_up=up, oper_up=up)
+            name = table.port_name(index, text(names[index]))
+            interfaces[if_index] = Interface(index=if_index, name=name,
+                                             descr=text(descrs.get(index)) or name,
+                                             admin_up=up, oper_up=up)
 
 
 async def _no_rows() -> dict[tuple[int, ...], SnmpValue]:
