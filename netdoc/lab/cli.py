@@ -46,6 +46,16 @@ def _up(topology: str, state_dir: Path, prefix: str, as_json: bool) -> int:
              f"  netdoc.yaml:  {lab.config_path}",
              f"  try:          ip netns exec {probe} netdoc --config {lab.config_path} check",
              f"  remove it:    netdoc lab down --state-dir {state_dir}"]
+    hub = lab.ground_truth.get("hub") or {}
+    if hub:
+        status["hub"] = hub
+        lines[4:4] = [f"  hub:          {hub['remote']} (keys in {Path(hub['hub_yaml']).parent}"
+                      f"/keys)",
+                      f"  on the hub:   ip netns exec {lab.netns(hub['node'])} netdoc hub "
+                      f"--hub {hub['hub_yaml']} access list"]
+        lines[3] = "  try:          " + "; ".join(
+            f"ip netns exec {lab.netns(node)} netdoc --config {lab.config_path} check "
+            f"--client {client}" for client, node in hub["probes"].items())
     _emit(as_json, status, lines)
     return 0
 

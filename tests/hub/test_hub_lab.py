@@ -23,7 +23,8 @@ from typing import Any, Iterator
 
 import pytest
 
-from support.lab_fixtures import lab_location, lab_unavailable_reason, sweep_stale_test_labs
+from support.lab_fixtures import (lab_location,  # type: ignore[import-not-found]
+                                  lab_unavailable_reason, sweep_stale_test_labs)
 
 pytestmark = pytest.mark.lab
 
@@ -37,7 +38,7 @@ RDP_FORWARD = "ip nat inside source static tcp 192.0.2.101 3389 203.0.113.1 3389
 
 
 def _reason() -> str:
-    reason = lab_unavailable_reason()
+    reason: str | None = lab_unavailable_reason()
     if reason:
         return reason
     from netdoc.lab.gitolite import missing_tools
@@ -121,7 +122,7 @@ def pushed(granted: Any) -> dict[str, dict[str, Any]]:
 @pytest.fixture(scope="module")
 def hub_site(granted: Any, pushed: dict[str, dict[str, Any]]) -> Path:
     hub_yaml = granted.ground_truth["hub"]["hub_yaml"]
-    out = granted.hub_layout().folder / "site"
+    out: Path = granted.hub_layout().folder / "site"
     netdoc(granted, granted.hub, "hub", "--hub", hub_yaml, "sync")
     netdoc(granted, granted.hub, "hub", "--hub", hub_yaml, "build", str(out))
     return out
@@ -231,7 +232,8 @@ def test_a_hub_that_is_down_fails_no_run_and_the_push_catches_up(
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     pytest.importorskip("selenium.webdriver", reason="pip install selenium")
-    from support.browser import CHROMIUM, DRIVER, headless_chromium
+    from support.browser import (CHROMIUM, DRIVER,  # type: ignore[import-not-found]
+                                 headless_chromium)
 
     if not (CHROMIUM and DRIVER):
         pytest.skip("needs Debian packages chromium and chromium-driver")
@@ -314,3 +316,36 @@ def test_a_policy_added_in_the_lab_is_reported_in_plain_words(
     assert "OUTSIDE-IN:15 added" in printed   # the run's own summary says it too
     docs = (msp.state_dir / "inventory" / ACME / "site" / "docs.html").read_text()
     assert "3389" in docs.split('id="docs-exposure"', 1)[1].split("</table>", 1)[0]
+
+
+# ---------------------------------------------------------------- cleaning up
+
+def test_a_hub_that_cannot_start_leaves_no_user_namespace_or_process(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    reason = _reason()
+    if reason:
+        pytest.skip(reason)
+    import pwd
+
+    from netdoc.errors import LabError
+    from netdoc.lab import Lab, gitolite, system
+
+    def refuses(*args: Any, **kwargs: Any) -> Any:
+        raise LabError("sshd on hub exited: address already in use (test)")
+
+    monkeypatch.setattr(gitolite, "start_sshd", refuses)
+    state_dir, prefix = lab_location("hf")
+    with pytest.raises(LabError, match="address already in use"):
+        Lab.up("hub", state_dir, prefix)
+    assert [n for n in system.list_netns() if n.startswith(prefix)] == []
+    with pytest.raises(KeyError):
+        pwd.getpwnam(gitolite.user_name(prefix))
+    assert not state_dir.exists()
+    left = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if str(state_dir).encode() in cmdline.read_bytes():
+                left.append(cmdline.parent.name)
+        except OSError:
+            continue
+    assert left == []
