@@ -7,11 +7,15 @@ shape these products use, and what netdoc must make of it. The values are made u
 """
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 
+from netdoc.discover.collectors.snmp import collect
 from netdoc.discover.identify import Facts, identify, match_profile
+from netdoc.discover.snmp.recorded import RecordedTransport
 from netdoc.models import ROLES
 from netdoc.platforms import load_profiles
 from netdoc.discover.snmp.values import SnmpValue
@@ -305,3 +309,28 @@ def test_every_profile_loads_with_a_known_role_and_a_vendor_or_generic_priority(
 def test_family_rules_do_not_claim_other_families(oid: str, descr: str, not_platform: str) -> None:
     profile = match_profile(oid, descr)
     assert profile is None or profile.name != not_platform
+
+
+def test_ios_xr_names_the_chassis_product_not_the_platform_family(tmp_path: Path) -> None:
+    walk = tmp_path / "xr.snmprec"  # the chassis row's entPhysicalModelName, then sysDescr
+    walk.write_text("\n".join([
+        "1.3.6.1.2.1.1.1.0|4|Cisco IOS XR Software (NCS-5500), Version 7.3.2",
+        "1.3.6.1.2.1.1.2.0|6|1.3.6.1.4.1.9.1.2571",
+        "1.3.6.1.2.1.47.1.1.1.1.5.8384513|2|3", "1.3.6.1.2.1.47.1.1.1.1.4.8384513|2|0",
+        "1.3.6.1.2.1.47.1.1.1.1.13.8384513|4|NCS-5504",
+    ]) + "\n")
+    device, _ = asyncio.run(collect(RecordedTransport(walk)))
+    assert (device.platform, device.model, device.version) == ("cisco_xr", "NCS-5504", "7.3.2")
+
+
+def test_d_link_reads_its_running_firmware_from_the_first_port_description(
+        tmp_path: Path) -> None:
+    walk = tmp_path / "dlink.snmprec"
+    walk.write_text("\n".join([
+        "1.3.6.1.2.1.1.1.0|4|DGS-3000-28X Gigabit Ethernet Switch",
+        "1.3.6.1.2.1.1.2.0|6|1.3.6.1.4.1.171.10.133.1",
+        "1.3.6.1.2.1.2.2.1.1.1|2|1",
+        "1.3.6.1.2.1.2.2.1.2.1|4|D-Link DGS-3000-28X R4.04.B005 Port 1",
+    ]) + "\n")
+    device, _ = asyncio.run(collect(RecordedTransport(walk)))
+    assert (device.platform, device.version) == ("dlink", "4.04.B005")
