@@ -40,8 +40,11 @@ HEADERS: dict[str, list[str]] = {
     "manufacturers": ["name", "slug"],
     "device_roles": ["name", "slug", "color"],
     "device_types": ["manufacturer", "model", "slug"],
-    "devices": ["name", "role", "manufacturer", "device_type", "status", "site", "serial",
-                "description"],
+    # netdoc's platform names; no manufacturer (NetBox would then refuse a device whose
+    # vendor is spelled otherwise)
+    "platforms": ["name", "slug", "description"],
+    "devices": ["name", "role", "manufacturer", "device_type", "platform", "status", "site",
+                "serial", "description"],
     "vlans": ["site", "vid", "name", "status"],
     "prefixes": ["prefix", "status", "vlan_site", "vlan", "description"],
     "interfaces": ["device", "name", "type", "enabled", "mode", "description"],
@@ -131,10 +134,12 @@ def netbox_tables(devices: list[Device], facts_vlans: dict[str, dict[int, str]],
     types = sorted({(d.vendor or "Unknown", d.model or "Unknown") for d in devices})
     tables["device_types"] = [{"manufacturer": m, "model": t, "slug": slug(f"{m}-{t}")}
                               for m, t in types]
+    tables["platforms"] = [{"name": p, "slug": slug(p), "description": "netdoc platform"}
+                           for p in sorted({_platform(d) for d in devices} - {""})]
     for name, d in sorted(named.items()):
         tables["devices"].append({
             "name": name, "role": d.role or "unknown", "manufacturer": d.vendor or "Unknown",
-            "device_type": d.model or "Unknown", "status": "active",
+            "device_type": d.model or "Unknown", "platform": _platform(d), "status": "active",
             "site": d.site or default_site, "serial": d.serial,
             "description": " ".join(x for x in (d.os, d.version) if x)})
         for iface in d.interfaces:
@@ -186,6 +191,11 @@ def netbox_tables(devices: list[Device], facts_vlans: dict[str, dict[int, str]],
                 "side_b_device": b[0], "side_b_type": "dcim.interface", "side_b_name": b[1],
                 "status": "connected"})
     return tables
+
+
+def _platform(device: Device) -> str:
+    """The device's netdoc platform without a variant (cisco_ios:old -> cisco_ios)."""
+    return (device.platform or "").split(":", 1)[0].strip()
 
 
 def _mac(text: str) -> str:

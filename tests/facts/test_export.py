@@ -20,6 +20,7 @@ SCHEMA = netbox_schema()
 
 def _devices() -> list[Device]:
     core = Device(hostname="core-sw1", mgmt_ip="192.0.2.2", vendor="Cisco", model="C9300-24T",
+                  platform="cisco_xe",
                   os="IOS-XE", version="17.9.4", serial="FOC1234X0AB", role="switch",
                   site="hq", vlans={"10": "users"},
                   interfaces=[Interface(1, "GigabitEthernet1/0/1", speed_bps=10**9,
@@ -92,25 +93,27 @@ def test_netbox_problems_are_found_before_netbox_refuses_the_file() -> None:
 def test_netbox_rows_describe_the_network(tmp_path: Path) -> None:
     out = tmp_path / "nb"
     export_netbox(_devices(), _facts_repo(tmp_path), out, "hq")
-    devices = {r["name"]: r for r in _read(out / "05-devices.csv")}
+    devices = {r["name"]: r for r in _read(out / "06-devices.csv")}
     assert devices["core-sw1"]["device_type"] == "C9300-24T"
     assert devices["fw1"]["role"] == "firewall"
-    vlans = {(r["site"], r["vid"]): r["name"] for r in _read(out / "06-vlans.csv")}
+    assert (devices["core-sw1"]["platform"], devices["fw1"]["platform"]) == ("cisco_xe", "")
+    assert [r["name"] for r in _read(out / "05-platforms.csv")] == ["cisco_xe"]
+    vlans = {(r["site"], r["vid"]): r["name"] for r in _read(out / "07-vlans.csv")}
     assert vlans == {("hq", "10"): "users", ("hq", "30"): "VoIP"}   # inventory + config facts
-    prefixes = {r["prefix"]: r for r in _read(out / "07-prefixes.csv")}
+    prefixes = {r["prefix"]: r for r in _read(out / "08-prefixes.csv")}
     assert prefixes["192.0.2.128/26"]["vlan"] == "30"    # the VoIP subnet, on VLAN 30 at hq
     assert prefixes["192.0.2.128/26"]["vlan_site"] == "hq"
     assert prefixes["192.0.2.0/25"]["vlan"] == ""          # no VLAN: none named
-    cables = _read(out / "11-cables.csv")
+    cables = _read(out / "12-cables.csv")
     assert len(cables) == 1   # seen from both ends, one cable
     assert {cables[0]["side_a_name"], cables[0]["side_b_name"]} == {"GigabitEthernet1/0/1",
                                                                     "internal"}
-    ips = _read(out / "10-ip_addresses.csv")
+    ips = _read(out / "11-ip_addresses.csv")
     assert {(r["address"], r["device"], r["is_primary"]) for r in ips} == {
         ("192.0.2.2/28", "core-sw1", "true"), ("192.0.2.1/25", "fw1", "true")}
-    interfaces = {(r["device"], r["name"]): r for r in _read(out / "08-interfaces.csv")}
+    interfaces = {(r["device"], r["name"]): r for r in _read(out / "09-interfaces.csv")}
     assert interfaces[("core-sw1", "GigabitEthernet1/0/1")]["type"] == "1000base-t"
-    macs = _read(out / "09-mac_addresses.csv")
+    macs = _read(out / "10-mac_addresses.csv")
     assert macs == [{"mac_address": "00:11:22:33:44:01", "device": "core-sw1",
                      "interface": "GigabitEthernet1/0/1"}]
     assert interfaces[("fw1", "wan1")]["description"].startswith("'=")   # no formula
@@ -137,7 +140,7 @@ def test_run_export_writes_each_clients_files_where_asked(tmp_path: Path) -> Non
                              backups_dir=lambda name: tmp_path / "config_backups" / name)
     written = run_export(config, "netbox", None, None)
     assert written[0] == tmp_path / "inventory" / "acme" / "export" / "netbox" / "01-sites.csv"
-    vlans = _read(tmp_path / "inventory" / "acme" / "export" / "netbox" / "06-vlans.csv")
+    vlans = _read(tmp_path / "inventory" / "acme" / "export" / "netbox" / "07-vlans.csv")
     assert vlans == []   # no inventoried device yet: nothing to hang the VLANs on
     assert run_export(config, "csv", "acme", str(tmp_path / "out"))[0] == \
         tmp_path / "out" / "devices.csv"
@@ -160,4 +163,4 @@ def test_netdoc_export_command(tmp_path: Path, capsys: "object") -> None:
     out = json.loads(capsys.readouterr().out)  # type: ignore[attr-defined]
     assert code == 0
     assert [Path(p).name for p in out["files"]][:2] == ["01-sites.csv", "02-manufacturers.csv"]
-    assert (tmp_path / "nb" / "11-cables.csv").is_file()
+    assert (tmp_path / "nb" / "12-cables.csv").is_file()
