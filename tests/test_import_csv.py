@@ -268,3 +268,10 @@ def test_cli_refuses_an_oxidized_field_map_for_a_spreadsheet(
     assert main(["import", "csv", str(FIXTURES / "technician.csv"), "--map",
                  "name=0,model=1"]) == 2
     assert "header line" in capsys.readouterr().err
+
+
+def test_a_nul_byte_or_an_oversized_cell_never_crashes_the_import() -> None:
+    result = parse_csv("name,ip\nsw\x002,192.0.2.6\n", "d.csv")
+    assert [(d.name, d.host) for d in result.devices] == [("sw2", "192.0.2.6")]
+    with pytest.raises(UsageError, match=r"d\.csv line 2: not valid CSV: field larger"):
+        parse_csv("name,ip,notes\nsw1,192.0.2.5,\"" + "x" * 200_000 + "\"\n", "d.csv")
