@@ -146,6 +146,8 @@ def _class_rules(base: Rule, class_name: str, maps: dict[str, _ClassMap],
     from dataclasses import replace
 
     protocols, acl_names, match_all, negated = _flatten(class_name, maps)
+    if class_name not in maps:
+        base.comment += f" (class-map type inspect {class_name} is not in the config)"
     if negated:
         base.comment += " (the class also matches by `match not`, not shown)"
     services = protocols or ["any"]

@@ -228,6 +228,15 @@ def test_a_class_says_what_it_lets_through() -> None:
     assert rules["ACL-WEB-DMZ:30"].applied_to == "class-map CM-WEB-DMZ"
 
 
+def test_a_class_missing_from_the_config_is_said_in_the_rule() -> None:
+    facts = facts_for("policy-map type inspect P\n class type inspect GONE\n  pass\n"
+                      "zone-pair security Z source A destination B\n"
+                      " service-policy type inspect P\n", "cisco_ios")
+    assert facts is not None
+    assert facts.rules[0].comment == ("zone-pair Z, policy P: pass (class-map type inspect "
+                                      "GONE is not in the config)")
+
+
 def test_a_zone_pair_without_policy_is_noted() -> None:
     assert _zbf().notes == ["zone-pair ZP-DMZ-IN (DMZ → INSIDE) has no inspect policy: it "
                             "passes no traffic"]
