@@ -167,6 +167,7 @@ def test_a_printers_host_resources_description_is_its_model_only_on_a_printer() 
     ("Router R1 3.14.159-rc2", "3.14.159-rc2"),
     ("Gateway appliance, Linux 5.10.0-21-amd64 #1 SMP", ""),  # the kernel is not the firmware
     ("Sensor hub on Linux (none) 2.6.28.9 #1 armv5tejl", ""),  # nor without a host name
+    ("CMTS_V08.02.00.97, <<HW_REV: 3.1; BOOTR: V00.01.00>>", "08.02.00.97"),
     ("Acme PDU SN 34260505 HW REV.0404 - SW V7.17.30_1", "7.17.30_1"),
 ])
 def test_sys_descr_versions_without_a_profile(descr: str, version: str) -> None:
