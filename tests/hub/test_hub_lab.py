@@ -148,6 +148,9 @@ def test_the_hub_syncs_and_its_site_shows_both_clients(msp: Any, hub_site: Path)
     # each client's own site, as its probe rendered it, travels with the push
     assert (hub_site / "clients" / ACME / "site" / "index.html").is_file()
     assert (hub_site / "clients" / GLOBEX / "site" / "index.html").is_file()
+    # ... with the documentation drawn from its configs (rules, VPN), masked
+    docs = (hub_site / "clients" / ACME / "site" / "docs.html").read_text()
+    assert "OUTSIDE-IN:10" in docs and "203.0.113.222" in docs
 
 
 def test_a_technician_reads_the_granted_client_only_until_revoked(granted: Any,
