@@ -13,11 +13,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import TYPE_CHECKING
 
 from netdoc.app.pipeline import STAGES, DeviceFailure, Event, StageOutcome
 from netdoc.config import Client, Config, CredentialSet, DeviceSeed, Site
 from netdoc.fsutil import read_json
 from netdoc.models import Device
+
+if TYPE_CHECKING:
+    from netdoc.inventory.store import InventoryStore
 
 log = logging.getLogger("netdoc.listen")
 
@@ -60,10 +64,39 @@ def reread_client(config: Config, client: Client) -> StageOutcome:
                          else "; inventory unchanged"))
             events.append(Event("link_changed", display_name(device) or name, detail))
             log.info("[%s] %s re-read after a link change: %s", client.name, name, detail)
+    if done:  # where each endpoint is plugged in now: an unplugged PC is news
+        changes += _port_history(store, client.name)
     summary = (f"{len(done)} device(s) re-read after a link change ({', '.join(done)})"
                if done else "no device re-read")
     return StageOutcome(stage=STAGE, client=client.name, summary=summary, failures=failures,
                         changes=changes, events=events, outputs={"inventory": str(store.root)})
+
+
+def _port_history(store: "InventoryStore", client: str) -> list[str]:
+    """The endpoints' placements from the whole inventory (this switch's fresh tables
+    included), folded into port-history.json and committed when they changed; the moves
+    and disappearances, in words. A failure here leaves the re-read itself standing."""
+    from datetime import datetime, timezone
+
+    from netdoc.errors import NetdocError
+    from netdoc.inventory.history import HISTORY_FILE, placements_from_graph, record_placements
+    from netdoc.textsafe import clamp_device
+    from netdoc.topology import build_topology
+
+    try:
+        records = store.records()
+        graph = build_topology([clamp_device(r.device) for r in records], client,
+                               ids=[r.id for r in records])
+        stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        moves = record_placements(store.root, placements_from_graph(graph), stamp)
+        body = "".join(f"- {m}\n" for m in moves[:200])
+        store.commit_files([HISTORY_FILE], (f"Port history after a link change: "
+                                            f"{len(moves)} change(s)\n\n{body}") if moves
+                           else "Port history updated")
+    except (NetdocError, OSError) as exc:
+        log.warning("[%s] port history not updated after the re-read: %s", client, exc)
+        return []
+    return moves
 
 
 async def _poll(config: Config, site: Site, seed: DeviceSeed,

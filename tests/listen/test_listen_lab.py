@@ -137,6 +137,14 @@ class LabListen:
         path = self.root / "inventory" / client / "devices" / entry["site"] / f"{entry['id']}.json"
         return dict(json.loads(path.read_text())["device"])
 
+    def if_oper_status(self, node: str, ifindex: int) -> str:
+        """ifOperStatus of a port as the node's agent answers the probe (1 up, 2 down)."""
+        done = self.lab.exec(self.lab.probe, [
+            "snmpget", "-v2c", "-c", self.community, "-On", "-Oqv", "-m", "", "-t", "1",
+            self.lab.ground_truth["nodes"][node]["mgmt_ip"], f"1.3.6.1.2.1.2.2.1.8.{ifindex}"],
+            timeout=10)
+        return done.stdout.strip()
+
     # ------------------------------------------------------------ the devices speak
     def logger(self, node: str, text: str, tag: str) -> None:
         self.lab.exec(node, ["logger", "--server", PROBE_IP, "--port", "514", "--udp",
@@ -196,6 +204,10 @@ def test_device_events_in_the_lab_act_on_that_device_only(listen: LabListen) -> 
     ifindex, pc = port["ifindex"], port["peer"]
     lab.exec(pc["node"], ["ip", "link", "set", pc["port"], "down"], check=True)
     try:
+        # a real switch's agent knows at once; the lab's snmpd caches its interface table
+        # for a few seconds, so the trap waits until the agent says so
+        wait_for(lambda: listen.if_oper_status("access-sw1", ifindex) == "2", 30,
+                 "access-sw1's agent to see the port down")
         started = time.monotonic()
         listen.trap("access-sw1", listen.community, ifindex)
         wait_for(lambda: listen.stages("lab") == ["reread"], 60, "access-sw1's re-read")
@@ -205,12 +217,17 @@ def test_device_events_in_the_lab_act_on_that_device_only(listen: LabListen) -> 
         print(f"linkDown trap -> access-sw1 re-read in {took:.1f} s")
     finally:  # other tests share the lab: plug pc-02 back in
         lab.exec(pc["node"], ["ip", "link", "set", pc["port"], "up"], check=True)
+    # two inventory commits: the switch's fresh record, then where the endpoints are now
     commits = listen.commits("inventory", "lab")
-    assert len(commits) == inventory_commits + 1 and commits[0].startswith("Re-read access-sw1")
-    changed = listen.git("inventory", "lab", "show", "--name-only", "--format=", "HEAD").split()
+    assert len(commits) == inventory_commits + 2, commits
+    assert commits[1].startswith("Re-read access-sw1"), commits
+    assert commits[0].startswith("Port history after a link change: 1 change(s)"), commits
+    changed = listen.git("inventory", "lab", "show", "--name-only", "--format=", "HEAD~1").split()
     assert len([p for p in changed if p.startswith("devices/")]) == 1, changed
     assert "access-sw1" in report["stages"][0]["summary"]
     assert [e["kind"] for e in report["events"]] == ["link_changed"]
+    assert any(c.startswith(f"{pc['node']}") and "no longer seen on access-sw1 Gi1/0/1" in c
+               for c in report["stages"][0]["changes"]), report["stages"][0]["changes"]
     assert "Gi1/0/1" in report["events"][0]["detail"]
     down = [i for i in listen.device_file("lab", "access-sw1")["interfaces"]
             if i["name"] == "Gi1/0/1"]
