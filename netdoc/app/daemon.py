@@ -15,9 +15,9 @@ from pathlib import Path
 from types import FrameType
 
 from netdoc.config import Config, load_config, verify_secrets
-from netdoc.errors import NetdocError
+from netdoc.errors import EXIT_TERMINATED, NetdocError
 from netdoc.app.pipeline import CYCLE
-from netdoc.app.runner import EXIT_TERMINATED, run
+from netdoc.app.runner import run
 from netdoc.secrets import redact
 
 log = logging.getLogger("netdoc.app.daemon")

@@ -253,7 +253,7 @@ def _login(target: Any, keys: Any) -> str:
                         f"See: netdoc hostkey list")
             try:
                 if ssh.key_file:
-                    pkey = paramiko.PKey.from_path(ssh.key_file)  # type: ignore[attr-defined]
+                    pkey = paramiko.PKey.from_path(ssh.key_file)
                     transport.auth_publickey(ssh.username, pkey)
                 else:
                     try:

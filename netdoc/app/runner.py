@@ -185,7 +185,8 @@ def _pending(report: RunReport, started: float) -> dict[str, Any]:
     data = asdict(report)
     data["finished"] = _now()
     data["seconds"] = round(time.monotonic() - started, 3)
-    return json.loads(redact(json.dumps(data)))
+    pending: dict[str, Any] = json.loads(redact(json.dumps(data)))
+    return pending
 
 
 def _reason(exc: BaseException) -> str:

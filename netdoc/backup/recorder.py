@@ -104,7 +104,7 @@ def _tapped() -> Iterator[_Tap]:
         tap.add("r", data)
         return data
 
-    def sending(self: paramiko.Channel, s: bytes | str) -> int:
+    def sending(self: paramiko.Channel, s: bytes | bytearray) -> int:
         sent: int = send(self, s)
         tap.add("w", (s.encode("utf-8") if isinstance(s, str) else bytes(s))[:sent])
         return sent

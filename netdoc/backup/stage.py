@@ -350,7 +350,7 @@ def _never_pushed(repository: ConfigRepository) -> bool:
     if not repo.head.is_valid():
         return False
     try:
-        tracking = repo.refs["origin/main"]  # type: ignore[index]
+        tracking = repo.refs["origin/main"]
     except (IndexError, KeyError):
         return True
     return bool(tracking.commit.hexsha != repo.head.commit.hexsha)

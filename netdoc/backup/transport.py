@@ -754,7 +754,9 @@ def _sftp_get(client: paramiko.SSHClient, path: str, deadline: float, host: str,
         raise BackupError(host, f"the device offers no SFTP subsystem ({_first_line(exc)}); "
                                 f"try transport: scp or exec") from None
     try:
-        sftp.get_channel().settimeout(_left(deadline, 60))
+        channel = sftp.get_channel()
+        if channel is not None:
+            channel.settimeout(_left(deadline, 60))
         try:
             size = sftp.stat(path).st_size or 0
         except FileNotFoundError:

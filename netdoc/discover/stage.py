@@ -394,8 +394,8 @@ class SiteDiscovery:
         names = list(seed.credentials) if seed and seed.credentials else list(self.site.credentials)
         worked = self.remembered.get(address)
         if worked in names:
-            names.remove(worked)  # type: ignore[arg-type]
-            names.insert(0, worked)  # type: ignore[arg-type]
+            names.remove(worked)
+            names.insert(0, worked)
         sets = [self.config.credentials[n] for n in names]
         return [s for s in sets if s.snmp is not None]
 

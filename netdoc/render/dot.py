@@ -69,7 +69,7 @@ def quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
-def layer2_dot(graph: nx.MultiGraph, options: MapOptions) -> str:
+def layer2_dot(graph: nx.MultiGraph[str], options: MapOptions) -> str:
     """Network devices and cables; endpoints as one table per switch (or only a count
     per switch in overview mode); hubs with nothing but endpoints behind them are
     folded into their switch's table."""
@@ -96,7 +96,7 @@ def layer2_dot(graph: nx.MultiGraph, options: MapOptions) -> str:
     return "\n".join(lines) + "\n"
 
 
-def layer3_dot(graph: nx.MultiGraph, options: MapOptions) -> str:
+def layer3_dot(graph: nx.MultiGraph[str], options: MapOptions) -> str:
     lines = _header(options, rankdir="LR")
     sites = _by_site(graph, graph.nodes)
     for site, nodes in sites:
@@ -152,14 +152,14 @@ def _cluster_close(site: str, clustered: bool) -> list[str]:
     return ["  }"] if clustered and site else []
 
 
-def _by_site(graph: nx.MultiGraph, nodes: Any) -> list[tuple[str, list[str]]]:
+def _by_site(graph: nx.MultiGraph[str], nodes: Any) -> list[tuple[str, list[str]]]:
     groups: dict[str, list[str]] = defaultdict(list)
     for node in nodes:
         groups[str(graph.nodes[node].get("site", ""))].append(node)
     return [(site, sorted(groups[site])) for site in sorted(groups)]
 
 
-def _device_node(graph: nx.MultiGraph, node: str, options: MapOptions,
+def _device_node(graph: nx.MultiGraph[str], node: str, options: MapOptions,
                  endpoints: int = 0) -> str:
     data = graph.nodes[node]
     role = str(data.get("role", "unknown"))
@@ -199,14 +199,14 @@ def _subnet_node(node: str, data: dict[str, Any], hosts: int) -> str:
            f"color=\"{border}\"];"
 
 
-def _folded_hubs(graph: nx.MultiGraph) -> set[str]:
+def _folded_hubs(graph: nx.MultiGraph[str]) -> set[str]:
     """Hubs with only endpoints behind them: drawn as a row of their switch's table."""
     return {n for n, d in graph.nodes(data=True) if d.get("kind") == "hub"
             and d.get("switch") in graph
             and sum(1 for _, _, e in graph.edges(n, data=True) if e.get("kind") == "l2") <= 1}
 
 
-def _endpoints_by_host(graph: nx.MultiGraph, folded: set[str]) \
+def _endpoints_by_host(graph: nx.MultiGraph[str], folded: set[str]) \
         -> dict[str, dict[str, list[str]]]:
     """host (switch, hub, AP) -> port -> endpoints plugged in there."""
     hosts: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
@@ -223,7 +223,7 @@ def _endpoints_by_host(graph: nx.MultiGraph, folded: set[str]) \
     return {h: {p: sorted(e) for p, e in ports.items()} for h, ports in hosts.items()}
 
 
-def _endpoint_table(graph: nx.MultiGraph, host: str, ports: dict[str, list[str]],
+def _endpoint_table(graph: nx.MultiGraph[str], host: str, ports: dict[str, list[str]],
                     options: MapOptions) -> str:
     total = sum(len(e) for e in ports.values())
     rows = [f"<TR><TD COLSPAN=\"2\" BGCOLOR=\"{ENDPOINT_STYLE[1]}\"><B>{total} "
@@ -253,11 +253,11 @@ def _endpoint_table(graph: nx.MultiGraph, host: str, ports: dict[str, list[str]]
            f"label={label}];"
 
 
-def _vlan_of(graph: nx.MultiGraph, endpoints: list[str]) -> int:
+def _vlan_of(graph: nx.MultiGraph[str], endpoints: list[str]) -> int:
     return int(graph.nodes[endpoints[0]].get("vlan", 0) or 0) if endpoints else 0
 
 
-def _vlan_title(graph: nx.MultiGraph, host: str, vlan: int) -> str:
+def _vlan_title(graph: nx.MultiGraph[str], host: str, vlan: int) -> str:
     if not vlan:
         return "VLAN unknown"
     names = dict(part.split("=", 1) for part in str(graph.nodes[host].get("vlan_names", ""))
@@ -266,7 +266,7 @@ def _vlan_title(graph: nx.MultiGraph, host: str, vlan: int) -> str:
     return f"VLAN {vlan}" + (f" {name}" if name else "")
 
 
-def _port_row(graph: nx.MultiGraph, port: str, endpoints: list[str],
+def _port_row(graph: nx.MultiGraph[str], port: str, endpoints: list[str],
               options: MapOptions) -> str:
     if not port:  # behind a hub: one row per device, no port to name
         return "".join(_endpoint_row(graph, e, options) for e in endpoints)
@@ -294,7 +294,7 @@ def _endpoint_label(data: dict[str, Any], node: str) -> str:
     return f"{name} ({detail})" if mark and detail else name
 
 
-def _endpoint_row(graph: nx.MultiGraph, endpoint: str, options: MapOptions) -> str:
+def _endpoint_row(graph: nx.MultiGraph[str], endpoint: str, options: MapOptions) -> str:
     data = graph.nodes[endpoint]
     href = html.escape(options.link_prefix + page_name(endpoint))
     return f"<TR><TD ALIGN=\"LEFT\" HREF=\"{href}\">{html.escape(_endpoint_label(data, endpoint))}</TD>" \
@@ -306,7 +306,7 @@ def _port_order(port: str) -> tuple[str, tuple[int, ...], str]:
     return re.sub(r"[\d/.:]+", "", port), numbers, port
 
 
-def _l2_edges(graph: nx.MultiGraph, attached: dict[str, dict[str, list[str]]],
+def _l2_edges(graph: nx.MultiGraph[str], attached: dict[str, dict[str, list[str]]],
               folded: set[str]) -> list[str]:
     lines = []
     oriented = _orientation(graph)
@@ -348,11 +348,11 @@ def trunk_label(data: dict[str, Any]) -> str:
     return f"trunk {vlans}" + (f" (native {native})" if native and native != 1 else "")
 
 
-def _orientation(graph: nx.MultiGraph) -> dict[tuple[str, str], bool]:
+def _orientation(graph: nx.MultiGraph[str]) -> dict[tuple[str, str], bool]:
     """Parent -> child pairs from a breadth-first walk starting at firewalls and routers,
     so dot draws the core on top and access switches below it."""
     infra = [n for n, d in graph.nodes(data=True) if d.get("kind") in ("device", "hub")]
-    cables = nx.Graph()
+    cables: nx.Graph[str] = nx.Graph()
     cables.add_nodes_from(infra)
     for a, b, data in graph.edges(data=True):
         if data.get("kind") == "l2" and a in cables and b in cables:
@@ -360,19 +360,19 @@ def _orientation(graph: nx.MultiGraph) -> dict[tuple[str, str], bool]:
     order = {role: i for i, role in enumerate(ROOT_ORDER)}
     oriented: dict[tuple[str, str], bool] = {}
     for component in sorted(nx.connected_components(cables), key=lambda c: min(c)):
-        root = min(component, key=lambda n: (order.get(graph.nodes[n].get("role"), 9),
+        root = min(component, key=lambda n: (order.get(str(graph.nodes[n].get("role")), 9),
                                              -cables.degree(n), n))
         for parent, child in nx.bfs_edges(cables, root, sort_neighbors=sorted):
             oriented[(parent, child)] = True
     return oriented
 
 
-def _sorted_edges(graph: nx.MultiGraph) -> list[tuple[str, str, dict[str, Any]]]:
+def _sorted_edges(graph: nx.MultiGraph[str]) -> list[tuple[str, str, dict[str, Any]]]:
     edges = [(min(a, b), max(a, b), k, d) for a, b, k, d in graph.edges(keys=True, data=True)]
     return [(a, b, d) for a, b, _, d in sorted(edges, key=lambda e: (e[0], e[1], e[2]))]
 
 
-def _legend(graph: nx.MultiGraph, with_endpoints: bool) -> str:
+def _legend(graph: nx.MultiGraph[str], with_endpoints: bool) -> str:
     roles = sorted({str(d.get("role")) for _, d in graph.nodes(data=True)
                     if d.get("kind") in ("device", "hub", "subnet")})
     rows = []

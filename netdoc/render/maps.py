@@ -64,10 +64,10 @@ class _Job:
     title: str
     layer: str
     site: str
-    view: nx.MultiGraph
+    view: nx.MultiGraph[str]
 
 
-def render_maps(graph: nx.MultiGraph, out_dir: Path,
+def render_maps(graph: nx.MultiGraph[str], out_dir: Path,
                 pins: dict[str, dict[str, tuple[float, float]]] | None = None,
                 failed: list[str] | None = None) -> list[RenderedMap]:
     """Every whole-client and per-site map of `graph` into out_dir. With `failed`, a map
@@ -99,7 +99,7 @@ def render_maps(graph: nx.MultiGraph, out_dir: Path,
     return [m for m in _parallel(alone, jobs) if m is not None]
 
 
-def render_neighbourhoods(graph: nx.MultiGraph, nodes: list[str], out_dir: Path,
+def render_neighbourhoods(graph: nx.MultiGraph[str], nodes: list[str], out_dir: Path,
                           hops: int = 1, failed: list[str] | None = None) -> dict[str, Path]:
     """A small SVG per network device: it and what is within `hops` cables.
 

@@ -66,7 +66,7 @@ class DeviceRecord:
 @dataclass
 class SiteInput:
     client: str
-    graph: nx.MultiGraph
+    graph: nx.MultiGraph[str]
     devices: dict[str, Device]  # node id -> record
     records: dict[str, DeviceRecord] = field(default_factory=dict)
     backups: dict[str, BackupInfo] = field(default_factory=dict)
@@ -298,7 +298,7 @@ def _plugged_by_vlan(plugged: dict[str, list[dict[str, Any]]], device: Device | 
             for vid, rows in sorted(groups.items(), key=lambda kv: (kv[0] == 0, kv[0]))]
 
 
-def _links_and_endpoints(graph: nx.MultiGraph, node: str) \
+def _links_and_endpoints(graph: nx.MultiGraph[str], node: str) \
         -> tuple[dict[str, dict[str, Any]], dict[str, list[dict[str, Any]]]]:
     links: dict[str, dict[str, Any]] = {}
     plugged: dict[str, list[dict[str, Any]]] = {}
@@ -322,12 +322,12 @@ def _links_and_endpoints(graph: nx.MultiGraph, node: str) \
     return links, plugged
 
 
-def _behind_hub(graph: nx.MultiGraph, hub: str) -> list[dict[str, Any]]:
+def _behind_hub(graph: nx.MultiGraph[str], hub: str) -> list[dict[str, Any]]:
     return sorted((_endpoint_brief(graph, n) for n in graph.neighbors(hub)
                    if graph.nodes[n].get("kind") == "endpoint"), key=lambda e: e["name"])
 
 
-def _endpoint_brief(graph: nx.MultiGraph, node: str) -> dict[str, Any]:
+def _endpoint_brief(graph: nx.MultiGraph[str], node: str) -> dict[str, Any]:
     data = graph.nodes[node]
     return {"name": data.get("name", node), "page": page_name(node), "ip": data.get("mgmt_ip"),
             "role": data.get("role"), "vendor": data.get("vendor"),

@@ -22,7 +22,7 @@ class TopologyChange:
             (f" ({self.detail})" if self.detail else "")
 
 
-def topology_changes(old: nx.MultiGraph, new: nx.MultiGraph) -> list[TopologyChange]:
+def topology_changes(old: nx.MultiGraph[str], new: nx.MultiGraph[str]) -> list[TopologyChange]:
     before, after = _links(old), _links(new)
     changes = [TopologyChange("link-appeared", text, "") for key, text in after.items()
                if key not in before]
@@ -32,7 +32,7 @@ def topology_changes(old: nx.MultiGraph, new: nx.MultiGraph) -> list[TopologyCha
     return sorted(changes)
 
 
-def _links(graph: nx.MultiGraph) -> dict[tuple[str, str, str, str], str]:
+def _links(graph: nx.MultiGraph[str]) -> dict[tuple[str, str, str, str], str]:
     """Cables between network devices, keyed so renamed spellings don't count twice."""
     links = {}
     for a, b, data in graph.edges(data=True):
@@ -47,7 +47,7 @@ def _links(graph: nx.MultiGraph) -> dict[tuple[str, str, str, str], str]:
     return links
 
 
-def _moves(old: nx.MultiGraph, new: nx.MultiGraph) -> list[TopologyChange]:
+def _moves(old: nx.MultiGraph[str], new: nx.MultiGraph[str]) -> list[TopologyChange]:
     moves = []
     for node, data in new.nodes(data=True):
         if data.get("kind") != "endpoint" or node not in old:
@@ -59,7 +59,7 @@ def _moves(old: nx.MultiGraph, new: nx.MultiGraph) -> list[TopologyChange]:
     return moves
 
 
-def _location(graph: nx.MultiGraph, node: str) -> str:
+def _location(graph: nx.MultiGraph[str], node: str) -> str:
     data = graph.nodes[node]
     switch = data.get("switch", "")
     if not switch:
@@ -68,6 +68,6 @@ def _location(graph: nx.MultiGraph, node: str) -> str:
     return _end(graph, switch, port)
 
 
-def _end(graph: nx.MultiGraph, node: str, port: str) -> str:
+def _end(graph: nx.MultiGraph[str], node: str, port: str) -> str:
     name = graph.nodes[node].get("name", node) if node in graph else node
     return f"{name} {port}".strip()

@@ -18,7 +18,7 @@ from netdoc.topology.graph import sorted_graph
 NODE_ID_LIMIT = 300  # characters of a node id ("lldp:" + a 255-character neighbour name fits)
 
 
-def safe_graph(graph: nx.MultiGraph) -> nx.MultiGraph:
+def safe_graph(graph: nx.MultiGraph[str]) -> nx.MultiGraph[str]:
     """The same graph with every node id and text attribute free of control characters
     and bounded in length: what renderers (Graphviz DOT, GraphML's XML, draw.io, the
     HTML site) get, whatever LLDP neighbours or SNMP agents called themselves."""
@@ -31,7 +31,7 @@ def safe_graph(graph: nx.MultiGraph) -> nx.MultiGraph:
             candidate, n = f"{wanted}~{n}", n + 1
         taken.add(candidate)
         mapping[node] = candidate
-    safe = nx.MultiGraph()
+    safe: nx.MultiGraph[str] = nx.MultiGraph()
     safe.graph.update(_safe_attrs(graph.graph))
     for node, data in graph.nodes(data=True):
         safe.add_node(mapping[node], **_safe_attrs(data))
@@ -58,7 +58,7 @@ def _safe_value(key: str, value: Any) -> Any:
     return value
 
 
-def graphml_text(graph: nx.MultiGraph) -> str:
+def graphml_text(graph: nx.MultiGraph[str]) -> str:
     ready = sorted_graph(safe_graph(graph))
     fast = _graphml(ready)
     if fast is not None:
@@ -80,7 +80,7 @@ class _Unsupported(Exception):
     """A value networkx's writer handles differently: let it write the file."""
 
 
-def _graphml(graph: nx.MultiGraph) -> str | None:
+def _graphml(graph: nx.MultiGraph[str]) -> str | None:
     """The bytes networkx's `generate_graphml(prettyprint=True, named_key_ids=True)`
     writes for an undirected multigraph whose attributes are str, int, float or bool,
     written as text instead of through an ElementTree (a 10,000-device client's file
@@ -161,12 +161,12 @@ def _attrib(text: str) -> str:
     return text
 
 
-def node_link_text(graph: nx.MultiGraph) -> str:
+def node_link_text(graph: nx.MultiGraph[str]) -> str:
     data = nx.node_link_data(sorted_graph(graph), edges="edges")
     return stable_json(data)
 
 
-def graph_from_node_link(text: str, source: str = "topology.json") -> nx.MultiGraph:
+def graph_from_node_link(text: str, source: str = "topology.json") -> nx.MultiGraph[str]:
     """Read back what node_link_text wrote (the previous run's topology)."""
     try:
         data: Any = json.loads(text)

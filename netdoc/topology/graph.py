@@ -74,7 +74,7 @@ class _Sighting:
 
 def build_topology(devices: Sequence[Device], client: str = "",
                    ids: Sequence[str] | None = None,
-                   options: TopologyOptions = TopologyOptions()) -> nx.MultiGraph:
+                   options: TopologyOptions = TopologyOptions()) -> nx.MultiGraph[str]:
     """The client's topology. `ids` (same order as `devices`) gives stable node ids,
     e.g. inventory record ids; by default ids are derived from names and addresses."""
     builder = _Builder(devices, ids, options)
@@ -87,9 +87,9 @@ def build_topology(devices: Sequence[Device], client: str = "",
     return sorted_graph(builder.graph)
 
 
-def sorted_graph(graph: nx.MultiGraph) -> nx.MultiGraph:
+def sorted_graph(graph: nx.MultiGraph[str]) -> nx.MultiGraph[str]:
     """A copy with nodes, edges and attributes in sorted order (stable exports)."""
-    out = nx.MultiGraph()
+    out: nx.MultiGraph[str] = nx.MultiGraph()
     out.graph.update(sorted(graph.graph.items()))
     for node in sorted(graph.nodes):
         out.add_node(node, **dict(sorted(graph.nodes[node].items())))
@@ -120,7 +120,7 @@ class _Builder:
     def __init__(self, devices: Sequence[Device], ids: Sequence[str] | None,
                  options: TopologyOptions) -> None:
         self.options = options
-        self.graph = nx.MultiGraph()
+        self.graph: nx.MultiGraph[str] = nx.MultiGraph()
         self.devices: dict[str, Device] = {}
         self.mac_owner: dict[str, str] = {}
         self.mac_port: dict[str, str] = {}  # interface MAC -> its interface name

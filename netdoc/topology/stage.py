@@ -37,7 +37,7 @@ class TopologyResult:
     """What the topology stage hands to the render stage."""
 
     client: str
-    graph: nx.MultiGraph
+    graph: nx.MultiGraph[str]
     devices: dict[str, Device]          # node id -> the device as placed (role overrides on)
     changes: list[TopologyChange] = field(default_factory=list)  # since the last run
     commit: str = ""                    # the inventory commit of the exports, "" unchanged
@@ -104,7 +104,7 @@ def topology_client(config: Config, client: Client) -> StageOutcome:
                         outputs=result.outputs)
 
 
-def read_topology(files: Workspace) -> nx.MultiGraph | None:
+def read_topology(files: Workspace) -> nx.MultiGraph[str] | None:
     """The graph the topology stage published last (topology.json), None when there is
     none; a damaged file raises StoreError naming it."""
     path = files.topology_json
@@ -117,7 +117,7 @@ def read_topology(files: Workspace) -> nx.MultiGraph | None:
     return graph_from_node_link(text, str(path))
 
 
-def _changes_since_last_run(files: Workspace, graph: nx.MultiGraph) -> list[TopologyChange]:
+def _changes_since_last_run(files: Workspace, graph: nx.MultiGraph[str]) -> list[TopologyChange]:
     try:
         previous = read_topology(files)
     except StoreError as exc:

@@ -8,21 +8,21 @@ L2_EDGES = frozenset({"l2", "attach", "wan"})
 L3_EDGES = frozenset({"l3", "wan"})
 
 
-def site_names(graph: nx.MultiGraph) -> list[str]:
+def site_names(graph: nx.MultiGraph[str]) -> list[str]:
     return sorted({str(d.get("site", "")) for _, d in graph.nodes(data=True)} - {""})
 
 
-def site_view(graph: nx.MultiGraph, site: str) -> nx.MultiGraph:
+def site_view(graph: nx.MultiGraph[str], site: str) -> nx.MultiGraph[str]:
     """The nodes of one site, plus subnets it shares with others (WAN)."""
     keep = [n for n, d in graph.nodes(data=True)
             if d.get("site") == site or site in str(d.get("sites", "")).split(",")]
-    view: nx.MultiGraph = graph.subgraph(keep)
+    view: nx.MultiGraph[str] = graph.subgraph(keep)
     return view
 
 
-def edge_view(graph: nx.MultiGraph, kinds: frozenset[str]) -> nx.MultiGraph:
+def edge_view(graph: nx.MultiGraph[str], kinds: frozenset[str]) -> nx.MultiGraph[str]:
     """Only edges of the given kinds, and the nodes they touch or that belong with them."""
-    out = nx.MultiGraph()
+    out: nx.MultiGraph[str] = nx.MultiGraph()
     out.graph.update(graph.graph)
     node_kinds = {"device", "hub", "endpoint"} if "l2" in kinds else {"subnet", "device"}
     for node, data in graph.nodes(data=True):
@@ -37,7 +37,7 @@ def edge_view(graph: nx.MultiGraph, kinds: frozenset[str]) -> nx.MultiGraph:
     return out
 
 
-def layer3_view(graph: nx.MultiGraph) -> nx.MultiGraph:
+def layer3_view(graph: nx.MultiGraph[str]) -> nx.MultiGraph[str]:
     """Subnets and the routers joining them; every other member is counted in the
     subnet's `hosts` attribute instead of drawn."""
     view = edge_view(graph, L3_EDGES)
@@ -52,12 +52,12 @@ def layer3_view(graph: nx.MultiGraph) -> nx.MultiGraph:
     return view
 
 
-def neighbourhood(graph: nx.MultiGraph, node: str, hops: int = 1) -> nx.MultiGraph:
+def neighbourhood(graph: nx.MultiGraph[str], node: str, hops: int = 1) -> nx.MultiGraph[str]:
     """`node` and everything within `hops` cables of it (layer 2).
 
     Walks the cables from `node` only: the cost is the size of the neighbourhood,
     not of the client (a page per switch in a 10,000-device client stays linear)."""
-    out = nx.MultiGraph()
+    out: nx.MultiGraph[str] = nx.MultiGraph()
     if node not in graph or not (graph.nodes[node].get("kind") in _L2_NODES
                                  or _layer2_neighbours(graph, node)):
         return out
@@ -82,6 +82,6 @@ def neighbourhood(graph: nx.MultiGraph, node: str, hops: int = 1) -> nx.MultiGra
 _L2_NODES = frozenset({"device", "hub", "endpoint"})
 
 
-def _layer2_neighbours(graph: nx.MultiGraph, node: str) -> list[str]:
+def _layer2_neighbours(graph: nx.MultiGraph[str], node: str) -> list[str]:
     return [other for other, keyed in graph.adj[node].items()
             if any(data.get("kind") in L2_EDGES for data in keyed.values())]

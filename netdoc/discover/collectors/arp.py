@@ -169,7 +169,7 @@ class _ArpSocket:
     def frame(self, address: str) -> bytes:
         arp = _ARP_HEADER.pack(1, 0x0800, 6, 4, ARP_REQUEST, self.mac, self.source, b"\0" * 6,
                                socket.inet_aton(address))
-        return (self.template + arp).ljust(MIN_FRAME, b"\0")
+        return bytes(self.template + arp).ljust(MIN_FRAME, b"\0")
 
     def send(self, frame: bytes) -> None:
         for _ in range(50):  # a full transmit queue empties within milliseconds

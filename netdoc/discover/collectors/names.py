@@ -28,7 +28,7 @@ DNS_CONCURRENCY = 64  # lookups in flight at once
 def nic_vendor(mac: str) -> str:
     """The IEEE OUI registrant of a MAC ('' for unknown or locally administered MACs)."""
     try:
-        return str(netaddr.EUI(mac).oui.registration().org)
+        return str(netaddr.EUI(mac).oui.registration()["org"])
     except (netaddr.NotRegisteredError, netaddr.AddrFormatError, ValueError, IndexError):
         return ""
 

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 
 from netdoc.config import CredentialSet, SnmpSettings
 from netdoc.errors import SnmpError
-from netdoc.discover.identify import load_profiles, snmp_rules
+from netdoc.discover.identify import snmp_rules
+from netdoc.platforms import load_profiles
 from netdoc.models import ArpEntry, Device, FdbEntry
 
 TABLES_BUDGET = 10.0  # seconds at most for one device's second pass

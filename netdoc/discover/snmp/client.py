@@ -225,7 +225,8 @@ class _Session:
                 try:
                     assert self.endpoint.transport is not None
                     self.endpoint.transport.sendto(message)
-                    return await waiter
+                    answer: bytes = await waiter
+                    return answer
                 except asyncio.TimeoutError:
                     continue
                 except OSError as exc:

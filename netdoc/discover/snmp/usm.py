@@ -32,14 +32,14 @@ try:
     from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
 except ImportError:  # pragma: no cover - depends on the installed cryptography
     try:
-        from cryptography.hazmat.primitives.ciphers.algorithms import (  # type: ignore[attr-defined, no-redef]
+        from cryptography.hazmat.primitives.ciphers.algorithms import (  # type: ignore[attr-defined, no-redef, unused-ignore]
             TripleDES)
     except ImportError:
-        TripleDES = None  # type: ignore[assignment, misc]
+        TripleDES = None  # type: ignore[assignment, misc, unused-ignore]
 try:
     from cryptography.hazmat.decrepit.ciphers.modes import CFB
 except ImportError:  # pragma: no cover - depends on the installed cryptography
-    from cryptography.hazmat.primitives.ciphers.modes import CFB  # type: ignore[no-redef]
+    from cryptography.hazmat.primitives.ciphers.modes import CFB  # type: ignore[no-redef, unused-ignore]
 
 PASSWORD_EXPANSION = 1_048_576  # RFC 3414 A.2: the password is stretched to 1 MB, then hashed
 
