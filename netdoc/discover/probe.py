@@ -47,6 +47,7 @@ SYSTEM_OIDS = ("1.3.6.1.2.1.1.2.0", "1.3.6.1.2.1.1.1.0")  # sysObjectID, sysDesc
 V3_GRACE_FACTOR = 4  # after a v3 Report, wait this many of its round trips for a community
 V3_GRACE_MIN = 0.05  # ... and at least this long (seconds)
 PROBE_CONCURRENCY = 256  # hosts in first contact at once (one UDP socket each)
+FORGET_AFTER_DAYS = 90  # a host not met for this long leaves snmp-reach.json
 
 # verdicts
 COMMUNITY = "community"  # a v1/v2c community answered: poll with it first
@@ -247,9 +248,14 @@ class ReachBook:
         return cls(data if isinstance(data, dict) else {})
 
     def save(self, folder: Path) -> None:
+        """Write the decisions; a host not seen for FORGET_AFTER_DAYS is forgotten."""
         from netdoc.fsutil import atomic_write, stable_json
 
-        atomic_write(folder / REACH_FILE, stable_json(self.entries))
+        cutoff = time.strftime("%Y-%m-%dT%H:%M:%SZ",
+                               time.gmtime(time.time() - FORGET_AFTER_DAYS * 86400))
+        kept = {host: entry for host, entry in self.entries.items()
+                if str(entry.get("seen", "")) >= cutoff}
+        atomic_write(folder / REACH_FILE, stable_json(kept))
 
     def was_silent(self, host: str) -> bool:
         return self.entries.get(host, {}).get("verdict") in (SILENT, CLOSED, NO_CREDENTIAL)

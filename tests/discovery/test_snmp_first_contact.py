@@ -148,6 +148,14 @@ def test_the_decisions_are_remembered_between_runs(tmp_path: Path) -> None:
     assert not again.was_silent("192.0.2.10")
 
 
+def test_hosts_not_met_for_months_are_forgotten(tmp_path: Path) -> None:
+    book = ReachBook({"192.0.2.30": {"verdict": SILENT, "quiet_runs": 4,
+                                     "seen": "2020-01-01T00:00:00Z"}})
+    book.note("192.0.2.31", SILENT)
+    book.save(tmp_path)
+    assert set(ReachBook.load(tmp_path).entries) == {"192.0.2.31"}
+
+
 def test_a_damaged_state_file_is_a_fresh_start(tmp_path: Path) -> None:
     (tmp_path / "snmp-reach.json").write_text("[1, 2")
     assert ReachBook.load(tmp_path).entries == {}
