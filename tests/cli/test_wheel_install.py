@@ -30,6 +30,7 @@ from typing import Any, Iterator
 
 import pytest
 
+pytestmark = pytest.mark.integration  # builds a wheel and a venv: seconds, not the unit tier
 REPO = Path(__file__).resolve().parents[2]
 SECRETS = {"ACME_SNMP_AUTH": "auth-key-123", "ACME_SNMP_PRIV": "priv-key-123",
            "ACME_SNMP": "community-123", "ACME_SSH": "ssh-123", "ACME_ENABLE": "enable-123"}

@@ -7,9 +7,12 @@ import json
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from netdoc.inventory.store import InventoryStore
 from netdoc.models import Device, Interface
 
+pytestmark = pytest.mark.integration  # real git histories: seconds, not the unit tier
 MISSING_AFTER = 2
 
 
