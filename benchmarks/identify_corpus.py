@@ -294,11 +294,33 @@ class Snmpsim:
              f"--cache-dir={self.folder / 'cache'}"], stdout=self.log, stderr=subprocess.STDOUT,
             env={**os.environ, "SNMPSIM_ALLOW_ROOT": "true"})
         started = time.monotonic()
-        while b"Listening at UDP" not in (self.folder / "snmpsim.log").read_bytes():
+        while b"Listening at UDP" not in (self.folder / "snmpsim.log").read_bytes() or \
+                not self._answers(walks[0].stem):  # logged is not yet bound, under load
             if self.process.poll() is not None or time.monotonic() - started > 900:
                 self.stop()
                 raise SystemExit(f"identify_corpus: snmpsim did not start (log {self.log.name})")
             time.sleep(0.5)
+
+    def _answers(self, community: str) -> bool:
+        """The agent answers a GET for this walk's community (any answer, even noSuchObject)."""
+        from netdoc.config import SnmpCredential, SnmpSettings
+        from netdoc.discover.snmp.client import open_client
+        from netdoc.errors import SnmpError
+        from netdoc.secrets import Secret
+
+        async def ask() -> bool:
+            client = await open_client("127.0.0.1", self.port, SnmpCredential(
+                version="2c", community=Secret(community)), SnmpSettings(),
+                deadline=time.monotonic() + 3)
+            try:
+                await client.get(["1.3.6.1.2.1.1.2.0"])
+                return True
+            finally:
+                await client.close()
+        try:
+            return asyncio.run(ask())
+        except (SnmpError, OSError):
+            return False
 
     def stop(self) -> None:
         if self.process.poll() is None:
