@@ -151,7 +151,8 @@ def parse_ios(text: str) -> DeviceFacts:
     facts.rules.extend(zone_rules(root, acls, bindings, facts))
     for name, rules in acls.items():
         for rule in rules:
-            rule.applied_to = ", ".join(bindings.get(name, []))
+            # one access-class on vty 0 4 and vty 5 15 is one binding
+            rule.applied_to = ", ".join(dict.fromkeys(bindings.get(name, [])))
         facts.rules.extend(rules)
     return facts.finish()
 
