@@ -5,7 +5,8 @@
                                      search across clients (name, IP, MAC, serial, model)
     OUT/clients/<client>.html        one client: devices, backups, changes, link to its site
     OUT/clients/<client>/site/       the client's own site, exactly as its probe rendered it
-    OUT/assets/                      hub.css, hub.js, search-index.js (the search data as a
+    OUT/assets/                      netdoc.css (the documentation site's), hub.css (what
+                                     the hub adds), hub.js, search-index.js (the search data as a
                                      script, so the search works offline and from file://)
 
 Everything comes from the mirrored repositories: inventory main (index.json and the
@@ -87,8 +88,9 @@ def build(hub: HubSettings, out: Path, now: datetime | None = None) -> dict[str,
                                         stale_after=hub.stale_after_hours), mode=0o644)
     assets = out / "assets"
     assets.mkdir(exist_ok=True)
-    for name in ("hub.css", "hub.js"):
-        atomic_write(assets / name, (TEMPLATES / name).read_text(encoding="utf-8"), mode=0o644)
+    # the documentation site's stylesheet, then what the hub adds to it
+    for source in (TEMPLATES.parent / "netdoc.css", TEMPLATES / "hub.css", TEMPLATES / "hub.js"):
+        atomic_write(assets / source.name, source.read_text(encoding="utf-8"), mode=0o644)
     atomic_write(assets / "search-index.js", search_script(views), mode=0o644)
     for gone in (out / "clients").iterdir():  # clients no longer in the mirror
         stem = gone.name[:-5] if gone.name.endswith(".html") else gone.name

@@ -100,6 +100,17 @@ def test_the_search_index_holds_name_ip_mac_serial_and_model(hub_site: Path) -> 
     assert by_name["printer-2"][0] == "globex"
 
 
+def test_every_page_finds_the_stylesheets_and_scripts_it_links(hub_site: Path) -> None:
+    """The hub's look is the documentation site's stylesheet plus the hub's additions."""
+    import re
+
+    for page in [hub_site / "index.html", *sorted((hub_site / "clients").glob("*.html"))]:
+        linked = re.findall(r'(?:href|src)="([^"]+\.(?:css|js))"', page.read_text())
+        assert any(link.endswith("assets/netdoc.css") for link in linked), page
+        for link in linked:
+            assert (page.parent / link).resolve().is_file(), (page, link)
+
+
 def test_a_second_sync_fetches_what_the_probes_pushed_since(tmp_path: Path) -> None:
     server = two_probes(tmp_path)
     hub = tmp_path / "hub.yaml"
