@@ -21,8 +21,8 @@ Nothing secret leaves the probe: vault keys live outside both repositories, the
 inventory repository ignores private files, and a client that keeps unmasked
 secrets in its config store (`secrets: keep`) does not push its configs at all.
 
-This is the only module that pushes: ConfigRepository.push (the per-client
-`remote:`) and the central push both call `push_refs`.
+This is the only module that pushes: GitStore.push (netdoc.gitstore; the per-client
+`remote:` of the configs) and the central push both call `push_refs`.
 """
 from __future__ import annotations
 
@@ -228,9 +228,9 @@ def publish_site(folder: Path, status: dict[str, Any], when: str = "") -> str:
     may be rewritten: gitolite grants RW+ on it alone).
 
     Uses a temporary index: the inventory's own index and working tree are untouched."""
-    env = git_env()
-    env["GIT_AUTHOR_NAME"] = env["GIT_COMMITTER_NAME"] = "netdoc"
-    env["GIT_AUTHOR_EMAIL"] = env["GIT_COMMITTER_EMAIL"] = "netdoc@localhost"
+    from netdoc.gitstore import author_env
+
+    env = {**git_env(), **author_env()}  # netdoc's one author (netdoc.gitstore)
     if when:
         env["GIT_AUTHOR_DATE"] = env["GIT_COMMITTER_DATE"] = when
     with tempfile.TemporaryDirectory(prefix="netdoc-site-index-") as scratch:

@@ -63,7 +63,7 @@ def render_devices(config: Config, client: Client, devices: list[Device], ids: l
     failed: list[str] = []  # maps that failed alone
     site = _build_site(config, client, files, topology, records, inventory_changes,
                        timings, failed)
-    index = render_clients_index(config.output.inventory, sorted(config.clients),
+    index = render_clients_index(files.all_clients, sorted(config.clients),
                                  config.output.templates)
     counts = topology.counts()
     summary = (f"{counts['device']} network devices, {counts['endpoint']} endpoints, "
@@ -114,7 +114,7 @@ def _build_site(config: Config, client: Client, files: Workspace, topology: Topo
                          neighbourhoods=near, changes=change_lines + [str(c) for c in changes],
                          last_run=last_run,
                          recent_runs=runs.recent,
-                         facts_repository=config.backups_dir(client.name))
+                         facts_repository=files.configs)
         render_site(data, building, config.output.templates)
         timings["site"] = time.monotonic() - mark
         _swap(building, final)

@@ -128,11 +128,12 @@ def _changes_since_last_run(files: Workspace, graph: nx.MultiGraph[str]) -> list
 
 def _commit_exports(files: Workspace, changes: list[TopologyChange]) -> str:
     """The exports are part of the network's history: commit them when they change."""
-    if not (files.inventory / ".git").exists():
-        return ""
     from netdoc.inventory.store import InventoryStore
 
+    store = InventoryStore(files.inventory)
+    if not store.git.exists():
+        return ""
     lines = [f"- {c}" for c in changes]
     message = f"Topology: {len(changes)} change(s)" if changes else "Topology updated"
-    return InventoryStore(files.inventory).commit_files(
+    return store.commit_files(
         [TOPOLOGY_GRAPHML, TOPOLOGY_JSON], message + ("\n\n" + "\n".join(lines) if lines else ""))
