@@ -29,11 +29,12 @@ from netdoc.inventory.merge import SiteObservations, Sighting, merge_site
 from netdoc.inventory.store import InventoryStore
 from netdoc.models import INVENTORY_EVENTS, Device, Neighbor
 from netdoc.app.pipeline import DeviceFailure, Event, StageOutcome
+from netdoc.workspace import SNMP_CREDENTIALS
 
 log = logging.getLogger("netdoc.discover")
 
 EVENT_KINDS = INVENTORY_EVENTS  # inventory change -> event kind (netdoc.models)
-CREDENTIALS_FILE = "snmp-credentials.json"  # which set worked per device: state, not in git
+CREDENTIALS_FILE = SNMP_CREDENTIALS  # which set worked per device: state, not in git
 
 
 @dataclass
@@ -87,7 +88,7 @@ def discover_client(config: Config, client: Client) -> StageOutcome:
         moves = []
     atomic_write(store.root / CREDENTIALS_FILE, stable_json(remembered))
     reach.save(store.root)
-    atomic_write(store.root / "probe-neighbours.json",
+    atomic_write(store.files.probe_neighbours,
                  stable_json([vars(n) for n in probe_neighbours]))
     polled = sum(1 for d in devices if d.sys_object_id)
     return StageOutcome(
