@@ -1,6 +1,6 @@
-"""Benchmark: backing up 100 simulated Cisco IOS devices, netdoc vs RANCID.
+"""Benchmark: backing up 200 simulated Cisco IOS devices, netdoc vs RANCID.
 
-    .venv/bin/python benchmarks/backup_parallel.py [--devices 100] [--concurrency 20]
+    .venv/bin/python benchmarks/backup_parallel.py [--devices 200] [--concurrency 20]
                                                    [--latency 0.3] [--no-rancid]
 
 The devices are the project's replay SSH server (tests/support/replay_server.py)
@@ -12,7 +12,10 @@ own so it does not share netdoc's interpreter.
 Reported:
   - one device alone (median of 3 runs): t1
   - all N devices with the pool at --concurrency: wall
-  - parallel efficiency = (t1 x N / concurrency) / wall   (1.0 = perfect; target >= 0.8)
+  - parallel efficiency = (t1 x N / concurrency) / wall   (1.0 = perfect; target >= 0.95)
+  - where the wall time went: the worker pool (sessions) and the store step after it
+    (facts, files, one git commit), and the CPU seconds of netdoc and of the
+    simulated devices' server (both share the machine's cores)
   - RANCID 3 (Debian package `rancid`) on the same devices, the way rancid-run
     does it: `rancid_par -n CONCURRENCY` running `rancid -t cisco HOST` per device
     (clogin + RANCID's own filtering, RANCID's full Cisco command list), and
@@ -113,6 +116,38 @@ def time_netdoc(work: Path, count: int, concurrency: int) -> tuple[float, int]:
     return wall, len(outcome.failures)
 
 
+pool_s: list[float] = []  # wall time of run_backup's worker pool, per run
+
+
+def _timed_pool() -> None:
+    """Time the worker pool inside run_backup (the rest is the store step)."""
+    import netdoc.backup.stage as stage
+
+    pool = stage._run_pool
+
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        started = time.monotonic()
+        try:
+            return pool(*args, **kwargs)
+        finally:
+            pool_s.append(time.monotonic() - started)
+
+    stage._run_pool = timed
+
+
+def _cpu_seconds() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _process_cpu(pid: int) -> float:
+    """User + system CPU seconds of another process (/proc/PID/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 # ---------------------------------------------------------------- RANCID
 
 def rancid_available() -> str | None:
@@ -180,35 +215,44 @@ def _rancid_failures(out: Path, count: int, what: str) -> int:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--devices", type=int, default=100)
+    parser.add_argument("--devices", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument("--latency", type=float, default=0.3,
                         help="seconds each simulated device takes before every answer")
     parser.add_argument("--no-rancid", action="store_true")
     args = parser.parse_args()
+    _timed_pool()
     with tempfile.TemporaryDirectory(prefix="netdoc-bench-") as folder:
         work = Path(folder)
-        with Devices(args.devices, args.latency, work):
-            results = run_all(work, args)
+        with Devices(args.devices, args.latency, work) as devices:
+            results = run_all(work, args, devices)
     print(json.dumps(results, indent=2))
     return 0
 
 
-def run_all(work: Path, args: argparse.Namespace) -> dict[str, Any]:
+def run_all(work: Path, args: argparse.Namespace, devices: Devices) -> dict[str, Any]:
     singles = [time_netdoc(work, 1, 1)[0] for _ in range(3)]
     t1 = statistics.median(singles)
+    cpu, server_cpu, load = _cpu_seconds(), _process_cpu(devices.process.pid), os.getloadavg()[0]
+    pool_s.clear()
     wall, failed = time_netdoc(work, args.devices, args.concurrency)
+    cpu, server_cpu = _cpu_seconds() - cpu, _process_cpu(devices.process.pid) - server_cpu
     ideal = t1 * args.devices / args.concurrency
     results: dict[str, Any] = {
         "devices": args.devices, "concurrency": args.concurrency,
         "latency_per_answer_s": args.latency,
         "netdoc": {"one_device_s": round(t1, 2), "all_devices_wall_s": round(wall, 2),
                    "ideal_wall_s": round(ideal, 2), "parallel_efficiency": round(ideal / wall, 3),
-                   "failed": failed},
+                   "failed": failed, "pool_s": round(pool_s[-1], 2),
+                   "store_s": round(wall - pool_s[-1], 2), "netdoc_cpu_s": round(cpu, 2),
+                   "devices_server_cpu_s": round(server_cpu, 2),
+                   "load_average_1min_before": round(load, 2)},
     }
     print(f"netdoc: one device {t1:.2f} s; {args.devices} devices at concurrency "
           f"{args.concurrency}: {wall:.2f} s (ideal {ideal:.2f} s) -> efficiency "
-          f"{ideal / wall:.0%}, {failed} failed", file=sys.stderr)
+          f"{ideal / wall:.0%}, {failed} failed; pool {pool_s[-1]:.2f} s, store "
+          f"{wall - pool_s[-1]:.2f} s; CPU netdoc {cpu:.1f} s, devices' server "
+          f"{server_cpu:.1f} s (load average {load:.1f})", file=sys.stderr)
     reason = "skipped (--no-rancid)" if args.no_rancid else rancid_available()
     if reason:
         results["rancid"] = {"skipped": reason}

@@ -48,21 +48,40 @@ class HostKeyStore:
 
     def __init__(self, state_dir: Path) -> None:
         self.state_dir = state_dir
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # every read and write of the files
+        self._queue_lock = threading.Lock()
+        self._first_contact: dict[str, HostKey] = {}  # keys remember() was given
+        self._queued = 0  # remember() calls so far
+        self._saved = 0   # of which in known_hosts
 
     def known(self, host: str, port: int) -> HostKey | None:
         with self._lock:
             return _read(self.state_dir / KNOWN).get(host_entry(host, port))
 
     def remember(self, host: str, port: int, key: HostKey) -> None:
-        """Record a first-contact key; never replaces a different remembered key."""
+        """Record a first-contact key; never replaces a different remembered key.
+        Returns once the key is in known_hosts.
+
+        Group commit: the workers of a run meeting devices for the first time queue
+        their keys, and one write of known_hosts (with its fsync) takes every key queued
+        so far; a worker whose key an earlier write took returns at once. One write
+        per device, each holding the lock, made 200 first contacts wait in line."""
+        entry = host_entry(host, port)
+        with self._queue_lock:
+            self._first_contact.setdefault(entry, key)
+            self._queued += 1
+            ticket = self._queued
         with self._lock:
+            if self._saved >= ticket:
+                return  # written with another worker's key
+            with self._queue_lock:
+                queued, count = dict(self._first_contact), self._queued
             keys = _read(self.state_dir / KNOWN)
-            entry = host_entry(host, port)
-            if entry in keys:
-                return
-            keys[entry] = key
-            _write(self.state_dir / KNOWN, keys)
+            new = {e: k for e, k in queued.items() if e not in keys}
+            if new:
+                keys.update(new)
+                _write(self.state_dir / KNOWN, keys)
+            self._saved = count
 
     def park(self, host: str, port: int, offered: HostKey) -> None:
         with self._lock:

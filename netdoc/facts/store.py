@@ -52,9 +52,30 @@ def read_facts(folder: Path, device_path: str) -> DeviceFacts | None:
         return None
 
 
-def record_facts(folder: Path, stored: Iterable[Any]) -> FactsRecord:
+@dataclass
+class ParsedFacts:
+    """A config's facts, parsed ahead (the backup's workers parse each new config as it
+    arrives, while other devices are still answering), for record_facts."""
+    config: str
+    facts: DeviceFacts | None = None
+    text: str = ""
+    error: str = ""
+
+
+def parse_facts(config: str, platform: str) -> ParsedFacts:
+    try:
+        facts = facts_for(config, platform)
+        return ParsedFacts(config, facts, to_yaml(facts) if facts is not None else "")
+    except (FactsError, NetdocError) as exc:
+        return ParsedFacts(config, error=str(exc))
+
+
+def record_facts(folder: Path, stored: Iterable[Any],
+                 parsed: dict[str, ParsedFacts] | None = None) -> FactsRecord:
     """Write the facts file of each stored config (items with .path, .label, .config and
-    .metadata['platform']); return the plain-words changes and the warnings."""
+    .metadata['platform']); return the plain-words changes and the warnings. `parsed`:
+    device path -> its config's facts parsed ahead (parse_facts), used when the config
+    is the same; the others are parsed here."""
     record = FactsRecord()
     for item in stored:
         platform = str((item.metadata or {}).get("platform", ""))
@@ -62,12 +83,13 @@ def record_facts(folder: Path, stored: Iterable[Any]) -> FactsRecord:
         changed = old_config is not None and old_config != item.config
         if old_config is not None and not changed and _current(folder, item.path, platform):
             continue   # same config, facts of this format already there: nothing to parse
-        try:
-            facts = facts_for(item.config, platform)
-            text = to_yaml(facts) if facts is not None else ""
-        except (FactsError, NetdocError) as exc:
-            record.warnings.append(f"{item.label}: facts not updated: {exc}")
-            log.warning("%s: facts not updated: %s", item.label, exc)
+        ahead = (parsed or {}).get(item.path)
+        if ahead is None or ahead.config != item.config:
+            ahead = parse_facts(item.config, platform)
+        facts, text = ahead.facts, ahead.text
+        if ahead.error:
+            record.warnings.append(f"{item.label}: facts not updated: {ahead.error}")
+            log.warning("%s: facts not updated: %s", item.label, ahead.error)
             facts, text = None, ""
         changes: list[str] = []
         if changed and facts is not None:
