@@ -53,3 +53,116 @@ def lab() -> Iterator["Lab"]:  # noqa: F821 - imported lazily: collecting needs 
         site.down()
         with contextlib.suppress(OSError):  # only when no other run's lab is in it
             TEST_LAB_ROOT.rmdir()
+
+
+# ---------------------------------------------------------------- test tiers
+# Every test gets exactly one tier marker, so `scripts/test.sh --fast` (-m unit) can run
+# the quick ones alone and a new test is placed without anyone remembering to mark it:
+#   lab          uses the `lab` fixture (network namespaces, root)
+#   integration  starts or talks to a real daemon: snmpd/snmpsim, the SSH/telnet replay
+#                servers, sftp-server, SMTP/webhook sinks, headless Chromium (found by
+#                what the test module and its fixtures use from tests/support), or sits
+#                in a folder of such tests, or is listed in SLOW_FILES
+#   unit         everything else: no daemons, seconds
+# An explicit @pytest.mark.unit / integration / lab on a test wins.
+TIERS = ("unit", "integration", "lab")
+DAEMON_SUPPORT = ("support.snmp_agents", "support.hostile_snmp_agent", "support.replay_server",
+                  "support.telnet_replay", "support.sftp_server", "support.stdio_device",
+                  "support.alert_sinks", "support.browser")
+INTEGRATION_FOLDERS = ("e2e", "lab")
+# Tests without a daemon that still take seconds each (measured with --durations):
+# real git histories, subprocess runs of the CLI, key derivation. Kept out of the unit tier
+# so it stays under 30 s on a 2-core machine.
+SLOW_FILES: tuple[str, ...] = ("cli/test_archive.py", "cli/test_cli_json.py",
+              "cli/test_forget.py", "cli/test_guard_rails.py", "cli/test_overview_this_run.py",
+              "cli/test_system_install.py", "cli/test_wheel_install.py",
+              "discovery/test_arp_sweep.py", "facts/test_changes_positional_ids.py",
+              "facts/test_facts_parsers.py", "hub/test_central_push.py",
+              "hub/test_gitolite.py", "hub/test_hub_site.py", "identify/test_corpus_sample.py",
+              "identify/test_profile_schema.py", "identify/test_profiles.py",
+              "identify/test_shared_walks.py", "inventory/test_disk_faults.py",
+              "inventory/test_gitstore.py", "inventory/test_history.py",
+              "listen/test_reread.py", "metrics/test_metrics.py",
+              "render/test_manual_docs_on_site.py", "render/test_maps.py",
+              "render/test_render_stage.py", "runner/test_alerts.py",
+              "runner/test_file_lock.py", "runner/test_runner.py", "snmp/test_typed_errors.py",
+              "test_layout.py", "topology/test_topology_stage.py", "vault/test_vault_cli.py",
+              "vault/test_vault_store.py", "facts/test_facts_changes.py",
+              "cli/test_feedback.py", "discovery/test_cli_startup.py",
+              "vault/test_vault_check.py", "topology/test_graphml_writer.py",
+              "inventory/test_inventory.py")
+_TESTS = Path(__file__).resolve().parent
+
+
+def _module_of(value: object) -> str:
+    import types
+
+    if isinstance(value, types.ModuleType):
+        return value.__name__
+    return str(getattr(value, "__module__", "") or "")
+
+
+def _uses_daemons(namespace: dict[str, object], seen: set[int]) -> bool:
+    """Does this module namespace (a test module, conftest or helper) use a daemon
+    helper of tests/support, directly or through a helper module of the suite?"""
+    if id(namespace) in seen:
+        return False
+    seen.add(id(namespace))
+    for value in list(namespace.values()):
+        name = _module_of(value)
+        if name.startswith(DAEMON_SUPPORT):
+            return True
+        helper = sys.modules.get(name)
+        path = getattr(helper, "__file__", None) or ""
+        if helper is not None and path.startswith(str(_TESTS)) and \
+                _uses_daemons(vars(helper), seen):
+            return True
+    return False
+
+
+def _tier(item: pytest.Item) -> str:
+    explicit = [tier for tier in TIERS if item.get_closest_marker(tier) is not None]
+    if explicit:
+        return explicit[-1] if "lab" not in explicit else "lab"
+    fixtures = getattr(item, "fixturenames", ())
+    if "lab" in fixtures:
+        return "lab"
+    path = Path(str(item.path)).resolve()
+    relative = path.relative_to(_TESTS) if path.is_relative_to(_TESTS) else path
+    if relative.parts[:1] and relative.parts[0] in INTEGRATION_FOLDERS or \
+            str(relative) in SLOW_FILES:
+        return "integration"
+    seen: set[int] = set()
+    module = getattr(item, "module", None)
+    if module is not None and _uses_daemons(vars(module), seen):
+        return "integration"
+    info = getattr(item, "_fixtureinfo", None)
+    for name in fixtures:
+        for definition in (info.name2fixturedefs.get(name, ()) if info else ()):
+            function = getattr(definition, "func", None)
+            if function is not None and _uses_daemons(getattr(function, "__globals__", {}),
+                                                      seen):
+                return "integration"
+    return "unit"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        tier = _tier(item)
+        if item.get_closest_marker(tier) is None:
+            item.add_marker(getattr(pytest.mark, tier))
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """With `-m unit` (scripts/test.sh --fast), files that hold no unit test are not even
+    imported: the folders and SLOW_FILES above (an explicit @pytest.mark.unit in one of
+    them does not count)."""
+    if config.getoption("markexpr", "") != "unit":
+        return None
+    path = collection_path.resolve()
+    if not path.is_relative_to(_TESTS) or path == _TESTS:
+        return None
+    relative = path.relative_to(_TESTS)
+    if relative.parts[0] in INTEGRATION_FOLDERS or str(relative) in SLOW_FILES:
+        return True
+    return None

@@ -47,16 +47,19 @@ def fresh_interpreter(code: str) -> str:
     return done.stdout.strip()
 
 
+@pytest.mark.integration  # a fresh interpreter each: too slow for the unit tier
 def test_the_config_imports_without_the_vault() -> None:
     assert fresh_interpreter("import sys, netdoc.config; "
                              "print('netdoc.vault' in sys.modules)") == "False"
 
 
+@pytest.mark.integration  # a fresh interpreter each: too slow for the unit tier
 def test_the_vault_imports_without_the_config() -> None:
     assert fresh_interpreter("import sys, netdoc.vault; "
                              "print('netdoc.config' in sys.modules)") == "False"
 
 
+@pytest.mark.integration  # a fresh interpreter each: too slow for the unit tier
 def test_a_vault_reference_reaches_the_vault_without_anyone_importing_it(
         tmp_path: Path) -> None:
     """The vault loads itself on the first `vault:` reference and looks in the folder the
