@@ -186,8 +186,7 @@ class SiteDiscovery:
 
         direct, routed = self._split_subnets()
         self.routed = routed
-        listen = asyncio.create_task(asyncio.to_thread(_listen_on_probe_interfaces,
-                                                       self.settings.lldp_listen)) \
+        listen = _start_listener(self.settings.lldp_listen) \
             if self.settings.lldp_listen > 0 else None
         for network, attachment in direct:
             self.sightings.append(_probe_itself(attachment))
@@ -416,8 +415,40 @@ class SiteDiscovery:
         return address in self.seeds or any(ip in s.network for s in self.site.subnets)
 
 
+def _start_listener(seconds: float) -> asyncio.Future[list[Neighbor]]:
+    """Passive LLDP/CDP alongside everything else. In a forked child process when this
+    process runs no other thread (a fork then copies no lock another thread holds): scapy's
+    import (about a second of CPU) and the sniffing run on another core instead of taking
+    the interpreter lock from the sweeps and the SNMP polls (which ran twice as long
+    meanwhile). With other threads about (the daemon), in a thread."""
+    import os
+    import threading
+
+    if threading.active_count() == 1 and hasattr(os, "fork"):
+        import concurrent.futures
+        import multiprocessing
+
+        log.debug("passive LLDP/CDP listen: %g s in a child process", seconds)
+        pool = concurrent.futures.ProcessPoolExecutor(
+            1, mp_context=multiprocessing.get_context("fork"))
+        try:
+            return asyncio.wrap_future(pool.submit(_listen_in_child, seconds))
+        finally:
+            pool.shutdown(wait=False)  # the child still runs the listen, then exits
+    log.debug("passive LLDP/CDP listen: %g s in a thread (%d threads run)", seconds,
+              threading.active_count())
+    return asyncio.ensure_future(asyncio.to_thread(_listen_on_probe_interfaces, seconds))
+
+
+def _listen_in_child(seconds: float) -> list[Neighbor]:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)  # not the parent's event-loop handler
+    return _listen_on_probe_interfaces(seconds)
+
+
 def _listen_on_probe_interfaces(seconds: float) -> list[Neighbor]:
-    """Passive LLDP/CDP, all of it in the listener's thread: finding the interfaces
+    """Passive LLDP/CDP, all of it away from the event loop: finding the interfaces
     imports scapy (about a second), which must not hold up the sweep meanwhile."""
     from netdoc.discover.collectors import lldp
 
