@@ -23,7 +23,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 
 import pytest
 import yaml
@@ -33,6 +33,7 @@ from netdoc.listen.messages import (V3User, is_v3, parse_syslog, parse_trap, par
                                     split_tcp_stream)
 from netdoc.listen.rules import CONFIG_CHANGED, LINK_CHANGED, rules_for
 from netdoc.metrics import collect, render
+from support.polling import wait_for
 from support.replay_server import Recording, ReplayServer
 
 SESSIONS = Path(__file__).resolve().parents[1] / "fixtures" / "sessions"
@@ -230,16 +231,6 @@ class ListenSite:
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
             sock.bind((source, 0))
             sock.sendto(text.encode(), ("127.0.0.1", self.syslog_port))
-
-
-def wait_for(check: Callable[[], Any], timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
 
 
 @pytest.fixture

@@ -23,12 +23,13 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 
 import pytest
 import yaml
 
 from netdoc.lab import Lab
+from support.polling import wait_for
 
 pytestmark = pytest.mark.lab
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,16 +37,6 @@ CISCO_NOTICE = "%SYS-5-CONFIG_I: Configured from console by admin on vty0 (192.0
 LINK_NOTICE = "%LINK-3-UPDOWN: Interface GigabitEthernet1/0/3, changed state to down"
 LINK_DOWN, IF_INDEX = "1.3.6.1.6.3.1.1.5.3", "1.3.6.1.2.1.2.2.1.1"
 PROBE_IP = "192.0.2.10"
-
-
-def wait_for(check: Callable[[], Any], timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.25)
-    raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
 
 
 class LabListen:
