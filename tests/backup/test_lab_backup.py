@@ -7,37 +7,31 @@ running config on every `show running-config`, so a test can change one.
 """
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
 import yaml
 
+from support.lab_fixtures import lab_settings, netdoc_at, write_settings
+
 pytestmark = pytest.mark.lab
-ROOT = Path(__file__).resolve().parents[2]
 
 
 class LabBackup:
     def __init__(self, lab: Any, root: Path) -> None:
         self.lab = lab
         self.root = root
-        data = yaml.safe_load(Path(lab.config_path).read_text(encoding="utf-8"))
-        data["output"] = {"inventory": str(root / "inventory"),
-                          "config_backups": str(root / "config_backups")}
-        self.config = root / "netdoc.yaml"
-        self.config.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+        data = lab_settings(lab, root)
+        self.config = write_settings(data, root)
         self.client = next(iter(data["clients"]))
         self.devices = [d["name"] for site in data["clients"][self.client]["sites"].values()
                         for d in site.get("devices", [])]
         self.repo = root / "config_backups" / self.client
 
     def backup(self) -> subprocess.CompletedProcess[str]:
-        env = {"PYTHONPATH": str(ROOT), "HOME": os.environ.get("HOME", "/root")}
-        done = self.lab.exec(self.lab.probe, [sys.executable, "-m", "netdoc.app.cli", "--config",
-                                              str(self.config), "backup"], timeout=180, env=env)
+        done = netdoc_at(self.lab, self.lab.probe, self.config, "backup")
         assert done.returncode == 0, done.stdout + done.stderr
         return done
 

@@ -5,20 +5,17 @@ answers on port 23 through GNU inetutils `telnetd` in its own namespace
 """
 from __future__ import annotations
 
-import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
-import yaml
 
 from netdoc.lab.telnet import TELNETD, start_telnet, stop_telnet
+from support.lab_fixtures import lab_settings, netdoc_at, write_settings
 
 pytestmark = pytest.mark.lab
-ROOT = Path(__file__).resolve().parents[2]
 NODE = "router"
 MASK = re.compile(r"<masked:[0-9a-f]+>")
 
@@ -36,20 +33,14 @@ def telnet_router(lab: Any) -> Iterator[Any]:
 
 def test_a_lab_router_is_backed_up_over_real_telnet(lab: Any, telnet_router: Any,
                                                     tmp_path: Path) -> None:
-    env = {"PYTHONPATH": str(ROOT), "HOME": os.environ.get("HOME", "/root")}
-
     def backup(folder: Path, transport: str) -> Path:
-        data = yaml.safe_load(Path(lab.config_path).read_text(encoding="utf-8"))
-        data["output"] = {"inventory": str(folder / "inventory"),
-                          "config_backups": str(folder / "config_backups")}
+        data = lab_settings(lab, folder)
         site = data["clients"]["lab"]["sites"]["hq"]
         site["devices"] = [{**d, "transport": transport} for d in site["devices"]
                            if d["name"] == NODE]
         folder.mkdir()
-        config = folder / "netdoc.yaml"
-        config.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-        done = lab.exec(lab.probe, [sys.executable, "-m", "netdoc.app.cli", "--config",
-                                    str(config), "backup"], timeout=120, env=env)
+        config = write_settings(data, folder)
+        done = netdoc_at(lab, lab.probe, config, "backup", timeout=120)
         assert done.returncode == 0, done.stdout + done.stderr
         return config
 
@@ -74,6 +65,5 @@ def test_a_lab_router_is_backed_up_over_real_telnet(lab: Any, telnet_router: Any
     served = lab.files(NODE).log("telnetd").read_text(encoding="utf-8")
     assert f"connection from {lab.ground_truth['nodes'][lab.probe]['mgmt_ip']}" in served
     # and `check` says what telnet costs
-    checked = lab.exec(lab.probe, [sys.executable, "-m", "netdoc.app.cli", "--config",
-                                   str(config), "check"], timeout=60, env=env)
+    checked = netdoc_at(lab, lab.probe, config, "check", timeout=60)
     assert "telnet" in (checked.stdout + checked.stderr).lower()

@@ -9,16 +9,14 @@ network's.
 from __future__ import annotations
 
 import json
-import os
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
+
+from support.lab_fixtures import lab_settings, netdoc_at, write_settings
 
 pytestmark = pytest.mark.lab
-ROOT = Path(__file__).resolve().parents[2]
 FOREIGN = "203.0.113.0/24"
 
 
@@ -26,20 +24,14 @@ def test_a_client_network_the_probe_does_not_stand_on_is_refused(lab: Any,
                                                                 tmp_path: Path) -> None:
     isp = lab.ground_truth["nodes"]["isp"]["mgmt_ip"]
     assert isp.startswith("203.0.113.")
-    data = yaml.safe_load(Path(lab.config_path).read_text(encoding="utf-8"))
+    data = lab_settings(lab, tmp_path)
     data["clients"] = {"elsewhere": {"sites": {"office": {
         "subnets": [FOREIGN], "credentials": ["lab-snmp"]}}}}
-    data["output"] = {"inventory": str(tmp_path / "inventory"),
-                      "config_backups": str(tmp_path / "config_backups")}
     data["discovery"] = {"lldp_listen": 0, "reverse_dns": False}
-    config = tmp_path / "netdoc.yaml"
-    config.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    env = {"PYTHONPATH": str(ROOT), "HOME": os.environ.get("HOME", "/root")}
+    config = write_settings(data, tmp_path)
 
     def discover(*extra: str) -> tuple[int, dict[str, Any]]:
-        done = lab.exec(lab.probe, [sys.executable, "-m", "netdoc.app.cli", "--config",
-                                    str(config), "--json", "discover", *extra],
-                        timeout=180, env=env)
+        done = netdoc_at(lab, lab.probe, config, "--json", "discover", *extra)
         return done.returncode, json.loads(done.stdout)
 
     code, document = discover()

@@ -26,13 +26,12 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
-import yaml
 
 from netdoc.lab import Lab
+from support.lab_fixtures import lab_settings, netdoc_at, probe_env, write_settings
 from support.polling import wait_for
 
 pytestmark = pytest.mark.lab
-ROOT = Path(__file__).resolve().parents[2]
 CISCO_NOTICE = "%SYS-5-CONFIG_I: Configured from console by admin on vty0 (192.0.2.10)"
 LINK_NOTICE = "%LINK-3-UPDOWN: Interface GigabitEthernet1/0/3, changed state to down"
 LINK_DOWN, IF_INDEX = "1.3.6.1.6.3.1.1.5.3", "1.3.6.1.2.1.2.2.1.1"
@@ -46,9 +45,7 @@ class LabListen:
     def __init__(self, lab: Lab, root: Path) -> None:
         self.lab = lab
         self.root = root
-        data = yaml.safe_load(Path(lab.config_path).read_text(encoding="utf-8"))
-        data["output"] = {"inventory": str(root / "inventory"),
-                          "config_backups": str(root / "config_backups")}
+        data = lab_settings(lab, root)
         data["run"] = {"lock_wait": 60}
         secret = root / "globex-community"
         secret.write_text("globex-traps\n")
@@ -59,20 +56,13 @@ class LabListen:
             "subnets": ["203.0.113.0/24"], "credentials": ["globex-snmp", "lab-ssh"],
             "devices": [{"host": "203.0.113.2", "name": "globex-edge",
                          "platform": "cisco_ios"}]}}}
-        self.config = root / "netdoc.yaml"
-        self.config.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+        self.config = write_settings(data, root)
         self.community = lab.ground_truth["credentials"]["snmp_v2c"]["community"]
         self.process: subprocess.Popen[str] | None = None
         self.log = root / "listen.log"
 
-    def netdoc(self, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
-        return self.lab.exec(self.lab.probe, [sys.executable, "-m", "netdoc.app.cli",
-                                              "--config", str(self.config), *args],
-                             timeout=timeout, env=self.env())
-
-    @staticmethod
-    def env() -> dict[str, str]:
-        return {"PYTHONPATH": str(ROOT), "HOME": os.environ.get("HOME", "/root")}
+    def netdoc(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return netdoc_at(self.lab, self.lab.probe, self.config, *args)
 
     def start(self) -> None:
         handle = self.log.open("w")
@@ -81,7 +71,7 @@ class LabListen:
              "netdoc.app.cli", "--config", str(self.config), "listen", "--bind", PROBE_IP,
              "--debounce", "2"],
             stdout=handle, stderr=subprocess.STDOUT, text=True, cwd=self.root,
-            env={**os.environ, **self.env()})
+            env={**os.environ, **probe_env()})
         handle.close()
         wait_for(lambda: "listening on" in self.log.read_text() or process.poll() is not None,
                  30, "netdoc listen to start")

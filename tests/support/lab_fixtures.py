@@ -3,11 +3,18 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 # Test labs live here, one folder per pytest process, so a later run can find and
 # remove the lab of a run that was killed before its teardown.
 TEST_LAB_ROOT = Path("/run/netdoc-test-labs")
+# This checkout: netdoc run inside a lab node imports it from here.
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def lab_unavailable_reason() -> str | None:
@@ -45,3 +52,34 @@ def lab_location(tag: str = "") -> tuple[Path, str]:
     """(state dir, namespace prefix) for a test lab of this pytest process."""
     pid = os.getpid()
     return TEST_LAB_ROOT / f"{pid}{'-' + tag if tag else ''}", f"ndt{pid}{tag}-"
+
+
+def lab_settings(lab: Any, folder: Path) -> dict[str, Any]:
+    """The lab's netdoc.yaml as data with its outputs (inventory, config_backups) moved into
+    `folder`, the test's own: change it, then `write_settings`."""
+    data: dict[str, Any] = yaml.safe_load(Path(lab.config_path).read_text(encoding="utf-8"))
+    data["output"] = {"inventory": str(folder / "inventory"),
+                      "config_backups": str(folder / "config_backups")}
+    return data
+
+
+def write_settings(data: dict[str, Any], folder: Path) -> Path:
+    """`data` as `folder`/netdoc.yaml; its path."""
+    config = folder / "netdoc.yaml"
+    config.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return config
+
+
+def probe_env() -> dict[str, str]:
+    """What netdoc needs in its environment to run inside a lab node from this checkout."""
+    return {"PYTHONPATH": str(ROOT), "HOME": os.environ.get("HOME", "/root")}
+
+
+def netdoc_at(lab: Any, node: str, config: Path, *args: str,
+              timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    """`netdoc --config CONFIG ARGS...` inside a lab node's namespace, as a technician runs
+    it at the site's probe."""
+    done: subprocess.CompletedProcess[str] = lab.exec(
+        node, [sys.executable, "-m", "netdoc.app.cli", "--config", str(config), *args],
+        timeout=timeout, env=probe_env())
+    return done
