@@ -24,7 +24,7 @@ from typing import Any, Iterator
 import pytest
 
 from support.lab_fixtures import (lab_location,  # type: ignore[import-not-found]
-                                  lab_unavailable_reason, sweep_stale_test_labs)
+                                  lab_unavailable_reason, own_lab)
 
 pytestmark = pytest.mark.lab
 
@@ -54,16 +54,8 @@ def msp() -> Iterator[Any]:
     reason = _reason()
     if reason:
         pytest.skip(reason)
-    from netdoc.lab import Lab
-
-    sweep_stale_test_labs()
-    state_dir, prefix = lab_location("hub")
-    lab = Lab.up("hub", state_dir, prefix)
-    try:
+    with own_lab("hub", "hub") as lab:
         yield lab
-    finally:
-        problems = lab.down()
-        assert problems == [], problems
 
 
 def netdoc(lab: Any, node: str, *args: str, expect: tuple[int, ...] = (0,)) -> str:

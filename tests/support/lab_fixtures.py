@@ -1,13 +1,15 @@
 """Helpers for tests that use the site lab (netdoc.lab): where test labs live, cleanup."""
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
+import pytest
 import yaml
 
 # Test labs live here, one folder per pytest process, so a later run can find and
@@ -52,6 +54,28 @@ def lab_location(tag: str = "") -> tuple[Path, str]:
     """(state dir, namespace prefix) for a test lab of this pytest process."""
     pid = os.getpid()
     return TEST_LAB_ROOT / f"{pid}{'-' + tag if tag else ''}", f"ndt{pid}{tag}-"
+
+
+@contextlib.contextmanager
+def own_lab(topology: str, tag: str) -> Iterator[Any]:
+    """Topology `topology` up as a lab of this module alone (namespaces ndt<pid><tag>-), for
+    tests that change their lab; skips where the lab cannot run. Taken down at the end, also
+    when a test failed; a teardown that leaves anything behind fails."""
+    reason = lab_unavailable_reason()
+    if reason:
+        pytest.skip(reason)
+    from netdoc.lab import Lab
+
+    sweep_stale_test_labs()
+    state_dir, prefix = lab_location(tag)
+    lab = Lab.up(topology, state_dir, prefix)
+    try:
+        yield lab
+    finally:
+        problems = lab.down()
+        with contextlib.suppress(OSError):  # only when no other run's lab is in it
+            TEST_LAB_ROOT.rmdir()
+    assert problems == [], problems
 
 
 def lab_settings(lab: Any, folder: Path) -> dict[str, Any]:

@@ -9,7 +9,6 @@ match per port and per site, and port names keep their '/'.
 """
 from __future__ import annotations
 
-import contextlib
 import html
 import json
 import shutil
@@ -23,8 +22,7 @@ from typing import Any, Iterator
 import networkx as nx
 import pytest
 
-from support.lab_fixtures import (TEST_LAB_ROOT, lab_location, lab_unavailable_reason,
-                                  sweep_stale_test_labs)
+from support.lab_fixtures import own_lab
 
 pytestmark = pytest.mark.lab
 
@@ -40,20 +38,8 @@ class Run:
 
 @pytest.fixture(scope="module")
 def routed() -> Iterator[Any]:
-    reason = lab_unavailable_reason()
-    if reason:
-        pytest.skip(reason)
-    from netdoc.lab import Lab
-
-    sweep_stale_test_labs()
-    state_dir, prefix = lab_location("r")
-    lab = Lab.up("routed", state_dir, prefix)
-    try:
+    with own_lab("routed", "r") as lab:
         yield lab
-    finally:
-        lab.down()
-        with contextlib.suppress(OSError):
-            TEST_LAB_ROOT.rmdir()
 
 
 def discover(lab: Any, config: Path) -> None:
