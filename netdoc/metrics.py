@@ -28,11 +28,13 @@ from typing import Any
 from netdoc.config import Client, Config
 from netdoc.errors import StoreError
 from netdoc.fsutil import atomic_write, read_json
+from netdoc.workspace import (BACKUP_STATE, LISTEN_EVENTS, LISTEN_UNKNOWN, Workspace,
+                              backup_state_root)
 
-STATE_FOLDER = ".netdoc-state"
-BACKUP_STATE_FILE = "backup-state.json"  # netdoc.backup.state.STATE_FILE
-EVENTS_FILE = "listen-events.json"       # written by netdoc.listen
-UNKNOWN_EVENTS_FILE = ".listen-unknown.json"  # events from senders no client knows
+# the listener's files (netdoc.listen writes them; their names belong to netdoc.workspace)
+STATE_FOLDER = BACKUP_STATE
+EVENTS_FILE = LISTEN_EVENTS
+UNKNOWN_EVENTS_FILE = LISTEN_UNKNOWN
 LABEL_LIMIT = 200  # characters of one label value (device names are the sender's text)
 RUN_STATUSES = ("ok", "failures", "locked", "terminated", "error")
 
@@ -91,11 +93,6 @@ class Snapshot:
 
 # ---------------------------------------------------------------- reading
 
-def client_state_dir(config: Config, client: str) -> Path:
-    """The client's private backup state (never created here: reading only)."""
-    return config.output.config_backups / STATE_FOLDER / client
-
-
 def max_backup_age(config: Config) -> float:
     """Seconds after which a device's backup counts as stale."""
     return config.health.max_backup_age or config.backup.max_age_hours * 3600
@@ -119,21 +116,21 @@ def _read(path: Path) -> Any:
         return None
 
 
-def _reports(folder: Path) -> list[dict[str, Any]]:
+def _reports(files: Workspace) -> list[dict[str, Any]]:
     """The kept run reports, oldest first (file names are the start times)."""
     found = []
-    for path in sorted((folder / "runs").glob("*.json")):
+    for path in sorted(files.runs.glob("*.json")):
         data = _read(path)
         if isinstance(data, dict):
             found.append(data)
-    latest = _read(folder / "last-run.json")
+    latest = _read(files.last_run)
     if isinstance(latest, dict) and (not found or found[-1] != latest):
         found.append(latest)
     return found
 
 
 def _backup_states(config: Config, client: str) -> dict[str, dict[str, Any]]:
-    data = _read(client_state_dir(config, client) / BACKUP_STATE_FILE)
+    data = _read(Workspace.of(config, client).backup_states)
     devices = data.get("devices") if isinstance(data, dict) else None
     return {str(k): v for k, v in devices.items() if isinstance(v, dict)} \
         if isinstance(devices, dict) else {}
@@ -180,7 +177,7 @@ def collect(config: Config, client_filter: str | None = None,
     snap.add("netdoc_health_max_backup_age_seconds", limit)
     for client in config.selected_clients(client_filter):
         _collect_client(config, client, snap, now, limit)
-    unknown = _read(config.output.config_backups / STATE_FOLDER / UNKNOWN_EVENTS_FILE)
+    unknown = _read(backup_state_root(config) / LISTEN_UNKNOWN)
     snap.add("netdoc_events_unknown_sender_total",
              _number(unknown.get("count")) if isinstance(unknown, dict) else 0)
     return snap
@@ -189,9 +186,9 @@ def collect(config: Config, client_filter: str | None = None,
 def _collect_client(config: Config, client: Client, snap: Snapshot, now: float,
                     limit: float) -> None:
     name = client.name
-    folder = config.inventory_dir(name)
+    files = Workspace.of(config, name)
     snap.add("netdoc_client_info", 1, client=name)
-    reports = _reports(folder)
+    reports = _reports(files)
     if reports:
         last = reports[-1]
         finished = _timestamp(last.get("finished")) or _timestamp(last.get("started"))
@@ -212,7 +209,7 @@ def _collect_client(config: Config, client: Client, snap: Snapshot, now: float,
     if good_times:
         snap.add("netdoc_last_successful_run_timestamp_seconds", max(good_times), client=name)
 
-    index = _read(folder / "index.json")
+    index = _read(files.index)
     entries = index.get("devices", []) if isinstance(index, dict) else []
     statuses = [e.get("status") for e in entries if isinstance(e, dict)]
     backups = device_backups(config, name)
@@ -231,7 +228,7 @@ def _collect_client(config: Config, client: Client, snap: Snapshot, now: float,
     snap.add("netdoc_backups_stale", sum(1 for b in backups if b.age(now) > limit),
              client=name)
 
-    events = _read(client_state_dir(config, name) / EVENTS_FILE)
+    events = _read(files.listen_events)
     kinds = events.get("received", {}) if isinstance(events, dict) else {}
     for kind in ("config_changed", "link_changed", "other"):
         value = kinds.get(kind, 0) if isinstance(kinds, dict) else 0

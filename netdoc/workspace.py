@@ -4,6 +4,7 @@
         index.json, devices/<site>/<id>.json, port-history.json,
         topology.graphml, topology.json   tracked: the network's history
         tables/<id>.json                  ARP and MAC tables (volatile: not tracked)
+        tables/port-seen.json             the exact time of each endpoint's latest sighting
         state.json                        the inventory's bookkeeping (last seen, runs missed)
         last-changes.json                 what the latest discovery changed
         last-run.json, runs/<start>.json  the run reports (the runner)
@@ -19,6 +20,8 @@
     <config_backups>/.netdoc-state/<client>/   the backup's private state (not in git)
         repository.lock                   the configs' writer lock
         backup-state.json                 per device: last success, failures in a row
+        listen-events.json                what `netdoc listen` heard from the client's devices
+    <config_backups>/.netdoc-state/.listen-unknown.json   events from senders no client knows
 
 A stage asks its Workspace for a path instead of joining names itself, and the
 inventory's .gitignore is `UNTRACKED`, so adding a private file here is one line.
@@ -58,12 +61,21 @@ CLIENTS_INDEX = "index.html"
 BACKUP_STATE = ".netdoc-state"
 BACKUP_LOCK = "repository.lock"
 BACKUP_STATES = "backup-state.json"
+LISTEN_EVENTS = "listen-events.json"
+LISTEN_UNKNOWN = ".listen-unknown.json"
+PORT_SEEN = "port-seen.json"  # inside TABLES
 
 # Volatile or private files that live beside the tracked inventory but never in git
 # (the inventory's .gitignore, in this order: a reordering would be a commit).
 UNTRACKED: tuple[str, ...] = (STATE, LAST_CHANGES, INVENTORY_LOCK, RUN_LOCK, LAST_RUN,
                               f"{RUNS}/", SNMP_CREDENTIALS, PROBE_NEIGHBOURS, ALERTS_STATE,
                               f"{SITE}/", f"{TABLES}/", ".*.tmp", "*.tmp", SNMP_REACH)
+
+
+def backup_state_root(config: "Config") -> Path:
+    """<config_backups>/.netdoc-state: every client's backup state folder, and the
+    listener's file of events from unknown senders."""
+    return config.output.config_backups / BACKUP_STATE
 
 
 @dataclass(frozen=True)
@@ -80,7 +92,7 @@ class Workspace:
     def of(cls, config: "Config", client: str) -> "Workspace":
         return cls(client=client, inventory=config.output.inventory / client,
                    configs=config.output.config_backups / client,
-                   backup_state=config.output.config_backups / BACKUP_STATE / client,
+                   backup_state=backup_state_root(config) / client,
                    all_clients=config.output.inventory)
 
     @classmethod
@@ -113,6 +125,10 @@ class Workspace:
     @property
     def port_history(self) -> Path:
         return self.inventory / PORT_HISTORY
+
+    @property
+    def port_seen(self) -> Path:
+        return self.tables / PORT_SEEN
 
     @property
     def topology_graphml(self) -> Path:
@@ -180,3 +196,18 @@ class Workspace:
     @property
     def backup_states(self) -> Path:
         return self.backup_state / BACKUP_STATES
+
+    @property
+    def listen_events(self) -> Path:
+        return self.backup_state / LISTEN_EVENTS
+
+    @property
+    def listen_unknown(self) -> Path:
+        """Shared by every client: events from addresses no client knows."""
+        return self.backup_state.parent / LISTEN_UNKNOWN
+
+    def backup_state_folder(self) -> Path:
+        """The backup's private state folder, created (owner only) when missing."""
+        if not self.backup_state.exists():
+            self.backup_state.mkdir(parents=True, mode=0o700)
+        return self.backup_state

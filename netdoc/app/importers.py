@@ -878,6 +878,7 @@ def import_command(args: argparse.Namespace) -> int:
 
 def _import_csv(args: argparse.Namespace, result: ImportResult, encoding: str) -> int:
     from netdoc.config import find_config, load_config
+    from netdoc.workspace import Workspace
 
     client = getattr(args, "client", None)
     if encoding != "utf-8":
@@ -925,7 +926,7 @@ def _import_csv(args: argparse.Namespace, result: ImportResult, encoding: str) -
         print(f"credential sets added for vault references: "
               f"{', '.join(report.credential_sets)}")
     renamed = {note.split(":", 1)[0] for note in report.kept if "already listed" in note}
-    docs = write_manual_docs(load_config(config_path).inventory_dir(client) / "docs",
+    docs = write_manual_docs(Workspace.of(load_config(config_path), client).docs,
                              result.source, result, by_address=renamed)
     if docs is not None:
         print(f"manual fields (role, location, owner, notes) written to {docs}")

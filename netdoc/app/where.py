@@ -18,6 +18,7 @@ from netdoc.fsutil import read_json
 from netdoc.inventory.history import describe, last_seen_exact, load_history
 from netdoc.models import normalise_mac
 from netdoc.textsafe import clean
+from netdoc.workspace import Workspace
 
 EXIT_NOT_FOUND = 1
 
@@ -55,7 +56,7 @@ def where_command(args: argparse.Namespace) -> int:
 
 def lookup(inventory: Path, query: str, client: str = "") -> list[dict[str, Any]]:
     """Every inventoried device matching `query`, with its current/last port and history."""
-    index = read_json(inventory / "index.json", {}) or {}
+    index = read_json(Workspace.of_inventory(inventory).index, {}) or {}
     devices = {d["id"]: d for d in index.get("devices", []) if isinstance(d, dict) and "id" in d}
     history = load_history(inventory)
     exact = last_seen_exact(inventory)

@@ -84,10 +84,11 @@ def _read(name: str) -> str:
 
 def _client_key(args: argparse.Namespace) -> bytes:
     from netdoc.config import load_config
+    from netdoc.workspace import Workspace
 
     config = load_config(getattr(args, "config", None))
     client = config.client(args.client)  # raises a ConfigError naming the known clients
-    path = config.output.config_backups / ".netdoc-state" / client.name / KEY_FILE
+    path = Workspace.of(config, client.name).backup_state / KEY_FILE
     try:
         key = path.read_bytes()
     except OSError as exc:

@@ -18,16 +18,15 @@ from typing import Any
 
 from netdoc.config import Config
 from netdoc.fsutil import atomic_write, read_json, stable_json
+from netdoc.workspace import BACKUP_STATES, Workspace
 
-STATE_FILE = "backup-state.json"
+STATE_FILE = BACKUP_STATES  # the file's name inside the state folder (netdoc.workspace)
 
 
 def state_dir(config: Config, client: str) -> Path:
-    """The client's private state: outside its git repository, never committed."""
-    folder = config.output.config_backups / ".netdoc-state" / client
-    if not folder.exists():
-        folder.mkdir(parents=True, mode=0o700)
-    return folder
+    """The client's private state: outside its git repository, never committed
+    (Workspace.backup_state, created when missing)."""
+    return Workspace.of(config, client).backup_state_folder()
 
 
 @dataclass

@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from netdoc.fsutil import atomic_write, read_json, stable_json
+from netdoc.workspace import PORT_HISTORY, Workspace
 
-HISTORY_FILE = "port-history.json"
-SEEN_FILE = Path("tables") / "port-seen.json"
+HISTORY_FILE = PORT_HISTORY  # the name the inventory commits (netdoc.workspace)
 HISTORY_LIMIT = 100  # places kept per endpoint (oldest dropped first)
 
 
@@ -40,13 +40,13 @@ class Placement:
 
 
 def load_history(root: Path) -> dict[str, Any]:
-    data = read_json(root / HISTORY_FILE, {}) or {}
+    data = read_json(Workspace.of_inventory(root).port_history, {}) or {}
     endpoints = data.get("endpoints", {}) if isinstance(data, dict) else {}
     return endpoints if isinstance(endpoints, dict) else {}
 
 
 def last_seen_exact(root: Path) -> dict[str, str]:
-    data = read_json(root / SEEN_FILE, {}) or {}
+    data = read_json(Workspace.of_inventory(root).port_seen, {}) or {}
     return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
 
 
@@ -89,10 +89,11 @@ def record_placements(root: Path, placements: dict[str, Placement], stamp: str) 
         entry["ports"] = sorted(entry.get("ports", []),
                                 key=lambda p: (str(p.get("first_seen", "")), str(p.get("switch")),
                                                str(p.get("port"))))
-    atomic_write(root / HISTORY_FILE, stable_json({"endpoints": dict(sorted(endpoints.items()))}),
-                 mode=0o644)
-    (root / SEEN_FILE).parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(root / SEEN_FILE, stable_json(dict(sorted(seen.items()))))
+    files = Workspace.of_inventory(root)
+    atomic_write(files.port_history,
+                 stable_json({"endpoints": dict(sorted(endpoints.items()))}), mode=0o644)
+    files.port_seen.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(files.port_seen, stable_json(dict(sorted(seen.items()))))
     return changes
 
 
