@@ -17,7 +17,13 @@ ARP table named, so the round trip is known even when no swept address answers)
 - sweep B: the same 508 addresses with none live (the host namespace does not
   forward, so nothing answers): the cost of a silent address, which is what a /16
   is made of (65,036 of its 65,536 addresses are silent);
-- the /16 estimate: 500 x (live cost) + 65,036 x (silent cost), per rate.
+  and once more with half of them (254): the slope is the cost of one more silent
+  address, the rest the fixed final wait;
+- the /16 estimate: fixed + 500 x (live cost) + 65,036 x (silent cost), per rate;
+  while the sweep is bound by its rate (at the default 2,000/s and at 8,000/s it is),
+  slope x rate is the number of probes per silent address. At rates the sender and
+  the final wait no longer follow (32,000/s here) the slope is noise: read the /16
+  there as probes x 65,036 / rate at best.
 
 Each sweep runs in a fresh interpreter inside the probe namespace (the time is the
 sweep alone, measured in that process). Namespaces are named ndsw<pid>-p/-h and
@@ -84,8 +90,8 @@ class Namespaces:
                             for net in ROUTED for n in range(1, LIVE_PER_SUBNET + 1)],
                force=not on)  # deleting what is not there is no error
 
-    def sweep(self, rate: int) -> dict[str, Any]:
-        code = SWEEP.format(nets=list(ROUTED), rate=rate)
+    def sweep(self, rate: int, nets: tuple[str, ...] = ROUTED) -> dict[str, Any]:
+        code = SWEEP.format(nets=list(nets), rate=rate)
         done = subprocess.run(["ip", "netns", "exec", self.probe, sys.executable, "-c", code],
                               capture_output=True, text=True, cwd=ROOT, check=False,
                               timeout=600)
@@ -120,9 +126,10 @@ def main() -> int:
     results: dict[str, Any] = {"live_hosts": len(truth), "rates": {}}
     with Namespaces() as lab:
         for rate in rates:
-            silent, live, recall = [], [], []
+            silent, half, live, recall = [], [], [], []
             for _ in range(args.runs):
                 lab.live(False)
+                half.append(lab.sweep(rate, ROUTED[:1])["seconds"])
                 empty = lab.sweep(rate)
                 silent.append(empty["seconds"])
                 lab.live(True)
@@ -133,19 +140,31 @@ def main() -> int:
                 if found - truth:
                     raise SystemExit(f"phantom hosts: {sorted(found - truth)[:5]}")
             addresses = empty["addresses"]
-            per_silent = statistics.median(silent) / addresses
+            # the slope between 254 and 508 silent addresses: the cost of one more silent
+            # address, without the fixed final wait both sweeps pay once
+            t_half, t_silent = statistics.median(half), statistics.median(silent)
+            per_silent = (t_silent - t_half) / (addresses / 2)
+            fixed = max(0.0, t_silent - addresses * per_silent)
             t_live = statistics.median(live)
-            per_live = max(0.0, (t_live - (addresses - len(truth)) * per_silent) / len(truth))
-            estimate = len(truth) * per_live + (SLASH16 - len(truth)) * per_silent
+            per_live = max(0.0, (t_live - fixed - (addresses - len(truth)) * per_silent)
+                           / len(truth))
+            estimate = fixed + len(truth) * per_live + (SLASH16 - len(truth)) * per_silent
             results["rates"][rate] = {
                 "addresses": addresses, "live_sweep_s": round(t_live, 3),
                 "live_sweep_min_max_s": [round(min(live), 3), round(max(live), 3)],
-                "recall": min(recall), "silent_sweep_s": round(statistics.median(silent), 3),
+                "recall": min(recall), "silent_sweep_s": round(t_silent, 3),
+                "silent_half_sweep_s": round(t_half, 3), "fixed_s": round(fixed, 3),
                 "silent_ms_per_address": round(per_silent * 1000, 3),
-                "slash16_500_live_estimate_s": round(estimate, 1)}
+                "slash16_500_live_estimate_s": round(estimate, 1),
+                # while the sweep is bound by its rate, slope x rate = probes per silent
+                # address, and the rate a /16 needs to end within 20 s follows from it
+                "probes_per_silent_address": round(per_silent * rate, 1),
+                "rate_for_slash16_in_20s": round(per_silent * rate * (SLASH16 - len(truth))
+                                                 / max(0.1, 20 - fixed))}
             print(f"rate {rate}/s: {addresses} addresses, 500 live: {t_live:.2f} s "
-                  f"(recall {min(recall):.0%}); none live: {statistics.median(silent):.2f} s "
-                  f"= {per_silent * 1000:.2f} ms per silent address -> a /16 with 500 live: "
+                  f"(recall {min(recall):.0%}); none live: {t_silent:.2f} s, 254 of them "
+                  f"{t_half:.2f} s: {per_silent * 1000:.2f} ms per silent address + {fixed:.2f} s "
+                  f"once -> a /16 with 500 live: "
                   f"about {estimate:.0f} s", file=sys.stderr)
     print(json.dumps(results, indent=2))
     return 0
