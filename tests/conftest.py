@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import contextlib
+import inspect
 import logging
 import sys
+import types
 from pathlib import Path
 from typing import Iterator
 
@@ -60,9 +62,10 @@ def lab() -> Iterator["Lab"]:  # noqa: F821 - imported lazily: collecting needs 
 # the quick ones alone and a new test is placed without anyone remembering to mark it:
 #   lab          uses the `lab` fixture (network namespaces, root)
 #   integration  starts or talks to a real daemon: snmpd/snmpsim, the SSH/telnet replay
-#                servers, sftp-server, SMTP/webhook sinks, headless Chromium (found by
-#                what the test module and its fixtures use from tests/support), or sits
-#                in a folder of such tests, or is listed in SLOW_FILES
+#                servers, sftp-server, SMTP/webhook sinks, headless Chromium (found in the
+#                code of the test and its fixtures, following the suite's own helpers), or
+#                starts a process (Popen), or sits in a folder of such tests, or is in
+#                SLOW_FILES (measured: daemons started in ways the code scan cannot see)
 #   unit         everything else: no daemons, seconds
 # An explicit @pytest.mark.unit / integration / lab on a test wins.
 TIERS = ("unit", "integration", "lab")
@@ -90,34 +93,65 @@ SLOW_FILES: tuple[str, ...] = ("cli/test_archive.py", "cli/test_cli_json.py",
               "vault/test_vault_store.py", "facts/test_facts_changes.py",
               "cli/test_feedback.py", "discovery/test_cli_startup.py",
               "vault/test_vault_check.py", "topology/test_graphml_writer.py",
-              "inventory/test_inventory.py")
+              "inventory/test_inventory.py", "backup/test_shared_sessions.py",
+              "hostile/test_git_truth.py", "hostile/test_alerts_hostile.py",
+              "hostile/test_inventory_hostile.py", "discovery/test_snmp_first_contact.py",
+              "hostile/test_config_edges.py", "render/test_port_labels_in_chromium.py",
+              "identify/test_identify_cli.py", "backup/test_store.py")
 _TESTS = Path(__file__).resolve().parent
 
 
 def _module_of(value: object) -> str:
-    import types
-
     if isinstance(value, types.ModuleType):
         return value.__name__
     return str(getattr(value, "__module__", "") or "")
 
 
-def _uses_daemons(namespace: dict[str, object], seen: set[int]) -> bool:
-    """Does this module namespace (a test module, conftest or helper) use a daemon
-    helper of tests/support, directly or through a helper module of the suite?"""
-    if id(namespace) in seen:
-        return False
-    seen.add(id(namespace))
-    for value in list(namespace.values()):
-        name = _module_of(value)
-        if name.startswith(DAEMON_SUPPORT):
-            return True
-        helper = sys.modules.get(name)
-        path = getattr(helper, "__file__", None) or ""
-        if helper is not None and path.startswith(str(_TESTS)) and \
-                _uses_daemons(vars(helper), seen):
-            return True
-    return False
+def _codes(code: types.CodeType) -> Iterator[types.CodeType]:
+    """A function's code and the code nested in it (inner functions, lambdas)."""
+    yield code
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            yield from _codes(const)
+
+
+def _suite_helper(value: object) -> bool:
+    module = sys.modules.get(_module_of(value))
+    return str(getattr(module, "__file__", "") or "").startswith(str(_TESTS))
+
+
+def _uses_daemons(obj: object, seen: dict[int, bool]) -> bool:
+    """Does this test, fixture or helper use a daemon helper of tests/support: name one
+    in its code, or use a function or class of the suite's helpers that does?"""
+    if id(obj) in seen:
+        return seen[id(obj)]
+    seen[id(obj)] = False
+    if isinstance(obj, type):
+        members = [getattr(m, "__func__", getattr(m, "fget", m)) for m in vars(obj).values()]
+        found = any(_uses_daemons(m, seen) for m in members if callable(m))
+    else:
+        function = inspect.unwrap(obj)  # type: ignore[arg-type]
+        function = getattr(function, "_get_wrapped_function", lambda: function)()
+        code = getattr(function, "__code__", None)
+        names = getattr(function, "__globals__", {})
+        found = False
+        for inner in _codes(code) if code is not None else ():
+            if "Popen" in inner.co_names:  # a process left running beside the test
+                found = True
+                break
+            for name in inner.co_names:
+                value = names.get(name)
+                if value is None:
+                    continue
+                if _module_of(value).startswith(DAEMON_SUPPORT) or (
+                        _suite_helper(value) and not isinstance(value, types.ModuleType)
+                        and _uses_daemons(value, seen)):
+                    found = True
+                    break
+            if found:
+                break
+    seen[id(obj)] = found
+    return found
 
 
 def _tier(item: pytest.Item) -> str:
@@ -132,16 +166,15 @@ def _tier(item: pytest.Item) -> str:
     if relative.parts[:1] and relative.parts[0] in INTEGRATION_FOLDERS or \
             str(relative) in SLOW_FILES:
         return "integration"
-    seen: set[int] = set()
-    module = getattr(item, "module", None)
-    if module is not None and _uses_daemons(vars(module), seen):
+    seen: dict[int, bool] = {}
+    test = getattr(item, "obj", None)
+    if test is not None and _uses_daemons(test, seen):
         return "integration"
     info = getattr(item, "_fixtureinfo", None)
     for name in fixtures:
         for definition in (info.name2fixturedefs.get(name, ()) if info else ()):
             function = getattr(definition, "func", None)
-            if function is not None and _uses_daemons(getattr(function, "__globals__", {}),
-                                                      seen):
+            if function is not None and _uses_daemons(function, seen):
                 return "integration"
     return "unit"
 
