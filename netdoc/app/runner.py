@@ -320,13 +320,19 @@ class RunHistory:
 
     last: dict[str, Any] = field(default_factory=dict)
     recent: list[dict[str, Any]] = field(default_factory=list)
+    reports: list[dict[str, Any]] = field(default_factory=list)  # in full, as `recent`
 
 
 def read_run_history(files: Workspace, count: int = 10) -> RunHistory:
-    """The run reports in `files.runs` and `files.last_run` ({} / [] when there are none)."""
-    history = RunHistory(last=read_json(files.last_run, {}) or {})
+    """The run reports in `files.runs` and `files.last_run` ({} / [] when there are none).
+    Of the latest `count` reports, one that cannot be read is left out (said in the log):
+    a damaged report hides itself, not the others."""
+    history = RunHistory(last=_report_or_none(files.last_run) or {})
     for path in sorted(files.runs.glob("*.json"), reverse=True)[:count]:
-        report = read_json(path, {}) or {}
+        report = _report_or_none(path)
+        if report is None:
+            continue
+        history.reports.append(report)
         history.recent.append({
             "started": report.get("started", ""), "status": report.get("status", ""),
             "seconds": report.get("seconds", 0),
@@ -334,3 +340,12 @@ def read_run_history(files: Workspace, count: int = 10) -> RunHistory:
             "changes": len(report.get("events", [])),
             "failures": len(report.get("failures", []))})
     return history
+
+
+def _report_or_none(path: Path) -> dict[str, Any] | None:
+    try:
+        report = read_json(path, {})
+    except StoreError as exc:
+        log.warning("run report left out: %s", exc)
+        return None
+    return report if isinstance(report, dict) else None

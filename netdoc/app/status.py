@@ -6,7 +6,6 @@ host-key files, the inventory index); it sends nothing to the network.
 """
 from __future__ import annotations
 
-import json
 import time
 from typing import Any
 
@@ -14,6 +13,7 @@ from netdoc.config import Client, Config
 from netdoc.errors import UsageError
 from netdoc.fsutil import read_json
 from netdoc.textsafe import clean
+from netdoc.workspace import Workspace
 
 RUNS_SHOWN = 5
 
@@ -22,22 +22,16 @@ def client_status(config: Config, client: Client, now: float | None = None) -> d
     from netdoc.backup.commands import device_paths, hostkey_listing
     from netdoc.backup.hostkeys import HostKeyStore
     from netdoc.backup.state import describe_age, load_states, state_dir
+    from netdoc.app.runner import read_run_history
 
     now = time.time() if now is None else now
-    folder = config.inventory_dir(client.name)
-    runs = []
-    reports = []
-    for path in sorted((folder / "runs").glob("*.json"))[-RUNS_SHOWN:][::-1]:
-        try:
-            report = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        reports.append(report)
-        runs.append({"started": report.get("started", ""), "status": report.get("status", ""),
-                     "seconds": report.get("seconds", 0),
-                     "stages": [s.get("stage", "") for s in report.get("stages", [])],
-                     "failures": len(report.get("failures", [])),
-                     "changes": len(report.get("events", []))})
+    files = Workspace.of(config, client.name)
+    reports = read_run_history(files, RUNS_SHOWN).reports  # newest first
+    runs = [{"started": report.get("started", ""), "status": report.get("status", ""),
+             "seconds": report.get("seconds", 0),
+             "stages": [s.get("stage", "") for s in report.get("stages", [])],
+             "failures": len(report.get("failures", [])),
+             "changes": len(report.get("events", []))} for report in reports]
     states = load_states(state_dir(config, client.name))
     stale = [{"device": s.path, "host": s.host, "last_good": describe_age(s.age_hours(now))}
              for s in states.values() if s.is_stale(config.backup.max_age_hours, now)]
@@ -46,7 +40,7 @@ def client_status(config: Config, client: Client, now: float | None = None) -> d
                for s in states.values() if s.consecutive_failures > 0]
     keys = hostkey_listing(HostKeyStore(state_dir(config, client.name)), client.name,
                            device_paths(config, client))
-    index = read_json(folder / "index.json", {}) or {}
+    index = read_json(files.index, {}) or {}
     devices = index.get("devices", [])
     counts = {s: sum(1 for d in devices if d.get("status") == s)
               for s in ("present", "missing", "archived")}

@@ -4,6 +4,9 @@
     summary.entries["hq/sw1"]      status, age, last error, identity (host, name, serial)
     summary.details("hq/sw1")      the config as it may be shown (masked for a client that
                                    keeps secrets), its latest change and history
+    backed_up_configs(config, "acme", {"192.0.2.1"})
+                                   {"192.0.2.1": its latest stored config} (discovery
+                                   reads switchport VLANs from it)
 
 A reader never opens the backup's files itself: the state file, the repository's
 metadata and history are read here, next to the code that writes them. Details are
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -112,6 +116,27 @@ def read_backup_summary(config: Config, client: Client) -> BackupSummary:
             if state.last_success else "",
             history=log_by_file.get(f"{state.path}.cfg", []))
     return summary
+
+
+def backed_up_configs(config: Config, client: str, hosts: Collection[str]) -> dict[str, str]:
+    """address -> the latest stored configuration (as stored) of the backed-up device at
+    that address, for each of `hosts` that has one. An unreadable config file is left
+    out; an unreadable backup state raises StoreError."""
+    from netdoc.backup.state import load_states
+
+    files = Workspace.of(config, client)
+    paths = {state.host: state.path for state in load_states(files.backup_state).values()
+             if state.host}
+    found: dict[str, str] = {}
+    for host in hosts:
+        if host not in paths:
+            continue
+        try:
+            found[host] = (files.configs / f"{paths[host]}.cfg").read_text(
+                encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+    return found
 
 
 def _meta_serial(path: Path) -> str:

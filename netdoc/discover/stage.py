@@ -108,26 +108,20 @@ def _vlans_from_backups(config: Config, client: Client, devices: list[Device]) -
                   (d.fdb or d.role in ("switch", "wireless"))]
     if not candidates:
         return 0
-    from netdoc.backup.state import load_states, state_dir
+    from netdoc.backup.summary import backed_up_configs
     from netdoc.discover.collectors.vlans import apply_config
 
     try:
-        states = load_states(state_dir(config, client.name))
+        configs = backed_up_configs(config, client.name,
+                                    {d.mgmt_ip for d in candidates if d.mgmt_ip})
     except (NetdocError, OSError, ValueError) as exc:
         log.debug("VLANs from configs skipped: %s", exc)
         return 0
-    by_host = {s.host: s for s in states.values() if getattr(s, "host", "")}
     filled = 0
     for device in candidates:
-        state = by_host.get(device.mgmt_ip)
-        if state is None:
-            continue
-        path = config.backups_dir(client.name) / f"{state.path}.cfg"
-        try:
-            text = path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            continue
-        filled += apply_config(device, text)
+        text = configs.get(device.mgmt_ip or "")
+        if text is not None:
+            filled += apply_config(device, text)
     if filled:
         log.info("VLANs of %d port(s) taken from backed-up configurations", filled)
     return filled

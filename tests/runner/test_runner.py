@@ -135,3 +135,20 @@ def test_the_daemon_refuses_a_broken_reload_and_accepts_a_good_one(tmp_path: Pat
         if daemon.poll() is None:
             daemon.kill()
             daemon.wait()
+
+
+def test_the_run_history_leaves_out_a_damaged_report_not_the_others(tmp_path: Path) -> None:
+    from netdoc.app.runner import read_run_history
+    from netdoc.workspace import Workspace
+
+    files = Workspace.of_inventory(tmp_path / "acme")
+    files.runs.mkdir(parents=True)
+    for start, status in (("20261101T010000Z", "ok"), ("20261102T010000Z", "failures")):
+        (files.runs / f"{start}.json").write_text(json.dumps(
+            {"started": start, "status": status, "stages": [{"stage": "discover"}]}))
+    (files.runs / "20261103T010000Z.json").write_text("{half a report")
+    files.last_run.write_text("not json")
+    history = read_run_history(files)
+    assert history.last == {}
+    assert [r["status"] for r in history.reports] == ["failures", "ok"]  # newest first
+    assert [r["stages"] for r in history.recent] == ["discover", "discover"]
