@@ -28,6 +28,7 @@ from typing import Any, Callable
 import yaml
 
 from netdoc import secrets as secret_refs
+from netdoc.discover.snmp.protocols import AUTH_NAMES, PRIV_NAMES
 from netdoc.errors import ConfigError, SecretError
 from netdoc.secrets import Secret, refuse_system_file
 
@@ -62,8 +63,8 @@ def setting(default: Any = dataclasses.MISSING, *, low: float | None = None,
     return field(default=default, metadata=metadata)
 
 
-SNMP_AUTH = ("", "md5", "sha", "sha224", "sha256", "sha384", "sha512")  # "" = noAuth
-SNMP_PRIV = ("", "des", "3des", "aes", "aes192", "aes256", "aes192c", "aes256c")  # "" = noPriv
+SNMP_AUTH = ("",) + AUTH_NAMES  # "" = noAuth
+SNMP_PRIV = ("",) + PRIV_NAMES  # "" = noPriv
 
 
 # ---------------------------------------------------------------- the model

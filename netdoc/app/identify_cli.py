@@ -18,13 +18,14 @@ import asyncio
 import json
 import sys
 
+from netdoc.discover.snmp.protocols import AUTH_NAMES, PRIV_NAMES
 from netdoc.config import CredentialSet, SnmpCredential, SnmpSettings, load_config
 from netdoc.errors import UsageError
 from netdoc.models import Device
 from netdoc.secrets import Secret
 
-AUTH_PROTOCOLS = ("md5", "sha", "sha224", "sha256", "sha384", "sha512")
-PRIV_PROTOCOLS = ("des", "3des", "aes", "aes192", "aes256", "aes192c", "aes256c")
+AUTH_PROTOCOLS = AUTH_NAMES  # one list with the config and the USM (snmp.protocols)
+PRIV_PROTOCOLS = PRIV_NAMES
 
 
 def identify_command(args: argparse.Namespace) -> int:

@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives import hmac as crypto_hmac
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
+from netdoc.discover.snmp.protocols import AUTH_NAMES, PRIV_NAMES
 from netdoc.errors import SnmpAuthError
 
 # DES and CFB are old: newer cryptography releases keep them in the "decrepit" module
@@ -60,19 +61,21 @@ class AuthProtocol:
     mac_length: int  # bytes of msgAuthenticationParameters (the truncated HMAC)
 
 
-AUTH_PROTOCOLS = {
-    "md5": AuthProtocol("md5", hashes.MD5, 12),
-    "sha": AuthProtocol("sha", hashes.SHA1, 12),
-    "sha224": AuthProtocol("sha224", hashes.SHA224, 16),
-    "sha256": AuthProtocol("sha256", hashes.SHA256, 24),
-    "sha384": AuthProtocol("sha384", hashes.SHA384, 32),
-    "sha512": AuthProtocol("sha512", hashes.SHA512, 48),
-}
+AUTH_PROTOCOLS = {protocol.name: protocol for protocol in (
+    AuthProtocol("md5", hashes.MD5, 12),
+    AuthProtocol("sha", hashes.SHA1, 12),
+    AuthProtocol("sha224", hashes.SHA224, 16),
+    AuthProtocol("sha256", hashes.SHA256, 24),
+    AuthProtocol("sha384", hashes.SHA384, 32),
+    AuthProtocol("sha512", hashes.SHA512, 48))}
 
 # privacy protocol -> key bytes needed (cipher key, plus the pre-IV for DES and 3DES)
 PRIV_KEY_LENGTH = {"des": 16, "3des": 32, "aes": 16, "aes192": 24, "aes256": 32,
                    "aes192c": 24, "aes256c": 32}
 PRIV_PROTOCOLS = tuple(PRIV_KEY_LENGTH)
+if tuple(AUTH_PROTOCOLS) != AUTH_NAMES or PRIV_PROTOCOLS != PRIV_NAMES:
+    raise ImportError("netdoc.discover.snmp.usm implements other protocols than "
+                      "netdoc.discover.snmp.protocols names")
 # short keys are extended the Reeder way (re-hash the key as a password) for these
 _REEDER_EXTENSION = frozenset(("3des", "aes192c", "aes256c"))
 
