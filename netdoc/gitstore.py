@@ -54,6 +54,18 @@ class LogEntry:
     files: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class FileChange:
+    """One commit that changed one file."""
+
+    hexsha: str
+    committed: float   # committer time, unix
+    added: bool        # the file is new in this commit
+    insertions: int
+    deletions: int
+    subject: str       # the message's first line
+
+
 class GitStore:
     """A git repository netdoc keeps in `folder`.
 
@@ -217,6 +229,90 @@ class GitStore:
     def patch(self, commit: str, path: str) -> str:
         """The change `commit` made to `path`, as a diff ('' when none or unreadable)."""
         return self._read_git("show", "--format=", commit, "--", path)
+
+    # ------------------------------------------------------------ history for humans
+    # (netdoc diff / history, change alerts): git failures raise StoreError
+
+    def has_commits(self) -> bool:
+        """A repository with at least one commit (never creates one)."""
+        return bool(self.head())
+
+    def first_parent(self, rev: str = "HEAD") -> str:
+        """The first parent of `rev`, '' for a root commit."""
+        parents = self._commit(rev).parents
+        return str(parents[0].hexsha) if parents else ""
+
+    def resolve(self, rev: str) -> str | None:
+        """The commit `rev` names (a hash, a branch, HEAD~2), None when it names none."""
+        try:
+            return str(self.repo.commit(rev).hexsha)
+        except (git.BadName, ValueError, git.GitCommandError):
+            return None
+
+    def last_commit_before(self, date: str) -> str:
+        """The newest commit of main older than `date` (any form git's --before takes),
+        '' when there is none."""
+        return str(self._git("rev_list", "-1", f"--before={date}", BRANCH)).strip()
+
+    def diff(self, old: str, new: str, paths: Sequence[str] = (), *,
+             context: int | None = None, name_status: bool = False) -> str:
+        """`git diff old new [--unified=N | --name-status] -- paths`."""
+        options = ["--name-status"] if name_status else []
+        if context is not None:
+            options.append(f"--unified={context}")
+        return str(self._git("diff", old, new, *options, "--", *paths))
+
+    def text_at(self, rev: str, path: str) -> str:
+        """The text of `path` at `rev` (StoreError when it is not there)."""
+        return str(self._git("show", f"{rev}:{path}"))
+
+    def last_change(self, path: str) -> str:
+        """When `path` last changed: committer time, ISO 8601 ('' never)."""
+        return str(self._git("log", "-1", "--format=%cI", "--", path)).strip()
+
+    def file_history(self, path: str) -> list[FileChange]:
+        """Every commit of main that changed `path`, newest first."""
+        if not self.has_commits():
+            return []
+        changes = []
+        try:
+            for commit in self.repo.iter_commits(BRANCH, paths=[path]):
+                stats = commit.stats.files.get(path)
+                added = not commit.parents or path not in commit.parents[0].tree
+                message = str(commit.message)
+                changes.append(FileChange(
+                    hexsha=commit.hexsha, committed=float(commit.committed_date),
+                    added=added, insertions=int(stats["insertions"]) if stats else 0,
+                    deletions=int(stats["deletions"]) if stats else 0,
+                    subject=message.splitlines()[0] if message else ""))
+        except GIT_FAILURES as exc:
+            raise StoreError(f"cannot read the history of {path} in {self.folder}: "
+                             f"{git_error(exc)}") from None
+        return changes
+
+    def unpushed(self, remote: str = "origin") -> bool:
+        """main is ahead of what `remote` last acknowledged, or was never pushed
+        (False without a commit)."""
+        if not self.has_commits():
+            return False
+        try:
+            tracking = self.repo.refs[f"{remote}/{BRANCH}"]
+        except (IndexError, KeyError):
+            return True
+        return bool(tracking.commit.hexsha != self.repo.head.commit.hexsha)
+
+    def _commit(self, rev: str) -> git.Commit:
+        try:
+            return self.repo.commit(rev)
+        except (git.BadName, ValueError, git.GitCommandError) as exc:
+            raise StoreError(f"no commit {rev!r} in {self.folder}: {git_error(exc)}") from None
+
+    def _git(self, command: str, *args: str) -> str:
+        try:
+            return str(getattr(self.repo.git, command)(*args))
+        except git.GitCommandError as exc:
+            raise StoreError(f"git {command.replace('_', '-')} in {self.folder} failed: "
+                             f"{git_error(exc)}") from None
 
     def _read_git(self, *args: str) -> str:
         done = self._run_git(*args)

@@ -16,11 +16,14 @@ import difflib
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from netdoc.config import Client, Config, load_config
 from netdoc.errors import StoreError, UsageError
 from netdoc.app.output import emit
+
+if TYPE_CHECKING:
+    from netdoc.gitstore import GitStore
 
 CommandAdder = Callable[[str, str, Callable[[argparse.Namespace], int]], argparse.ArgumentParser]
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"  # git's well-known empty tree
@@ -131,41 +134,36 @@ def _diff_scope(config: Config, words: list[str], client_option: str | None) \
 def client_diff(folder: Path, client: str, since: str | None,
                 paths: list[str] | None = None) -> list[str]:
     """Human-readable changes of one client's configs since `since` (default: the last run)."""
-    repo = _repo(folder)
-    if repo is None or not repo.head.is_valid():
+    store = _store(folder)
+    if store is None or not store.has_commits():
         return []
-    base = _base_revision(repo, since)
-    names = repo.git.diff(base, "HEAD", "--name-status", "--", *(paths or ["*.cfg"]))
+    base = _base_revision(store, since)
+    names = store.diff(base, "HEAD", paths or ["*.cfg"], name_status=True)
     lines: list[str] = []
     for entry in names.splitlines():
         status, _, path = entry.partition("\t")
         if not path.endswith(".cfg"):
             continue
-        when = _last_change(repo, path)
+        when = _last_change(store, path)
         label = {"A": "added", "D": "removed", "M": "changed"}.get(status[:1], status)
         lines.append(f"=== [{client}] {path[:-4]}: {label} (last change {when})")
         if status.startswith("M"):
-            old = repo.git.show(f"{base}:{path}").split("\n")
-            new = repo.git.show(f"HEAD:{path}").split("\n")
+            old = store.text_at(base, path).split("\n")
+            new = store.text_at("HEAD", path).split("\n")
             lines.extend(describe_changes(old, new))
     return lines
 
 
-def _base_revision(repo: Any, since: str | None) -> str:
-    import git
-
+def _base_revision(store: "GitStore", since: str | None) -> str:
     if not since:
-        parents = repo.head.commit.parents
-        return parents[0].hexsha if parents else EMPTY_TREE
-    try:
-        return str(repo.commit(since).hexsha)
-    except (git.BadName, ValueError, git.GitCommandError):
-        pass
+        return store.first_parent("HEAD") or EMPTY_TREE
+    found = store.resolve(since)
+    if found is not None:
+        return found
     if not _looks_like_date(since):
         raise UsageError(f"--since {since!r} is neither a git revision nor a date "
                          f"(e.g. 2024-11-01 or '3 days ago')")
-    found = repo.git.rev_list("-1", f"--before={since}", "main").strip()
-    return str(found) if found else EMPTY_TREE  # nothing that old: everything is new
+    return store.last_commit_before(since) or EMPTY_TREE  # nothing that old: all is new
 
 
 def _looks_like_date(text: str) -> bool:
@@ -213,20 +211,25 @@ def _indent(line: str) -> int:
     return len(line) - len(line.lstrip(" \t"))
 
 
-def _last_change(repo: Any, path: str) -> str:
-    stamp = repo.git.log("-1", "--format=%cI", "--", path).strip()
+def _last_change(store: "GitStore", path: str) -> str:
+    stamp = store.last_change(path)
     return stamp.replace("T", " ")[:16] if stamp else "?"
 
 
-def _repo(folder: Path) -> Any:
-    import git
+def _store(folder: Path) -> "GitStore | None":
+    """The client's config repository through the one git store; None when there is
+    none yet (never created here)."""
+    from netdoc.gitstore import GitStore  # imports GitPython: only when a command runs
 
-    if not (folder / ".git").exists():
+    store = GitStore(folder, name="backup")
+    if not store.exists():
         return None
     try:
-        return git.Repo(folder)
-    except git.GitError as exc:
-        raise StoreError(f"cannot open the backup repository {folder}: {exc}") from None
+        store.repo  # noqa: B018 - opened now, so a broken repository is reported as such
+    except StoreError as exc:
+        reason = str(exc).removeprefix(f"cannot open or create the git repository {folder}: ")
+        raise StoreError(f"cannot open the backup repository {folder}: {reason}") from None
+    return store
 
 
 # ---------------------------------------------------------------- history
@@ -250,23 +253,16 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 
 def device_history(folder: Path, path: str) -> list[dict[str, Any]]:
-    repo = _repo(folder)
-    if repo is None or not repo.head.is_valid():
+    store = _store(folder)
+    if store is None:
         return []
-    entries = []
-    for commit in repo.iter_commits("main", paths=[f"{path}.cfg"]):
-        stats = commit.stats.files.get(f"{path}.cfg", {})
-        entries.append({
-            "commit": commit.hexsha[:12],
-            "date": dt.datetime.fromtimestamp(commit.committed_date).astimezone()
-            .strftime("%Y-%m-%d %H:%M"),
-            "change": "added" if not commit.parents or f"{path}.cfg" not in
-            commit.parents[0].tree else "changed",
-            "added": int(stats.get("insertions", 0)),
-            "removed": int(stats.get("deletions", 0)),
-            "summary": str(commit.message).splitlines()[0] if commit.message else "",
-        })
-    return entries
+    return [{"commit": change.hexsha[:12],
+             "date": dt.datetime.fromtimestamp(change.committed).astimezone()
+             .strftime("%Y-%m-%d %H:%M"),
+             "change": "added" if change.added else "changed",
+             "added": change.insertions, "removed": change.deletions,
+             "summary": change.subject}
+            for change in store.file_history(f"{path}.cfg")]
 
 
 # ---------------------------------------------------------------- host keys

@@ -20,13 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import git
 import yaml
 
 from netdoc.errors import StoreError
 from netdoc.fsutil import (FileLock, LockTimeout, atomic_write, fault_point,
                            remove_stale_temporaries)
-from netdoc.gitstore import BRANCH, GitStore, git_error
+from netdoc.gitstore import GIT_FAILURES, GitStore, git_error
 from netdoc.secrets import redact
 from netdoc.textsafe import clean
 
@@ -109,7 +108,7 @@ class ConfigRepository:
             try:
                 self.git.stage()
                 status = self.git.staged_status()
-            except (git.GitError, OSError) as exc:
+            except GIT_FAILURES as exc:
                 raise StoreError(f"cannot stage the configs in {self.folder}: "
                                  f"{_git_error(exc)}") from None
             if not status:
@@ -128,7 +127,7 @@ class ConfigRepository:
             message = commit_message(result.added, result.changed, failed, recovered)
             try:
                 result.commit = self.git.commit(message)
-            except (git.GitError, OSError) as exc:
+            except GIT_FAILURES as exc:
                 raise StoreError(f"cannot commit in {self.folder}: {_git_error(exc)}; the files "
                                  f"are written and the next run commits them") from None
         return result
@@ -150,12 +149,6 @@ class ConfigRepository:
         connection and then stalls must not hold the client's lock), and no message
         shows the URL's credentials (https://user:TOKEN@host/...)."""
         return self.git.push(remote_url, attempts=attempts, pause=pause, timeout=timeout)
-
-    def log_for(self, path: str, since: str | None = None) -> list[git.Commit]:
-        args: dict[str, Any] = {"paths": [f"{path}.cfg"]}
-        if since:
-            args["since"] = since
-        return list(self.repo.iter_commits(BRANCH, **args)) if self.repo.head.is_valid() else []
 
 
 def commit_message(added: list[str], changed: list[str], failed: list[str],

@@ -81,3 +81,43 @@ def test_reading_a_folder_without_a_repository_creates_nothing(tmp_path: Path) -
     assert store.log() == [] and store.head() == "" and not store.exists()
     assert not (tmp_path / "nothing").exists()
     assert os.listdir(tmp_path) == []
+
+
+def test_a_files_history_says_when_it_was_added_and_changed(tmp_path: Path) -> None:
+    folder = tmp_path / "repo"
+    store = GitStore(folder)
+    folder.mkdir()
+    (folder / "sw1.cfg").write_text("hostname sw1\n")
+    first = store.commit_all("backup: 1 added\n\nAdded:\n  sw1\n")
+    (folder / "sw1.cfg").write_text("hostname sw1\nntp server 192.0.2.9\n")
+    second = store.commit_all("backup: 1 changed")
+    history = store.file_history("sw1.cfg")
+    assert [(c.hexsha, c.added, c.insertions, c.deletions, c.subject) for c in history] == \
+        [(second, False, 1, 0, "backup: 1 changed"), (first, True, 1, 0, "backup: 1 added")]
+    assert store.first_parent("HEAD") == first and store.first_parent(first) == ""
+    assert store.resolve("HEAD~1") == first and store.resolve("no-such-rev") is None
+    assert store.text_at(first, "sw1.cfg") == "hostname sw1"  # as git prints it
+    assert store.diff(first, second, ["sw1.cfg"], name_status=True) == "M\tsw1.cfg"
+    assert "+ntp server 192.0.2.9" in store.diff(first, second, ["sw1.cfg"], context=0)
+    assert store.last_change("sw1.cfg")[:4].isdigit()
+    assert store.last_commit_before("1990-01-01") == ""
+    with pytest.raises(StoreError, match="git show"):
+        store.text_at(first, "gone.cfg")
+
+
+def test_unpushed_until_the_remote_has_main(tmp_path: Path) -> None:
+    folder = tmp_path / "repo"
+    store = GitStore(folder)
+    assert not store.unpushed()  # no repository, nothing to push
+    folder.mkdir()
+    (folder / "a.cfg").write_text("one\n")
+    store.commit_all("one")
+    assert store.unpushed()  # never pushed
+    remote = tmp_path / "remote.git"
+    git.Repo.init(remote, bare=True)
+    assert store.push(str(remote)) == (True, "")
+    git.Repo(folder).git.fetch(str(remote), "+main:refs/remotes/origin/main")
+    assert not store.unpushed()
+    (folder / "a.cfg").write_text("two\n")
+    store.commit_all("two")
+    assert store.unpushed()
