@@ -19,27 +19,27 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, Callable
 
-import git
 import yaml
 
 from netdoc.backup.device import DeviceJob, DeviceResult, backup_device
 from netdoc.backup.hostkeys import HostKeyStore
 from netdoc.backup.platforms import plan_for
 from netdoc.backup.secrets import load_mask_key, mask_secrets
-from netdoc.backup.state import (DeviceState, describe_age, load_states, save_states,
-                                 state_dir)
+from netdoc.backup.state import DeviceState, describe_age, load_states, save_states
 from netdoc.backup.store import ConfigRepository, RepositoryLock, StoredConfig
 from netdoc.backup.targets import BackupTarget, backup_targets
 from netdoc.backup.transport import ConfigSource, NetmikoSource
 from netdoc.config import Client, Config
-from netdoc.facts.store import attach_changes, record_facts
+from netdoc.errors import StoreError
+from netdoc.platforms import load_profiles
+from netdoc.facts.store import ParsedFacts, attach_changes, parse_facts, record_facts
 from netdoc.app.pipeline import DeviceFailure, Event, StageOutcome
+from netdoc.workspace import Workspace
 
 log = logging.getLogger("netdoc.backup")
 
 CUT_OFF_GRACE = 2.0  # seconds past a device's limit before its session is closed from outside
 STOP_GRACE = 2.0     # seconds closed sessions get to end when the run is stopped (SIGTERM)
-LOCK_NAME = "repository.lock"
 
 
 def backup_client(config: Config, client: Client) -> StageOutcome:
@@ -49,9 +49,10 @@ def backup_client(config: Config, client: Client) -> StageOutcome:
 def run_backup(config: Config, client: Client, source: ConfigSource,
                clock: Callable[[], float] = time.time) -> StageOutcome:
     started = time.monotonic()
-    folder = state_dir(config, client.name)
+    files = Workspace.of(config, client.name)
+    folder = files.backup_state_folder()
     targets = backup_targets(config, client)
-    repository = ConfigRepository(config.backups_dir(client.name))
+    repository = ConfigRepository(files.configs)
     states = load_states(folder)
     host_keys = HostKeyStore(folder)  # one instance: its lock serialises the workers' writes
     mask_key = None if client.secrets == "keep" else load_mask_key(folder)
@@ -66,8 +67,12 @@ def run_backup(config: Config, client: Client, source: ConfigSource,
         hold=_identity_hold(host_keys, target), trace_key=trace_key,
         max_bytes=getattr(config.backup, "max_config_bytes", 32 * 1024 * 1024))
         for target in targets]
-    results = _run_pool(jobs, config.backup.concurrency, config.backup.timeout, source)
-    outcome = _store(config, client, repository, folder, results, clock())
+    # read the platform profiles once, here: load_profiles() is an lru_cache, and the
+    # workers' first devices all missing it at once parsed every profile once each
+    load_profiles()
+    parsed: dict[str, ParsedFacts] = {}  # new configs' facts, parsed by the workers
+    results = _run_pool(jobs, config.backup.concurrency, config.backup.timeout, source, parsed)
+    outcome = _store(config, client, repository, files, results, clock(), parsed)
     outcome.seconds = round(time.monotonic() - started, 3)
     return outcome
 
@@ -99,7 +104,12 @@ def _remembered_detection(states: dict[str, DeviceState], target: BackupTarget) 
 # ---------------------------------------------------------------- the pool
 
 def _run_pool(jobs: list[DeviceJob], concurrency: int, timeout: float,
-              source: ConfigSource) -> list[DeviceResult]:
+              source: ConfigSource,
+              parsed: dict[str, ParsedFacts] | None = None) -> list[DeviceResult]:
+    """Back up every job, `concurrency` at a time. With `parsed`, a worker also parses
+    the facts of a config that changed, while the other devices are still answering:
+    parsed after the pool, under the repository lock, they took longer than the pool
+    itself at 200 devices."""
     if not jobs:
         return []
     started: dict[int, float] = {}
@@ -108,7 +118,15 @@ def _run_pool(jobs: list[DeviceJob], concurrency: int, timeout: float,
     def work(index: int) -> DeviceResult:
         with lock:
             started[index] = time.monotonic()
-        return backup_device(jobs[index])
+        result = backup_device(jobs[index])
+        if parsed is not None and result.ok and result.config != jobs[index].last_good:
+            try:
+                ahead = parse_facts(result.config, str(result.metadata.get("platform", "")))
+            except Exception:  # noqa: BLE001 - record_facts parses it again and reports
+                return result
+            with lock:
+                parsed[result.target.path] = ahead
+        return result
 
     results: dict[int, DeviceResult] = {}
     with ExitStack() as stack:
@@ -195,15 +213,17 @@ class _Progress:
 
 # ---------------------------------------------------------------- storing
 
-def _store(config: Config, client: Client, repository: ConfigRepository, folder: Path,
-           results: list[DeviceResult], now: float) -> StageOutcome:
+def _store(config: Config, client: Client, repository: ConfigRepository, files: Workspace,
+           results: list[DeviceResult], now: float,
+           parsed: dict[str, ParsedFacts] | None = None) -> StageOutcome:
     outcome = StageOutcome(stage="backup", client=client.name)
+    folder = files.backup_state
     stored = [StoredConfig(r.target.path, r.target.label, r.config, r.metadata)
               for r in results if r.ok]
     failed = [r for r in results if not r.ok]
-    with RepositoryLock(folder / LOCK_NAME):
+    with RepositoryLock(files.backup_lock):
         states = load_states(folder)  # again: another run may have finished meanwhile
-        facts = record_facts(repository.folder, stored)  # config facts, same commit
+        facts = record_facts(repository.folder, stored, parsed)  # config facts, same commit
         commit = repository.write_and_commit(
             stored, [f"{r.target.label}: {r.error}" for r in failed])
         for result in results:
@@ -232,7 +252,7 @@ def _store(config: Config, client: Client, repository: ConfigRepository, folder:
     outcome.events += [Event("backup_stale", label, f"last good backup {age}")
                        for label, age in stale]
     outcome.outputs = {"repository": str(repository.folder),
-                       "backup state": str(folder / "backup-state.json")}
+                       "backup state": str(files.backup_states)}
     if commit.commit:
         outcome.outputs["commit"] = commit.commit[:12]
     unchanged = len(results) - len(failed) - len(commit.added) - len(commit.changed)
@@ -289,12 +309,11 @@ def display_diff(repository: ConfigRepository, path: str, old: str, new: str,
     """`git diff old new -- path.cfg`, of the masked texts when the client keeps secrets."""
     try:
         if mask_key is None:
-            return str(repository.repo.git.diff(old, new, f"--unified={context}", "--",
-                                                f"{path}.cfg"))
+            return repository.git.diff(old, new, [f"{path}.cfg"], context=context)
         before, after = (display_text(repository.folder, path,
-                                      repository.repo.git.show(f"{rev}:{path}.cfg"), mask_key)
+                                      repository.git.text_at(rev, f"{path}.cfg"), mask_key)
                          for rev in (old, new))
-    except git.GitCommandError:
+    except StoreError:
         return ""
     return "".join(difflib.unified_diff(before.splitlines(keepends=True),
                                         after.splitlines(keepends=True), f"a/{path}.cfg",
@@ -346,11 +365,4 @@ def _stale(results: list[DeviceResult], states: dict[str, DeviceState], max_age:
 
 def _never_pushed(repository: ConfigRepository) -> bool:
     """True when main is ahead of what the remote last acknowledged (or never pushed)."""
-    repo = repository.repo
-    if not repo.head.is_valid():
-        return False
-    try:
-        tracking = repo.refs["origin/main"]
-    except (IndexError, KeyError):
-        return True
-    return bool(tracking.commit.hexsha != repo.head.commit.hexsha)
+    return repository.git.unpushed("origin")
