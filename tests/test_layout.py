@@ -1,11 +1,15 @@
 """The README's layout table is a promise about the tree: every folder it names exists, and
 every sub-package of netdoc/ is in it. And the folders are the pipeline: a stage never
-imports another stage's private names."""
+imports another stage's private names, git and file locks have one home each
+(netdoc/gitstore.py, netdoc/fsutil.py), and a client's file names one (netdoc/workspace.py)."""
 from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterator
 from pathlib import Path
+
+from netdoc import workspace
 
 ROOT = Path(__file__).resolve().parents[1]
 STAGES = ("discover", "inventory", "topology", "render", "backup", "facts", "vault")
@@ -57,3 +61,71 @@ def test_no_stage_imports_another_stages_private_names() -> None:
                     if private:
                         offenders.append(f"{path.relative_to(ROOT)}: {node.module} {private}")
     assert offenders == []
+
+
+def modules(*folders: str) -> Iterator[tuple[str, ast.Module]]:
+    """(path relative to the repository, parsed module) for every module under `folders`."""
+    for folder in folders:
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            yield str(path.relative_to(ROOT)), ast.parse(path.read_text())
+
+
+def imported_modules(tree: ast.Module) -> set[str]:
+    """Every module a file imports, at the top or inside a function."""
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.add(node.module)
+    return found
+
+
+def test_git_and_file_locks_are_reached_only_through_the_one_store_and_the_one_lock() -> None:
+    """GitPython belongs to netdoc/gitstore.py and fcntl to netdoc/fsutil.py (FileLock): a
+    stage that needs a commit or a lock asks them."""
+    offenders = []
+    for path, tree in modules(*(f"netdoc/{stage}" for stage in STAGES)):
+        for name in sorted(imported_modules(tree)):
+            if name.split(".")[0] in ("git", "fcntl"):
+                offenders.append(f"{path}: import {name}")
+    assert offenders == []
+
+
+# The client's files whose names netdoc.workspace owns, and that no other module may spell
+# out: distinctive file and folder names (generic words such as "site" or "devices" are
+# also keys of the data, so they are not checked here).
+OWNED_NAMES = {value: name for name, value in vars(workspace).items()
+               if name.isupper() and isinstance(value, str)
+               and len(value) > len(".lock")  # the vault's own .lock is another file
+               and (value.endswith((".json", ".graphml", ".lock", ".yaml"))
+                    or value.startswith("."))}
+# Names still spelt out in modules another helper is rewriting, with the workspace name to
+# use; each entry must still be true (delete it when the module is fixed).
+NOT_YET: dict[str, set[str]] = {"netdoc/hub/central.py": {"BACKUP_STATE"},
+                                 "netdoc/hub/build.py": {"INDEX"}}
+
+
+def docstrings(tree: ast.Module) -> set[int]:
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            body = node.body
+            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+                found.add(id(body[0].value))
+    return found
+
+
+def test_the_workspace_owns_the_client_file_names() -> None:
+    assert {"last-run.json", "state.json", "last-changes.json", ".netdoc-state",
+            "backup-state.json", "repository.lock", "port-history.json"} <= set(OWNED_NAMES)
+    spelt: dict[str, set[str]] = {}
+    for path, tree in modules("netdoc"):
+        if path == "netdoc/workspace.py":
+            continue
+        skip = docstrings(tree)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and node.value in OWNED_NAMES \
+                    and id(node) not in skip:
+                spelt.setdefault(path, set()).add(OWNED_NAMES[node.value])
+    assert spelt == NOT_YET

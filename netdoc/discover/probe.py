@@ -39,10 +39,11 @@ from typing import Any
 
 from netdoc.config import CredentialSet
 from netdoc.discover.snmp import ber
+from netdoc.workspace import SNMP_REACH
 
 log = logging.getLogger("netdoc.discover.probe")
 
-REACH_FILE = "snmp-reach.json"  # per host: what the last first contact found (state, not git)
+REACH_FILE = SNMP_REACH  # per host: what the last first contact found (state, not git)
 SYSTEM_OIDS = ("1.3.6.1.2.1.1.2.0", "1.3.6.1.2.1.1.1.0")  # sysObjectID, sysDescr
 V3_GRACE_FACTOR = 4  # after a v3 Report, wait this many of its round trips for a community
 V3_GRACE_MIN = 0.05  # ... and at least this long (seconds)

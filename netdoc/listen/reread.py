@@ -19,6 +19,7 @@ from netdoc.app.pipeline import STAGES, DeviceFailure, Event, StageOutcome
 from netdoc.config import Client, Config, CredentialSet, DeviceSeed, Site
 from netdoc.fsutil import read_json
 from netdoc.models import Device
+from netdoc.workspace import SNMP_CREDENTIALS
 
 if TYPE_CHECKING:
     from netdoc.inventory.store import InventoryStore
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("netdoc.listen")
 
 STAGE = "reread"
-CREDENTIALS_FILE = "snmp-credentials.json"  # = netdoc.discover.stage.CREDENTIALS_FILE
+CREDENTIALS_FILE = SNMP_CREDENTIALS  # the file's name belongs to netdoc.workspace
 # The runner finds a stage by name in this table; `reread` is the listener's own, so the
 # listener registers it here instead of the cycle (CYCLE) knowing it.
 STAGES.setdefault(STAGE, f"{__name__}:reread_client")

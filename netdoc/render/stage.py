@@ -29,7 +29,7 @@ from netdoc.render.maps import load_pins, render_maps, render_neighbourhoods
 from netdoc.render.site import (BackupInfo, DeviceRecord, SiteInput, render_clients_index,
                                 render_site)
 from netdoc.topology.stage import TopologyResult, build_client_topology
-from netdoc.workspace import Workspace
+from netdoc.workspace import SITE_OLD, Workspace
 
 log = logging.getLogger("netdoc.render")
 HISTORY_COMMITS = 500
@@ -128,7 +128,7 @@ def _build_site(config: Config, client: Client, files: Workspace, topology: Topo
 
 
 def _swap(building: Path, final: Path) -> None:
-    old = final.with_name(".site.old")
+    old = final.with_name(SITE_OLD)
     _remove(old)
     if final.is_symlink():
         final.unlink()

@@ -14,6 +14,7 @@ from netdoc.errors import StoreError
 from netdoc.fsutil import stable_json
 from netdoc.textsafe import NAME_LIMIT, TEXT_LIMIT, clean
 from netdoc.topology.graph import sorted_graph
+from netdoc.workspace import TOPOLOGY_JSON
 
 NODE_ID_LIMIT = 300  # characters of a node id ("lldp:" + a 255-character neighbour name fits)
 
@@ -166,7 +167,7 @@ def node_link_text(graph: nx.MultiGraph[str]) -> str:
     return stable_json(data)
 
 
-def graph_from_node_link(text: str, source: str = "topology.json") -> nx.MultiGraph[str]:
+def graph_from_node_link(text: str, source: str = TOPOLOGY_JSON) -> nx.MultiGraph[str]:
     """Read back what node_link_text wrote (the previous run's topology)."""
     try:
         data: Any = json.loads(text)
