@@ -28,13 +28,8 @@ from typing import Any
 from netdoc.config import Client, Config
 from netdoc.errors import StoreError
 from netdoc.fsutil import atomic_write, read_json
-from netdoc.workspace import (BACKUP_STATE, LISTEN_EVENTS, LISTEN_UNKNOWN, Workspace,
-                              backup_state_root)
+from netdoc.workspace import LISTEN_UNKNOWN, Workspace, backup_state_root
 
-# the listener's files (netdoc.listen writes them; their names belong to netdoc.workspace)
-STATE_FOLDER = BACKUP_STATE
-EVENTS_FILE = LISTEN_EVENTS
-UNKNOWN_EVENTS_FILE = LISTEN_UNKNOWN
 LABEL_LIMIT = 200  # characters of one label value (device names are the sender's text)
 RUN_STATUSES = ("ok", "failures", "locked", "terminated", "error")
 

@@ -47,7 +47,9 @@ from netdoc.fsutil import atomic_write, read_json, stable_json
 from netdoc.listen.messages import (Trap, V3User, is_v3, parse_syslog, parse_trap,
                                     parse_v3_trap, split_tcp_stream)
 from netdoc.listen.rules import CONFIG_CHANGED, LINK_CHANGED, rules_for
-from netdoc.metrics import EVENTS_FILE, STATE_FOLDER, UNKNOWN_EVENTS_FILE
+from netdoc.workspace import LISTEN_EVENTS as EVENTS_FILE
+from netdoc.workspace import LISTEN_UNKNOWN as UNKNOWN_EVENTS_FILE
+from netdoc.workspace import backup_state_root
 from netdoc.textsafe import clean
 
 log = logging.getLogger("netdoc.listen")
@@ -353,7 +355,7 @@ class Listener:
         self.config_path = config_path
         self.settings = settings
         self._config = load_config(config_path)
-        self.events = EventLog(self._config.output.config_backups / STATE_FOLDER)
+        self.events = EventLog(backup_state_root(self._config))
         self.directory: dict[str, Sender] = {}
         self.shared: set[str] = set()
         self.refreshed = 0.0
