@@ -34,6 +34,7 @@ from netdoc.hub.central import SITE_BRANCH, run_git
 from netdoc.fsutil import atomic_write
 from netdoc.hub.settings import HubError, HubSettings, valid_client
 from netdoc.textsafe import clean
+from netdoc.workspace import INDEX
 
 log = logging.getLogger("netdoc.hub")
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates" / "hub"
@@ -161,7 +162,7 @@ def _git(repo: Path, *args: str) -> bytes:
 def _devices(repo: Path) -> list[dict[str, Any]]:
     """Every device of the inventory's main branch: index.json plus the device files
     (serials and interface MACs live there), read in one `git archive`."""
-    data = _git(repo, "archive", "--format=tar", "main", "index.json", "devices")
+    data = _git(repo, "archive", "--format=tar", "main", INDEX, "devices")
     files: dict[str, dict[str, Any]] = {}
     index: list[dict[str, Any]] = []
     with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as tar:
@@ -175,7 +176,7 @@ def _devices(repo: Path) -> list[dict[str, Any]]:
                 body = json.loads(handle.read().decode("utf-8"))
             except (ValueError, UnicodeDecodeError):
                 continue
-            if member.name == "index.json" and isinstance(body, dict):
+            if member.name == INDEX and isinstance(body, dict):
                 index = [d for d in body.get("devices", []) if isinstance(d, dict)]
             elif isinstance(body, dict) and "id" in body:
                 files[str(body["id"])] = body.get("device") or {}

@@ -302,10 +302,12 @@ def central_warnings(config: "Config", client: str | None = None) -> list[str]:
 
 def backup_summary(config: "Config", client: "Client") -> list[dict[str, Any]]:
     """Per backed-up device: ok | failed | stale, with the last good backup's time."""
-    from netdoc.backup.state import STATE_FILE, load_states
+    from netdoc.backup.state import load_states
+    from netdoc.workspace import Workspace
 
-    folder = config.output.config_backups / ".netdoc-state" / client.name
-    if not (folder / STATE_FILE).is_file():
+    files = Workspace.of(config, client.name)
+    folder = files.backup_state
+    if not files.backup_states.is_file():
         return []
     now = time.time()
     rows = []
