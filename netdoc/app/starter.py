@@ -37,7 +37,7 @@ clients:
 #   reverse_dns: true
 #   missing_after_runs: 3          # report a device gone after this many runs unseen
 #   archive_after_runs: 168        # gone this many runs: archived (searchable, not counted)
-#   snmp: {timeout: 2, retries: 1, max_repetitions: 25, device_budget: 60}
+#   snmp: {timeout: 2, retries: 1, max_repetitions: 25, device_budget: 60, probe_timeout: 1}
 # backup:
 #   concurrency: 20
 #   timeout: 120                   # seconds per device
