@@ -411,10 +411,9 @@ class SiteDiscovery:
 
 def _start_listener(seconds: float) -> asyncio.Future[list[Neighbor]]:
     """Passive LLDP/CDP alongside everything else. In a forked child process when this
-    process runs no other thread (a fork then copies no lock another thread holds): scapy's
-    import (about a second of CPU) and the sniffing run on another core instead of taking
-    the interpreter lock from the sweeps and the SNMP polls (which ran twice as long
-    meanwhile). With other threads about (the daemon), in a thread."""
+    process runs no other thread (a fork then copies no lock another thread holds): the
+    receiving and parsing run on another core instead of taking the interpreter lock from
+    the sweeps and the SNMP polls. With other threads about (the daemon), in a thread."""
     import os
     import threading
 
@@ -442,8 +441,8 @@ def _listen_in_child(seconds: float) -> list[Neighbor]:
 
 
 def _listen_on_probe_interfaces(seconds: float) -> list[Neighbor]:
-    """Passive LLDP/CDP, all of it away from the event loop: finding the interfaces
-    imports scapy (about a second), which must not hold up the sweep meanwhile."""
+    """Passive LLDP/CDP, all of it away from the event loop (raw sockets, netdoc's own
+    parsers: no scapy)."""
     from netdoc.discover.collectors import lldp
 
     return lldp.listen(lldp.probe_interfaces(), seconds)
