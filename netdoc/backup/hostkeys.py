@@ -46,21 +46,31 @@ class Accepted:
 class HostKeyStore:
     """known_hosts and pending keys of one client; safe to use from worker threads."""
 
-    def __init__(self, state_dir: Path) -> None:
+    def __init__(self, state_dir: Path, deferred: bool = False) -> None:
+        """deferred: remember() returns at once and flush() writes the keys (a backup
+        run flushes after its worker pool); otherwise remember() returns once written."""
         self.state_dir = state_dir
+        self.deferred = deferred
         self._lock = threading.Lock()  # every read and write of the files
         self._queue_lock = threading.Lock()
         self._first_contact: dict[str, HostKey] = {}  # keys remember() was given
+        self._known: dict[str, HostKey] | None = None  # known_hosts as last read or written
         self._queued = 0  # remember() calls so far
         self._saved = 0   # of which in known_hosts
 
     def known(self, host: str, port: int) -> HostKey | None:
-        with self._lock:
-            return _read(self.state_dir / KNOWN).get(host_entry(host, port))
+        """The remembered key of a device. known_hosts is read once per instance (one
+        backup run) and kept up to date by remember(), so the workers asking before each
+        session do not queue behind a worker writing known_hosts."""
+        entry = host_entry(host, port)
+        with self._queue_lock:
+            if self._known is None:
+                self._known = _read(self.state_dir / KNOWN)
+            return self._known.get(entry) or self._first_contact.get(entry)
 
     def remember(self, host: str, port: int, key: HostKey) -> None:
         """Record a first-contact key; never replaces a different remembered key.
-        Returns once the key is in known_hosts.
+        Returns once the key is in known_hosts, or at once when the store is deferred.
 
         Group commit: the workers of a run meeting devices for the first time queue
         their keys, and one write of known_hosts (with its fsync) takes every key queued
@@ -71,8 +81,14 @@ class HostKeyStore:
             self._first_contact.setdefault(entry, key)
             self._queued += 1
             ticket = self._queued
+        if not self.deferred:
+            self.flush(ticket)
+
+    def flush(self, ticket: int = 0) -> None:
+        """Write the first-contact keys queued so far (up to `ticket`: all of them by
+        default) to known_hosts; already written, nothing happens."""
         with self._lock:
-            if self._saved >= ticket:
+            if ticket and self._saved >= ticket or self._saved >= self._queued:
                 return  # written with another worker's key
             with self._queue_lock:
                 queued, count = dict(self._first_contact), self._queued
@@ -82,6 +98,8 @@ class HostKeyStore:
                 keys.update(new)
                 _write(self.state_dir / KNOWN, keys)
             self._saved = count
+            with self._queue_lock:
+                self._known = keys
 
     def park(self, host: str, port: int, offered: HostKey) -> None:
         with self._lock:

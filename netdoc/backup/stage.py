@@ -54,7 +54,8 @@ def run_backup(config: Config, client: Client, source: ConfigSource,
     targets = backup_targets(config, client)
     repository = ConfigRepository(files.configs)
     states = load_states(folder)
-    host_keys = HostKeyStore(folder)  # one instance: its lock serialises the workers' writes
+    # one instance for the workers; first-contact keys are written once, after the pool
+    host_keys = HostKeyStore(folder, deferred=True)
     mask_key = None if client.secrets == "keep" else load_mask_key(folder)
     variants = dict(getattr(client, "backup_variants", None) or {})
     trace_key = load_mask_key(folder)  # --trace-device transcripts are masked, even with keep
@@ -71,7 +72,11 @@ def run_backup(config: Config, client: Client, source: ConfigSource,
     # workers' first devices all missing it at once parsed every profile once each
     load_profiles()
     parsed: dict[str, ParsedFacts] = {}  # new configs' facts, parsed by the workers
-    results = _run_pool(jobs, config.backup.concurrency, config.backup.timeout, source, parsed)
+    try:
+        results = _run_pool(jobs, config.backup.concurrency, config.backup.timeout, source,
+                            parsed)
+    finally:
+        host_keys.flush()  # also when the run is stopped: keep the keys it learned
     outcome = _store(config, client, repository, files, results, clock(), parsed)
     outcome.seconds = round(time.monotonic() - started, 3)
     return outcome

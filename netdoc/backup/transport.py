@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import re
+import select
 import socket
 import tempfile
 import threading
@@ -43,6 +44,7 @@ else:  # imported at the first SSH connection: `netdoc status` needs none
 log = logging.getLogger("netdoc.backup.transport")
 
 READ_PAUSE = 0.02  # seconds between channel polls: short, so latency is the device's
+READ_WAIT = 0.25  # longest blocking wait for the channel between deadline checks
 MAX_PAGES = 5000   # a pager that never ends is cut off here, or at the deadline
 PROMPT_ESCAPES = re.compile(r"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|[()][A-Z0-9]|[=>78DEHM])")
 READ_CHUNK = 65536  # bytes per channel read
@@ -614,7 +616,7 @@ def _read_answer(conn: Any, command: str, deadline: float, host: str,
                                             f"({MAX_PAGES} pages); output refused")
                 conn.write_channel(" ")
             continue
-        time.sleep(READ_PAUSE)
+        reader.wait(READ_WAIT)
 
 
 class _ChannelReader:
@@ -631,6 +633,18 @@ class _ChannelReader:
         self.decoder = codecs.getincrementaldecoder("utf-8")("replace")
         self.carry = ""
         self.quiet_since = time.monotonic()
+
+    def wait(self, most: float) -> None:
+        """Until the device sends something (or hangs up), `most` seconds at most: a
+        blocking wait on the channel, woken by the data. Polling every READ_PAUSE added
+        up to that much to each answer, and 20 workers waking 50 times a second each
+        took the interpreter lock from the sessions that had data."""
+        if self.carry:  # a CR waiting for its LF: look again soon
+            most = min(most, READ_PAUSE)
+        try:
+            select.select([self.channel], [], [], max(0.0, most))
+        except (OSError, ValueError, TypeError, AttributeError):  # no fileno(): a stand-in
+            time.sleep(min(most, READ_PAUSE))
 
     def read(self) -> str:
         text = ""

@@ -88,12 +88,32 @@ def parse_tree(text: str, syntax: str = "ios", reader: str = "") -> Node:
 def _library_rows(lines: list[str], syntax: str) -> list[tuple[int, str]]:
     from ciscoconfparse2 import CiscoConfParse
 
+    _quiet_library()
     try:
-        parsed = CiscoConfParse(lines, syntax=syntax, loguru=False, ignore_blank_lines=True)
+        # loguru=True: leave loguru as _quiet_library set it (loguru=False re-configures it)
+        parsed = CiscoConfParse(lines, syntax=syntax, loguru=True, ignore_blank_lines=True)
         return [(obj.indent, obj.text.strip()) for obj in list(parsed.objs)]
     except Exception as exc:  # noqa: BLE001 - the library raises many kinds
         raise FactsError(f"ciscoconfparse2 could not read the config: "
                          f"{exc.__class__.__name__}: {str(exc)[:200]}") from None
+
+
+_QUIETED: list[bool] = []
+
+
+def _quiet_library() -> None:
+    """ciscoconfparse2 logs through loguru. Asked not to (loguru=False), it removes and
+    re-adds loguru's handlers on every parse: loguru's global lock, taken 5 times per
+    config, which the backup's 20 workers parsing configs queued on (about a third of
+    the worker pool's CPU at 200 devices). Once per process instead: its handlers
+    removed and its logger disabled, so its log calls cost nothing and print nothing."""
+    if _QUIETED:
+        return
+    from loguru import logger
+
+    logger.remove()
+    logger.disable("ciscoconfparse2")
+    _QUIETED.append(True)
 
 
 def _linear_rows(lines: list[str], syntax: str) -> list[tuple[int, str]]:
