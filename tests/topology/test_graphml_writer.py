@@ -23,7 +23,7 @@ def load_fixture(name: str) -> list[Device]:
     return [device_from_dict(d) for d in data["devices"]]
 
 
-def networkx_text(graph: nx.MultiGraph) -> str:
+def networkx_text(graph: nx.MultiGraph[str]) -> str:
     return "\n".join(nx.generate_graphml(graph, prettyprint=True, named_key_ids=True)) + "\n"
 
 
@@ -35,8 +35,8 @@ def test_every_topology_fixture_exports_the_bytes_networkx_writes(fixture: str) 
     assert graphml_text(graph) == networkx_text(graph)
 
 
-def awkward_graph() -> nx.MultiGraph:
-    graph = nx.MultiGraph()
+def awkward_graph() -> nx.MultiGraph[str]:
+    graph: nx.MultiGraph[str] = nx.MultiGraph()
     graph.graph.update({"client": 'Müller & "Söhne" <GmbH>', "nodes_seen": 3})
     graph.add_node("sw1", name="core\tswitch", vlan=10, up=True, speed=1.5, note="")
     graph.add_node('odd "id" & <more>')
@@ -57,13 +57,13 @@ def test_escaping_types_and_empty_values_match_networkx() -> None:
 
 @pytest.mark.parametrize("graph", [nx.MultiGraph(), nx.MultiGraph(client="x"),
                                    nx.MultiGraph(nx.path_graph(3))])
-def test_small_and_empty_graphs_match_networkx(graph: nx.MultiGraph) -> None:
+def test_small_and_empty_graphs_match_networkx(graph: nx.MultiGraph[str]) -> None:
     assert _graphml(graph) == networkx_text(graph)
 
 
 @pytest.mark.parametrize("value", [[1, 2], None, b"bytes"])
 def test_values_graphml_has_no_type_for_go_to_networkx(value: Any) -> None:
-    graph = nx.MultiGraph()
+    graph: nx.MultiGraph[str] = nx.MultiGraph()
     graph.add_node("a", odd=value)
     assert _graphml(graph) is None
 
