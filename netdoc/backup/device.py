@@ -1,6 +1,6 @@
 """Backing up one device: log in, fetch, clean, mask, check. Never raises for device trouble.
 
-Runs in a worker thread; everything it needs comes in a `DeviceJob`, everything
+Runs in a worker thread (of the run's process or of a worker process); everything it needs comes in a `DeviceJob`, everything
 it found goes out in a `DeviceResult` (a config, or the reason there is none).
 """
 from __future__ import annotations
@@ -9,10 +9,9 @@ import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from netdoc.backup.clean import IncompleteOutput, apply_recipe, check_complete, terminal_text
-from netdoc.backup.hostkeys import HostKeyStore
 from netdoc.backup.platforms import Plan, plan_for
 from netdoc.backup.secrets import mask_secrets
 from netdoc.backup.targets import BackupTarget, safe_name
@@ -27,11 +26,22 @@ log = logging.getLogger("netdoc.backup")
 TRACE_DIR: Path | None = None  # --trace-device DIR: masked transcripts of device I/O
 
 
+class HostKeys(Protocol):
+    """What a device's backup needs of the client's host keys: the HostKeyStore in the
+    parent process, a per-device view in a worker process (netdoc.backup.pool)."""
+
+    def known(self, host: str, port: int) -> HostKey | None: ...
+
+    def remember(self, host: str, port: int, key: HostKey) -> None: ...
+
+    def park(self, host: str, port: int, offered: HostKey) -> None: ...
+
+
 @dataclass
 class DeviceJob:
     target: BackupTarget
     source: ConfigSource
-    host_keys: HostKeyStore
+    host_keys: HostKeys
     timeout: float
     shrink_limit: float
     mask_key: bytes | None            # None: `secrets: keep`

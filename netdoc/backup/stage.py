@@ -2,7 +2,8 @@
 
     backup_client(config, client) -> StageOutcome     (what `netdoc backup` runs)
 
-Devices are fetched in parallel (backup.concurrency workers); each has
+Devices are fetched in parallel (backup.concurrency workers, in backup.processes
+worker processes: netdoc.backup.pool); each has
 backup.timeout seconds from its first packet to its last, after which its
 session is cut off and it fails alone. Results are then written under the
 repository lock: the configs that came back whole replace the stored ones,
@@ -24,6 +25,7 @@ import yaml
 from netdoc.backup.device import DeviceJob, DeviceResult, backup_device
 from netdoc.backup.hostkeys import HostKeyStore
 from netdoc.backup.platforms import plan_for
+from netdoc.backup.pool import process_count, run_in_processes
 from netdoc.backup.secrets import load_mask_key, mask_secrets
 from netdoc.backup.state import DeviceState, describe_age, load_states, save_states
 from netdoc.backup.store import ConfigRepository, RepositoryLock, StoredConfig
@@ -72,9 +74,17 @@ def run_backup(config: Config, client: Client, source: ConfigSource,
     # workers' first devices all missing it at once parsed every profile once each
     load_profiles()
     parsed: dict[str, ParsedFacts] = {}  # new configs' facts, parsed by the workers
+    processes = process_count(getattr(config.backup, "processes", 1),
+                              config.backup.concurrency, len(jobs))
     try:
-        results = _run_pool(jobs, config.backup.concurrency, config.backup.timeout, source,
-                            parsed)
+        if processes > 1:  # the sessions' CPU beyond this interpreter's GIL
+            with _Progress(len(jobs)) as progress:
+                results = run_in_processes(jobs, config.backup.concurrency,
+                                           config.backup.timeout, processes, source, parsed,
+                                           progress)
+        else:
+            results = _run_pool(jobs, config.backup.concurrency, config.backup.timeout,
+                                source, parsed)
     finally:
         host_keys.flush()  # also when the run is stopped: keep the keys it learned
     outcome = _store(config, client, repository, files, results, clock(), parsed)
