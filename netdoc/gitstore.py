@@ -16,6 +16,9 @@ The caller holds netdoc's own lock for the folder (netdoc.fsutil.FileLock) aroun
 from __future__ import annotations
 
 import logging
+import os
+import shlex
+import signal
 import subprocess
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -42,6 +45,58 @@ def author_env() -> dict[str, str]:
     """netdoc as author and committer of a commit made by the git command."""
     return {"GIT_AUTHOR_NAME": AUTHOR_NAME, "GIT_AUTHOR_EMAIL": AUTHOR_EMAIL,
             "GIT_COMMITTER_NAME": AUTHOR_NAME, "GIT_COMMITTER_EMAIL": AUTHOR_EMAIL}
+
+
+# ---------------------------------------------------------------- running git itself
+# Talking to remotes (push, clone, fetch, gitolite's admin repository) runs the git
+# command with ssh: it never asks anything, and on timeout git and its ssh child are
+# killed together. The hub and the probe's central push use these.
+
+RUN_TIMEOUT = 120.0      # seconds for one git command talking to a remote
+CONNECT_TIMEOUT = 15     # seconds for ssh to connect
+ALIVE_INTERVAL = 5       # ssh keep-alive every 5 s; 3 unanswered end the connection
+
+
+def ssh_command(key_file: str = "", known_hosts: str = "",
+                connect_timeout: int = CONNECT_TIMEOUT) -> str:
+    """GIT_SSH_COMMAND: never asks anything, gives up on a dead or silent server."""
+    parts = ["ssh", "-o", "BatchMode=yes", "-o", f"ConnectTimeout={connect_timeout}",
+             "-o", f"ServerAliveInterval={ALIVE_INTERVAL}", "-o", "ServerAliveCountMax=3"]
+    if key_file:
+        parts += ["-i", key_file, "-o", "IdentitiesOnly=yes"]
+    if known_hosts:
+        parts += ["-o", f"UserKnownHostsFile={known_hosts}",
+                  "-o", "StrictHostKeyChecking=yes"]
+    return " ".join(shlex.quote(p) for p in parts)
+
+
+def git_env(ssh: str | None = None) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update({"GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "true", "SSH_ASKPASS": "true",
+                "LC_ALL": "C"})
+    env["GIT_SSH_COMMAND"] = ssh or ssh_command()
+    return env
+
+
+def run_git(args: list[str], *, cwd: Path | None = None, env: dict[str, str] | None = None,
+            timeout: float = RUN_TIMEOUT, stdin: bytes | None = None) \
+        -> tuple[int, bytes, str]:
+    """Run git; (exit code, stdout, stderr). On timeout git and its ssh child are killed
+    (a process group of their own) and the exit code is -9."""
+    process = subprocess.Popen(["git", *args], cwd=cwd, env=env or git_env(),
+                               stdin=subprocess.PIPE if stdin is not None else
+                               subprocess.DEVNULL, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        out, err = process.communicate(stdin, timeout=max(timeout, 0.1))
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        process.communicate()
+        return -9, b"", ""
+    return process.returncode, out, err.decode("utf-8", "replace")
 
 
 @dataclass(frozen=True)

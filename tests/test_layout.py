@@ -128,3 +128,17 @@ def test_the_workspace_owns_the_client_file_names() -> None:
                     and id(node) not in skip:
                 spelt.setdefault(path, set()).add(OWNED_NAMES[node.value])
     assert spelt == NOT_YET
+
+
+def test_only_the_git_store_runs_git() -> None:
+    """Local repositories go through GitStore, remotes through its run_git: no module
+    starts the git command itself."""
+    offenders = []
+    for path, tree in modules("netdoc"):
+        if path == "netdoc/gitstore.py":
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.List, ast.Tuple)) and node.elts and \
+                    isinstance(node.elts[0], ast.Constant) and node.elts[0].value == "git":
+                offenders.append(f"{path}:{node.lineno}")
+    assert offenders == []

@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from netdoc.hub.central import REPOS, SITE_BRANCH, git_env, masked_url, run_git, scrub, ssh_command
+from netdoc.hub.central import REPOS, SITE_BRANCH, masked_url, scrub
+from netdoc.gitstore import author_env, git_env, run_git, ssh_command
 from netdoc.fsutil import atomic_write, stable_json
 from netdoc.hub.settings import HubError, HubSettings, valid_client
 from netdoc.hub.sync import ssh_target
@@ -59,7 +60,8 @@ class AdminRepo:
         self.hub = hub
         self.url = hub.admin
         self.folder = hub.admin_clone
-        self.env = git_env(ssh_command(hub.ssh_key, hub.known_hosts))
+        # netdoc commits the admin repository as every store of it does (netdoc.gitstore)
+        self.env = {**git_env(ssh_command(hub.ssh_key, hub.known_hosts)), **author_env()}
         _, _, self.path_template = ssh_target(hub.remote) if "://" in hub.remote or \
             re.match(r"^[^/:]+@[^/:]+:", hub.remote) else ("", [], hub.remote)
         if self.path_template.endswith(".git"):
@@ -87,8 +89,7 @@ class AdminRepo:
         self._git("add", "-A", "conf", "keydir")
         if not self._git("status", "--porcelain", "conf", "keydir").strip():
             return
-        self._git("-c", "user.name=netdoc", "-c", "user.email=netdoc@localhost", "commit",
-                  "--quiet", "-m", message)
+        self._git("commit", "--quiet", "-m", message)
         try:
             self._git("push", "--quiet", "origin", "HEAD")
         except HubError as exc:

@@ -30,7 +30,8 @@ from typing import Any
 
 import jinja2
 
-from netdoc.hub.central import SITE_BRANCH, run_git
+from netdoc.hub.central import SITE_BRANCH
+from netdoc.gitstore import run_git
 from netdoc.fsutil import atomic_write
 from netdoc.hub.settings import HubError, HubSettings, valid_client
 from netdoc.textsafe import clean

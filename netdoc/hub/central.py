@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from netdoc.fsutil import stable_json
+from netdoc.gitstore import git_env, run_git, ssh_command
 from netdoc.secrets import redact
 from netdoc.textsafe import clean
 
@@ -52,8 +53,6 @@ REPOS = ("inventory", "configs")
 SITE_BRANCH = "netdoc-site"
 CENTRAL_REMOTE = "central"
 DEFAULT_TIMEOUT = 120.0  # seconds for one repository's push, all attempts together
-CONNECT_TIMEOUT = 15     # seconds for ssh to connect
-ALIVE_INTERVAL = 5       # ssh keep-alive every 5 s; 3 unanswered end the connection
 ATTEMPTS = 3
 
 
@@ -107,48 +106,6 @@ def scrub(text: str, url: str) -> str:
 
 
 # ---------------------------------------------------------------- running git
-
-def ssh_command(key_file: str = "", known_hosts: str = "",
-                connect_timeout: int = CONNECT_TIMEOUT) -> str:
-    """GIT_SSH_COMMAND: never asks anything, gives up on a dead or silent server."""
-    parts = ["ssh", "-o", "BatchMode=yes", "-o", f"ConnectTimeout={connect_timeout}",
-             "-o", f"ServerAliveInterval={ALIVE_INTERVAL}", "-o", "ServerAliveCountMax=3"]
-    if key_file:
-        parts += ["-i", key_file, "-o", "IdentitiesOnly=yes"]
-    if known_hosts:
-        parts += ["-o", f"UserKnownHostsFile={known_hosts}",
-                  "-o", "StrictHostKeyChecking=yes"]
-    return " ".join(shlex.quote(p) for p in parts)
-
-
-def git_env(ssh: str | None = None) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update({"GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "true", "SSH_ASKPASS": "true",
-                "LC_ALL": "C"})
-    env["GIT_SSH_COMMAND"] = ssh or ssh_command()
-    return env
-
-
-def run_git(args: list[str], *, cwd: Path | None = None, env: dict[str, str] | None = None,
-            timeout: float = DEFAULT_TIMEOUT, stdin: bytes | None = None) \
-        -> tuple[int, bytes, str]:
-    """Run git; (exit code, stdout, stderr). On timeout git and its ssh child are killed
-    (a process group of their own) and the exit code is -9."""
-    process = subprocess.Popen(["git", *args], cwd=cwd, env=env or git_env(),
-                               stdin=subprocess.PIPE if stdin is not None else
-                               subprocess.DEVNULL, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, start_new_session=True)
-    try:
-        out, err = process.communicate(stdin, timeout=max(timeout, 0.1))
-    except subprocess.TimeoutExpired:
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        process.communicate()
-        return -9, b"", ""
-    return process.returncode, out, err.decode("utf-8", "replace")
-
 
 def push_refs(folder: Path, url: str, refspecs: list[str], *, remote_name: str = "",
               ssh: str | None = None, attempts: int = ATTEMPTS, pause: float = 1.0,

@@ -22,7 +22,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from netdoc.hub.central import REPOS, git_env, masked_url, remote_url, run_git, scrub, ssh_command
+from netdoc.hub.central import REPOS, masked_url, remote_url, scrub
+from netdoc.gitstore import git_env, run_git, ssh_command
 from netdoc.fsutil import atomic_write, stable_json
 from netdoc.hub.settings import HubError, HubSettings, valid_client
 

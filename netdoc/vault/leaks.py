@@ -12,7 +12,6 @@ from __future__ import annotations
 import html
 import json
 import os
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator, Mapping
@@ -64,13 +63,18 @@ def _blobs(root: Path) -> Iterator[tuple[str, bytes]]:
 
 def _git_objects(repository: Path) -> Iterator[tuple[str, bytes]]:
     """Every object's decompressed content, from `git cat-file --batch-all-objects`."""
+    from netdoc.gitstore import run_git
+
     try:
-        done = subprocess.run(["git", "-C", str(repository), "cat-file", "--batch-all-objects",
-                               "--batch"], capture_output=True, timeout=300, check=True)
-    except (OSError, subprocess.SubprocessError) as exc:
-        raise NetdocError(f"cannot read the git objects of {repository} ({exc}); the leak "
-                          f"search would be incomplete") from None
-    data, at = done.stdout, 0
+        code, data, err = run_git(["-C", str(repository), "cat-file", "--batch-all-objects",
+                                   "--batch"], timeout=300)
+    except OSError as exc:
+        code, data, err = 1, b"", str(exc)
+    if code:
+        raise NetdocError(f"cannot read the git objects of {repository} "
+                          f"({err.strip() or 'timed out'}); the leak search would be "
+                          f"incomplete")
+    at = 0
     while at < len(data):
         header_end = data.index(b"\n", at)
         sha, _, size = data[at:header_end].decode("ascii").split(" ")
