@@ -1,7 +1,8 @@
 """Benchmark: backing up 200 simulated Cisco IOS devices, netdoc vs RANCID.
 
     .venv/bin/python benchmarks/backup_parallel.py [--devices 200] [--concurrency 20]
-                                                   [--latency 0.3] [--no-rancid]
+                                                   [--processes -1] [--latency 0.3]
+                                                   [--no-rancid]
 
 The devices are the project's replay SSH server (tests/support/replay_server.py)
 playing tests/fixtures/sessions/cisco_ios.yaml, one device per loopback address
@@ -11,7 +12,8 @@ own so it does not share netdoc's interpreter.
 
 Reported:
   - one device alone (median of 3 runs): t1
-  - all N devices with the pool at --concurrency: wall
+  - all N devices with the pool at --concurrency, in --processes worker processes
+    (backup.processes; -1 = netdoc's automatic choice, 1 = threads only): wall
   - parallel efficiency = (t1 x N / concurrency) / wall   (1.0 = perfect; target >= 0.95)
   - where the wall time went: the worker pool (sessions) and the store step after it
     (facts, files, one git commit), and the CPU seconds of netdoc and of the
@@ -88,7 +90,7 @@ class Devices:
             self.process.wait()
 
 
-def netdoc_config(work: Path, count: int, concurrency: int) -> Any:
+def netdoc_config(work: Path, count: int, concurrency: int, processes: int = -1) -> Any:
     os.environ["NETDOC_BENCH_SSH"] = PASSWORD
     os.environ["NETDOC_BENCH_ENABLE"] = ENABLE
     data = {
@@ -97,7 +99,7 @@ def netdoc_config(work: Path, count: int, concurrency: int) -> Any:
         "clients": {"bench": {"sites": {"hq": {"credentials": ["lab"], "devices": [
             {"host": address(i), "name": f"sw{i + 1:03d}", "platform": "cisco_ios",
              "ssh_port": PORT} for i in range(count)]}}}},
-        "backup": {"concurrency": concurrency, "timeout": 120},
+        "backup": {"concurrency": concurrency, "timeout": 120, "processes": processes},
         "output": {"config_backups": str(work / "config_backups"),
                    "inventory": str(work / "inventory")},
     }
@@ -107,9 +109,10 @@ def netdoc_config(work: Path, count: int, concurrency: int) -> Any:
     return parse_config(text, path)
 
 
-def time_netdoc(work: Path, count: int, concurrency: int) -> tuple[float, int]:
+def time_netdoc(work: Path, count: int, concurrency: int,
+                processes: int = -1) -> tuple[float, int]:
     shutil.rmtree(work / "config_backups", ignore_errors=True)
-    config = netdoc_config(work, count, concurrency)
+    config = netdoc_config(work, count, concurrency, processes)
     started = time.monotonic()
     outcome = run_backup(config, config.client("bench"), NetmikoSource())
     wall = time.monotonic() - started
@@ -123,16 +126,18 @@ def _timed_pool() -> None:
     """Time the worker pool inside run_backup (the rest is the store step)."""
     import netdoc.backup.stage as stage
 
-    pool = stage._run_pool
+    def timing(pool: Any) -> Any:
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            started = time.monotonic()
+            try:
+                return pool(*args, **kwargs)
+            finally:
+                pool_s.append(time.monotonic() - started)
+        return timed
 
-    def timed(*args: Any, **kwargs: Any) -> Any:
-        started = time.monotonic()
-        try:
-            return pool(*args, **kwargs)
-        finally:
-            pool_s.append(time.monotonic() - started)
-
-    stage._run_pool = timed
+    stage._run_pool = timing(stage._run_pool)  # threads only
+    name = "run_in_processes"  # worker processes
+    setattr(stage, name, timing(getattr(stage, name)))
 
 
 def _cpu_seconds() -> float:
@@ -142,10 +147,21 @@ def _cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _process_cpu(pid: int) -> float:
-    """User + system CPU seconds of another process (/proc/PID/stat)."""
+def _process_cpu(pid: int, children: bool = False) -> float:
+    """User + system CPU seconds of another process (/proc/PID/stat); with children,
+    those of its ended and reaped children instead."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    first = 13 if children else 11
+    return (int(fields[first]) + int(fields[first + 1])) / os.sysconf("SC_CLK_TCK")
+
+
+def _workers_cpu() -> float:
+    """CPU seconds of the backup's ended worker processes: children of
+    multiprocessing's forkserver, which reaps them."""
+    from multiprocessing import forkserver
+
+    pid = getattr(forkserver._forkserver, "_forkserver_pid", None)
+    return _process_cpu(pid, children=True) if pid else 0.0
 
 
 # ---------------------------------------------------------------- RANCID
@@ -217,6 +233,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--devices", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument("--processes", type=int, default=-1,
+                        help="backup.processes (-1 = automatic, 1 = threads only)")
     parser.add_argument("--latency", type=float, default=0.3,
                         help="seconds each simulated device takes before every answer")
     parser.add_argument("--no-rancid", action="store_true")
@@ -234,24 +252,29 @@ def run_all(work: Path, args: argparse.Namespace, devices: Devices) -> dict[str,
     singles = [time_netdoc(work, 1, 1)[0] for _ in range(3)]
     t1 = statistics.median(singles)
     cpu, server_cpu, load = _cpu_seconds(), _process_cpu(devices.process.pid), os.getloadavg()[0]
+    workers_cpu = _workers_cpu()
     pool_s.clear()
-    wall, failed = time_netdoc(work, args.devices, args.concurrency)
+    wall, failed = time_netdoc(work, args.devices, args.concurrency, args.processes)
     cpu, server_cpu = _cpu_seconds() - cpu, _process_cpu(devices.process.pid) - server_cpu
+    workers_cpu = _workers_cpu() - workers_cpu
     ideal = t1 * args.devices / args.concurrency
     results: dict[str, Any] = {
         "devices": args.devices, "concurrency": args.concurrency,
+        "processes": args.processes,
         "latency_per_answer_s": args.latency,
         "netdoc": {"one_device_s": round(t1, 2), "all_devices_wall_s": round(wall, 2),
                    "ideal_wall_s": round(ideal, 2), "parallel_efficiency": round(ideal / wall, 3),
                    "failed": failed, "pool_s": round(pool_s[-1], 2),
                    "store_s": round(wall - pool_s[-1], 2), "netdoc_cpu_s": round(cpu, 2),
+                   "worker_processes_cpu_s": round(workers_cpu, 2),
                    "devices_server_cpu_s": round(server_cpu, 2),
                    "load_average_1min_before": round(load, 2)},
     }
     print(f"netdoc: one device {t1:.2f} s; {args.devices} devices at concurrency "
           f"{args.concurrency}: {wall:.2f} s (ideal {ideal:.2f} s) -> efficiency "
           f"{ideal / wall:.0%}, {failed} failed; pool {pool_s[-1]:.2f} s, store "
-          f"{wall - pool_s[-1]:.2f} s; CPU netdoc {cpu:.1f} s, devices' server "
+          f"{wall - pool_s[-1]:.2f} s; CPU netdoc {cpu:.1f} s + worker processes "
+          f"{workers_cpu:.1f} s, devices' server "
           f"{server_cpu:.1f} s (load average {load:.1f})", file=sys.stderr)
     reason = "skipped (--no-rancid)" if args.no_rancid else rancid_available()
     if reason:

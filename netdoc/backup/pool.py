@@ -46,6 +46,10 @@ CUT_OFF_GRACE = 2.0       # as netdoc.backup.stage
 STOP_GRACE = 2.0
 MAX_RESTARTS = 3          # worker processes started again after all of them died
 START_METHOD = "forkserver"  # not fork: the parent has threads (progress, listeners)
+# imported once by the forkserver, so every worker forks warm: without them a worker
+# spent its first devices importing (paramiko, netmiko's drivers, the config parsers)
+PRELOAD = [__name__, "paramiko", "netmiko", "netdoc.facts.tree", "netdoc.facts.structure",
+           "ciscoconfparse2", "hier_config"]
 
 
 def process_count(setting: int, concurrency: int, devices: int) -> int:
@@ -224,6 +228,9 @@ class _ProcessPool:
         self.threads = max(1, math.ceil(min(concurrency, len(jobs)) / processes))
         self.source_spec: Any = type(source) if type(source) is NetmikoSource else source
         self.context = multiprocessing.get_context(START_METHOD)
+        # the forkserver imports netmiko/paramiko once; each worker forks from it in ~5 ms
+        # instead of ~0.3 s of imports (spawn: ~0.4 s) before its first device
+        self.context.set_forkserver_preload(PRELOAD)
         self.workers: list[_Worker] = []
         self.queue = list(range(len(jobs)))  # not yet sent, in order
         self.started: dict[int, float] = {}
