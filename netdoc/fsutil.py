@@ -205,6 +205,25 @@ class LockTimeout(StoreError):
         self.path, self.wait, self.holder = path, wait, holder
 
 
+# Lock files held by this process. A forked child (the passive LLDP listener, a worker
+# pool) closes its copies at once: a flock lives as long as any copy of its file
+# descriptor, so a child outliving a killed run would otherwise hold the client's lock.
+_HELD: set[int] = set()
+
+
+def _drop_inherited_locks() -> None:
+    for fd in list(_HELD):
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    _HELD.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_drop_inherited_locks)
+
+
 class FileLock:
     """An exclusive lock on `path`: the one lock netdoc uses (client runs, the config
     repository, the inventory, the vault).
@@ -252,10 +271,12 @@ class FileLock:
             os.close(fd)
             raise
         self._fd = fd
+        _HELD.add(fd)
         return self
 
     def __exit__(self, *exc: object) -> None:
         if self._fd is not None:
+            _HELD.discard(self._fd)
             os.close(self._fd)  # closing releases the lock
             self._fd = None
 

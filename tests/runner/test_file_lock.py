@@ -59,6 +59,33 @@ def test_a_killed_holders_lock_is_taken_over_and_noted(tmp_path: Path) -> None:
     assert oct(lock_file.stat().st_mode & 0o777) == "0o600"
 
 
+HOLD_AND_FORK = """
+import os, sys, time
+from pathlib import Path
+from netdoc.fsutil import FileLock
+with FileLock(Path(sys.argv[1])):
+    if os.fork() == 0:  # a child that outlives its parent (a listener, a worker)
+        time.sleep(60)
+        os._exit(0)
+    print("held", flush=True)
+    time.sleep(60)
+"""
+
+
+def test_a_forked_child_does_not_keep_a_killed_runs_lock(tmp_path: Path) -> None:
+    lock_file = tmp_path / "some.lock"
+    process = subprocess.Popen([sys.executable, "-c", HOLD_AND_FORK, str(lock_file)],
+                               stdout=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        assert process.stdout is not None and process.stdout.readline().strip() == "held"
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        with FileLock(lock_file, wait=0) as lock:
+            assert lock.previous.startswith(f"pid {process.pid}, since ")
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)  # the orphaned child, by its session
+
+
 def test_two_threads_take_turns(tmp_path: Path) -> None:
     lock_file = tmp_path / "some.lock"
     order: list[str] = []
