@@ -1,7 +1,7 @@
 """Benchmark: backing up 200 simulated Cisco IOS devices, netdoc vs RANCID.
 
     .venv/bin/python benchmarks/backup_parallel.py [--devices 200] [--concurrency 20]
-                                                   [--processes -1] [--latency 0.3]
+                                                   [--processes 1]  [--latency 0.3]
                                                    [--no-rancid]
 
 The devices are the project's replay SSH server (tests/support/replay_server.py)
@@ -13,7 +13,7 @@ own so it does not share netdoc's interpreter.
 Reported:
   - one device alone (median of 3 runs): t1
   - all N devices with the pool at --concurrency, in --processes worker processes
-    (backup.processes; -1 = netdoc's automatic choice, 1 = threads only): wall
+    (backup.processes; 1 = threads only, netdoc's default; -1 = automatic): wall
   - parallel efficiency = (t1 x N / concurrency) / wall   (1.0 = perfect; target >= 0.95)
   - where the wall time went: the worker pool (sessions) and the store step after it
     (facts, files, one git commit), and the CPU seconds of netdoc and of the
@@ -90,7 +90,7 @@ class Devices:
             self.process.wait()
 
 
-def netdoc_config(work: Path, count: int, concurrency: int, processes: int = -1) -> Any:
+def netdoc_config(work: Path, count: int, concurrency: int, processes: int = 1) -> Any:
     os.environ["NETDOC_BENCH_SSH"] = PASSWORD
     os.environ["NETDOC_BENCH_ENABLE"] = ENABLE
     data = {
@@ -110,7 +110,7 @@ def netdoc_config(work: Path, count: int, concurrency: int, processes: int = -1)
 
 
 def time_netdoc(work: Path, count: int, concurrency: int,
-                processes: int = -1) -> tuple[float, int]:
+                processes: int = 1) -> tuple[float, int]:
     shutil.rmtree(work / "config_backups", ignore_errors=True)
     config = netdoc_config(work, count, concurrency, processes)
     started = time.monotonic()
@@ -233,8 +233,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--devices", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=20)
-    parser.add_argument("--processes", type=int, default=-1,
-                        help="backup.processes (-1 = automatic, 1 = threads only)")
+    parser.add_argument("--processes", type=int, default=1,
+                        help="backup.processes (1 = threads only, -1 = automatic)")
     parser.add_argument("--latency", type=float, default=0.3,
                         help="seconds each simulated device takes before every answer")
     parser.add_argument("--no-rancid", action="store_true")

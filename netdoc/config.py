@@ -199,8 +199,9 @@ class DiscoverySettings:
 class BackupSettings:
     concurrency: int = setting(20, low=1, high=256)
     # worker processes sharing `concurrency` (paramiko's CPU beyond one interpreter's GIL):
-    # -1 = automatic (one per 10 concurrent devices, at most the CPUs); 0 or 1 = threads only
-    processes: int = setting(-1, low=-1, high=64)
+    # 0 or 1 = threads only; -1 = one per 10 concurrent devices, at most the CPUs
+    # (1 by default: no gain measured on 2 cores, docs/benchmarks.md §8b)
+    processes: int = setting(1, low=-1, high=64)
     timeout: float = setting(120.0, low=1, high=3600)
     # new config smaller than this fraction of the last = truncated
     shrink_limit: float = setting(0.5, low=0, high=1)

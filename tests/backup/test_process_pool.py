@@ -17,6 +17,7 @@ from backup_helpers import BackupSite, failure_for  # type: ignore[import-not-fo
 from netdoc.app.pipeline import StageOutcome
 from netdoc.backup.pool import process_count
 from netdoc.backup.state import state_dir
+from netdoc.config import BackupSettings
 from support.replay_server import _SESSIONS, Faults, ReplayServer
 
 RECORDINGS = ("cisco_ios", "arista_eos", "cisco_nxos", "dell_os10", "aruba_aoscx")
@@ -37,6 +38,7 @@ def _known_hosts(site: BackupSite) -> list[str]:
 
 
 def test_process_count_follows_the_setting_and_the_devices() -> None:
+    assert BackupSettings().processes == 1      # threads only unless configured
     assert process_count(1, 20, 200) == 1
     assert process_count(0, 20, 200) == 1       # 0 and 1: threads only
     assert process_count(2, 20, 200) == 2
