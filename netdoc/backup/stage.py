@@ -118,6 +118,9 @@ def _remembered_detection(states: dict[str, DeviceState], target: BackupTarget) 
 
 # ---------------------------------------------------------------- the pool
 
+START_SPREAD = 0.03  # seconds between the first devices' starts (see _run_pool)
+
+
 def _run_pool(jobs: list[DeviceJob], concurrency: int, timeout: float,
               source: ConfigSource,
               parsed: dict[str, ParsedFacts] | None = None) -> list[DeviceResult]:
@@ -131,6 +134,11 @@ def _run_pool(jobs: list[DeviceJob], concurrency: int, timeout: float,
     lock = threading.Lock()
 
     def work(index: int) -> DeviceResult:
+        if index < concurrency:
+            # the first wave starts spread out: started together, every session's key
+            # exchange lands on the CPU at once, and the devices go on in lockstep waves
+            # that each wait for their slowest handshake
+            time.sleep(index * START_SPREAD)
         with lock:
             started[index] = time.monotonic()
         result = backup_device(jobs[index])
