@@ -205,6 +205,16 @@ class LockTimeout(StoreError):
         self.path, self.wait, self.holder = path, wait, holder
 
 
+def read_text_or_none(path: Path) -> str | None:
+    """The file's text; None when there is no such file; StoreError when it cannot be read."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise StoreError(f"cannot read {path}: {exc}") from None
+
+
 # Lock files held by this process. A forked child (the passive LLDP listener, a worker
 # pool) closes its copies at once: a flock lives as long as any copy of its file
 # descriptor, so a child outliving a killed run would otherwise hold the client's lock.

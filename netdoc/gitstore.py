@@ -29,7 +29,7 @@ from pathlib import Path
 import git
 
 from netdoc.errors import StoreError
-from netdoc.fsutil import GitWriting, atomic_write, fault_point
+from netdoc.fsutil import GitWriting, atomic_write, fault_point, read_text_or_none
 
 log = logging.getLogger("netdoc.gitstore")
 
@@ -173,7 +173,7 @@ class GitStore:
             if not patterns:
                 continue
             wanted = "\n".join(patterns) + "\n"
-            if _read_or_none(path) != wanted:
+            if read_text_or_none(path) != wanted:
                 atomic_write(path, wanted, mode=mode)
 
     # ------------------------------------------------------------ writing
@@ -392,12 +392,3 @@ def git_error(exc: BaseException) -> str:
 
 
 GIT_FAILURES = (git.GitError, OSError, ValueError)  # what a git write may raise
-
-
-def _read_or_none(path: Path) -> str | None:
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise StoreError(f"cannot read {path}: {exc}") from None

@@ -23,7 +23,7 @@ from typing import Any
 import yaml
 
 from netdoc.errors import StoreError
-from netdoc.fsutil import (FileLock, LockTimeout, atomic_write, fault_point,
+from netdoc.fsutil import (FileLock, LockTimeout, atomic_write, fault_point, read_text_or_none,
                            remove_stale_temporaries)
 from netdoc.gitstore import GIT_FAILURES, GitStore, git_error
 from netdoc.secrets import redact
@@ -138,7 +138,7 @@ class ConfigRepository:
                                    default_flow_style=False)
         for path, text in ((self.folder / f"{item.path}.cfg", item.config),
                            (self.folder / f"{item.path}.meta.yaml", meta_text)):
-            if _read_or_none(path) != text:
+            if read_text_or_none(path) != text:
                 atomic_write(path, text, mode=0o600)
 
     def push(self, remote_url: str, attempts: int = PUSH_ATTEMPTS,
@@ -200,12 +200,3 @@ def _device_path(path: str) -> str:
 
 def _git_error(exc: BaseException) -> str:
     return redact(clean(git_error(exc), 400))
-
-
-def _read_or_none(path: Path) -> str | None:
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise StoreError(f"cannot read {path}: {exc}") from None
