@@ -48,6 +48,11 @@ READ_WAIT = 0.25  # longest blocking wait for the channel between deadline check
 MAX_PAGES = 5000   # a pager that never ends is cut off here, or at the deadline
 PROMPT_ESCAPES = re.compile(r"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|[()][A-Z0-9]|[=>78DEHM])")
 READ_CHUNK = 65536  # bytes per channel read
+# A prompt read before the command's echo is the previous command's, arriving late
+# (netmiko's session set-up reads `terminal width` only up to its echo): the answer starts
+# at the echo, as netmiko's cmd_verify has it. A device that never echoes gets its prompt
+# accepted after this long.
+ECHO_WAIT = 2.0
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024  # backup.max_config_bytes: output beyond it is refused
 
 
@@ -592,31 +597,50 @@ def _read_answer(conn: Any, command: str, deadline: float, host: str,
     size = 0
     tail = ""
     pages = 0
+    echo = command.strip()[:40]
+    echoed = not echo
+    sent = time.monotonic()
+
+    def ended() -> bool:
+        return bool(prompt.search(tail) or (platform_prompt is not None
+                                            and platform_prompt.search(tail)))
+
     while True:
         if time.monotonic() >= deadline:
             raise BackupError(host, _stalled_reason(command, "".join(chunks), pages))
         chunk = reader.read()
-        if chunk:
-            chunks.append(chunk)
-            size += len(chunk)
-            if size > max_bytes:
-                raise OutputTooLarge(host, _too_large(command, limit or max_bytes))
-            tail = (tail + chunk)[-300:]
-            ended = prompt.search(tail) or (platform_prompt is not None
-                                            and platform_prompt.search(tail))
-            if ended and not "".join(chunks[-2:]).rstrip().endswith(command.strip()):
-                return "".join(chunks)
-            # what a device prints at a page break (the profiles' more_prompts) is
-            # answered with a space, so paging a platform cannot disable still yields
-            # the whole config (and cleaning cuts the prompts out)
-            if pager_rules().at_end.search(tail):
-                pages += 1
-                if pages > MAX_PAGES:
-                    raise BackupError(host, f"{command!r}: the pager never ended "
-                                            f"({MAX_PAGES} pages); output refused")
-                conn.write_channel(" ")
+        if not chunk:
+            if not echoed and chunks and time.monotonic() - sent >= ECHO_WAIT and ended():
+                return "".join(chunks)  # a device that does not echo what it is sent
+            reader.wait(READ_WAIT if echoed or not chunks
+                        else max(0.0, min(READ_WAIT, ECHO_WAIT - (time.monotonic() - sent))))
             continue
-        reader.wait(READ_WAIT)
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > max_bytes:
+            raise OutputTooLarge(host, _too_large(command, limit or max_bytes))
+        tail = (tail + chunk)[-300:]
+        if not echoed:
+            head = "".join(chunks)[:4096]
+            at = head.find(echo)
+            if at >= 0:  # what came before the echo (a late prompt) cannot end the answer
+                echoed, tail = True, "".join(chunks)[at:][-300:]
+            elif len(head) >= 4096:
+                echoed = True  # no echo in the first 4 KiB: this device does not echo
+        if ended():
+            if not echoed and time.monotonic() - sent < ECHO_WAIT:
+                continue
+            if not "".join(chunks[-2:]).rstrip().endswith(command.strip()):
+                return "".join(chunks)
+        # what a device prints at a page break (the profiles' more_prompts) is
+        # answered with a space, so paging a platform cannot disable still yields
+        # the whole config (and cleaning cuts the prompts out)
+        if pager_rules().at_end.search(tail):
+            pages += 1
+            if pages > MAX_PAGES:
+                raise BackupError(host, f"{command!r}: the pager never ended "
+                                        f"({MAX_PAGES} pages); output refused")
+            conn.write_channel(" ")
 
 
 class _ChannelReader:

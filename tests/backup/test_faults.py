@@ -115,6 +115,18 @@ def test_endless_pager_is_refused(site: BackupSite) -> None:
     _assert_kept(site, good, commits)
 
 
+def test_prompt_redrawn_before_the_echo_does_not_end_the_answer(site: BackupSite) -> None:
+    """A log message and a redrawn prompt that arrive between sending a command and its
+    echo belong to no answer: the version and the config are still read whole."""
+    site.add("cisco_ios", "sw1")
+    site.add("cisco_ios", "sw2", faults=Faults(log_before=("show version", CONFIG_COMMAND)))
+    outcome = site.run()
+    assert outcome.failures == []
+    assert site.stored("sw2") == site.stored("sw1")
+    assert site.meta("sw2")["version"] == site.meta("sw1")["version"]
+    assert "LINK-3-UPDOWN" not in (site.stored("sw2") or "")
+
+
 def test_empty_config_is_refused(site: BackupSite) -> None:
     rec = load_recording("cisco_ios")
     site.add("cisco_ios", "sw1")

@@ -319,6 +319,9 @@ class Faults:
     password: str | None = None  # overrides the recording's (a "changed password" device)
     endless_output: bool = False  # the command's output repeats forever, no pager, no prompt
     offered: list[tuple[str, str]] = field(default_factory=list)  # every (user, password) tried
+    # commands before whose echo the device prints a log message and redraws its prompt
+    # (a vty with `terminal monitor`: a link went up just as the command was typed)
+    log_before: tuple[str, ...] = ()
 
 
 class _DeviceShell:
@@ -397,6 +400,10 @@ class _DeviceShell:
         """Answer one typed line; False ends the session."""
         if DEBUG:
             print(f"replay {self.rec.platform}: {command!r}", file=sys.stderr, flush=True)
+        if command in self.faults.log_before:
+            self.write("\n%LINK-3-UPDOWN: Interface gi1/0/5, changed state to up\n" + self.prompt)
+            await self.process.stdout.drain()
+            await asyncio.sleep(0.3)
         self.write(command + "\n")  # the terminal echo
         if not command:
             self.write(self.prompt)
