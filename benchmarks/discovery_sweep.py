@@ -9,7 +9,7 @@ chain, a router, a branch switch, 60 PCs) under a prefix and state dir of its ow
 and measures, all from inside the lab's probe namespace, in one run:
 
 1. ARP sweep of the probe's directly attached /24: netdoc (netdoc/discover/collectors/arp.py, in a
-   fresh interpreter, as a run would), `arp-scan --interface=IF CIDR` and
+   fresh interpreter that imports only the sweep: benchmarks/arp_once.py), `arp-scan --interface=IF CIDR` and
    `nmap -sn -n CIDR` (root in the namespace, so nmap ARP-pings the segment). Hosts
    each one found are checked against the lab's ground truth; wall times are
    medians of --runs rounds, the tools interleaved within each round. With
@@ -64,40 +64,6 @@ THIS_CHECKOUT = {"PYTHONPATH": str(ROOT)}  # netdoc as in this checkout (or git 
 
 
 # ---------------------------------------------------------------- helpers (inside the probe)
-
-def helper_sweep(cidr: str, interface: str, module_file: str) -> None:
-    """One netdoc ARP sweep, as `netdoc discover` runs it; prints the hosts and the time."""
-    started = time.perf_counter()
-    if module_file:
-        import importlib.util
-        spec = importlib.util.spec_from_file_location("arp_baseline", module_file)
-        assert spec is not None and spec.loader is not None
-        arp: Any = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = arp  # dataclasses look their module up there
-        spec.loader.exec_module(arp)
-        with contextlib.suppress(ImportError):  # an older sweep imported scapy lazily:
-            import scapy.layers.l2  # noqa: F401  count that as import, not as sweep
-            import scapy.sendrecv  # noqa: F401
-    else:
-        from netdoc.discover.collectors import arp
-    imported = time.perf_counter()
-    import logging
-
-    class Keep(logging.Handler):  # the sweep's own account of where its time went
-        notes: list[str] = []
-
-        def emit(self, record: logging.LogRecord) -> None:
-            self.notes.append(record.getMessage())
-
-    logger = logging.getLogger("netdoc.collectors.arp")
-    logger.setLevel(logging.DEBUG)
-    logger.addHandler(Keep())
-    found = arp.arp_sweep(arp.targets(ipaddress.ip_network(cidr)), interface)
-    swept = time.perf_counter()
-    print(MARK + json.dumps({"hosts": [s.ip for s in found], "import": imported - started,
-                             "sweep": swept - imported,
-                             "breakdown": Keep.notes[-1] if Keep.notes else ""}))
-
 
 def helper_split(config: str) -> None:
     """One `netdoc discover` in this process with the phases timed; prints the spans."""
@@ -262,8 +228,8 @@ def timed_in_probe(lab: Any, argv: list[str]) -> tuple[float, subprocess.Complet
 
 def sweep_netdoc(lab: Any, cidr: str, interface: str, module_file: str = "") \
         -> tuple[float, set[str], dict[str, Any]]:
-    seconds, done = timed_in_probe(lab, [sys.executable, __file__, "--helper-sweep", cidr,
-                                         interface, module_file])
+    seconds, done = timed_in_probe(lab, [sys.executable, str(ROOT / "benchmarks" / "arp_once.py"),
+                                         cidr, interface, module_file])
     report = helper_output(done)
     return seconds, set(report["hosts"]), report
 
@@ -643,13 +609,9 @@ def main() -> int:
                         help="skip discovery with a resolver that does not answer")
     parser.add_argument("--prefix", default=f"ndbs{os.getpid() % 100000}-")
     parser.add_argument("--state-dir", default=str(BENCH_LABS / f"sweep-{os.getpid()}"))
-    parser.add_argument("--helper-sweep", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--helper-split", help=argparse.SUPPRESS)
     parser.add_argument("--helper-blackhole", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.helper_sweep:
-        helper_sweep(*args.helper_sweep)
-        return 0
     if args.helper_split:
         helper_split(args.helper_split)
         return 0

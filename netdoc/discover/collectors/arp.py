@@ -9,7 +9,7 @@ trips; a late answer to an earlier pass still counts. After the last pass an
 address is given up once it had PATIENCE since its first request and a few round
 trips since its last (at most `reply_wait`; all of it while nothing answered),
 and not at all once every address has answered. A /24 with two retries takes
-about PATIENCE, 0.35 s; a /16 is 33 s per pass at the default 2,000 requests/s.
+about PATIENCE, 0.32 s; a /16 is 33 s per pass at the default 2,000 requests/s.
 """
 from __future__ import annotations
 
@@ -122,8 +122,10 @@ MIN_FRAME = 60  # Ethernet minimum without FCS; pad so no driver has to
 MIN_REPLY_WAIT = 0.25  # never wait less after a pass than this (seconds)
 RTT_FACTOR = 4  # wait this many times the slowest round trip seen before giving up
 # An address is given up no sooner than this after its first request: a Wi-Fi client in
-# power save hears broadcasts only at the DTIM beacon (102.4 ms x a DTIM period of 1-3).
-PATIENCE = 0.35
+# power save hears broadcasts only at the DTIM beacon (102.4 ms x a DTIM period of 1-3, so
+# 307.2 ms at worst) and answers within a few milliseconds of it. The retries' requests
+# wait for the same beacon, so only the first one's patience matters.
+PATIENCE = 0.32
 SEND_STALL = 0.002  # a send that took longer than this (seconds) gives no round-trip sample
 # The pause before the silent addresses are asked again (seconds): a few round trips, but
 # never long: asking again early costs only a duplicate request to a host whose answer is

@@ -12,7 +12,7 @@ still silent, right after the pass (their probes are a pass old by then) and
 with fewer probes: the echo request plus the ports that some host of this sweep
 answered on, the ones this network's filters let through. Only after the last
 pass does the sweep wait for late replies: until each silent address had PATIENCE
-(0.35 s) since its first probe and a few times the slowest round trip seen since the
+(0.32 s) since its first probe and a few times the slowest round trip seen since the
 last probe (at least FINAL_WAIT, at most `reply_wait`), not at all once everyone
 answered. Probes are paced at the configured rate from the first one (no burst):
 a router in between resolves each address (ARP glean), which many routers throttle. `rulers`, addresses known to be alive (the router, hosts its ARP table
