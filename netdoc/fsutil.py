@@ -1,13 +1,14 @@
 """Files that are never half-written, and JSON that diffs cleanly."""
 from __future__ import annotations
 
+import functools
 import json
 import os
 import signal
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from netdoc.errors import StoreError
 
@@ -34,11 +35,16 @@ def atomic_write(path: Path, data: str | bytes, mode: int = 0o600) -> None:
                          f"the previous version is unchanged") from None
 
 
-def atomic_write_many(files: dict[Path, str], mode: int = 0o600) -> list[Path]:
+def atomic_write_many(files: dict[Path, str], mode: int = 0o600,
+                      renamed: Callable[[Path], None] | None = None) -> list[Path]:
     """Write several files all-or-nothing: every new version is written to a
     temporary file first, and only when all of them made it to disk are they
     renamed into place (a rename needs no space). Unchanged files are left alone.
-    Returns the paths that changed."""
+    `renamed` is told of each file as it takes its place. Returns the paths that changed.
+
+    The temporaries reach the disk with one syncfs() per file system rather than an
+    fsync() each: every fsync is a journal commit of its own, and 600 of them were most
+    of the time a 200-device backup spent storing."""
     changed = {p: d for p, d in files.items() if not _same_content(p, d)}
     staged: list[tuple[str, Path]] = []
     try:
@@ -48,9 +54,8 @@ def atomic_write_many(files: dict[Path, str], mode: int = 0o600) -> list[Path]:
             staged.append((tmp, path))
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data.encode("utf-8"))
-                handle.flush()
-                os.fsync(handle.fileno())
             os.chmod(tmp, mode)
+        _to_disk([Path(tmp) for tmp, _ in staged])
     except OSError as exc:
         for tmp, _ in staged:
             Path(tmp).unlink(missing_ok=True)
@@ -59,7 +64,44 @@ def atomic_write_many(files: dict[Path, str], mode: int = 0o600) -> list[Path]:
     for tmp, path in staged:
         fault_point(f"before-rename:{path.name}")
         os.replace(tmp, path)
+        if renamed is not None:
+            renamed(path)
     return list(changed)
+
+
+def _to_disk(paths: list[Path]) -> None:
+    """Make the files' data durable: syncfs() once for each file system they are on
+    (Linux), else fsync() each."""
+    syncfs = _load_syncfs() if len(paths) > 1 else None
+    if syncfs is not None:
+        done = True
+        for folder in {os.stat(p).st_dev: p.parent for p in paths}.values():
+            fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+            try:
+                done = syncfs(fd) == 0 and done
+            finally:
+                os.close(fd)
+        if done:
+            return
+    for path in paths:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+@functools.cache
+def _load_syncfs() -> Callable[[int], int] | None:
+    """libc's syncfs(), loaded when first needed (ctypes is no part of a command's start)."""
+    try:
+        import ctypes
+
+        function = ctypes.CDLL(None, use_errno=True).syncfs  # the C library Python runs on
+    except (OSError, AttributeError):
+        return None
+    function.argtypes, function.restype = [ctypes.c_int], ctypes.c_int
+    return function
 
 
 def _same_content(path: Path, data: str) -> bool:

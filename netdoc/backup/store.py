@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,8 @@ from typing import Any
 import yaml
 
 from netdoc.errors import StoreError
-from netdoc.fsutil import (FileLock, LockTimeout, atomic_write, fault_point, read_text_or_none,
+from netdoc.facts.model import SAFE_DUMPER
+from netdoc.fsutil import (FileLock, LockTimeout, atomic_write_many, fault_point, read_text_or_none,
                            remove_stale_temporaries)
 from netdoc.gitstore import GIT_FAILURES, GitStore, git_error
 from netdoc.secrets import redact
@@ -102,9 +104,7 @@ class ConfigRepository:
         result = CommitResult()
         with self.git.writing():  # .git/info/exclude: temporaries are never committed
             remove_stale_temporaries(self.folder)  # the lock: no live writer owns them
-            for item in sorted(stored, key=lambda s: s.path):
-                self._write(item)
-                fault_point(f"backup-written:{item.path}")
+            self._write(sorted(stored, key=lambda s: s.path))
             try:
                 self.git.stage()
                 status = self.git.staged_status()
@@ -132,14 +132,30 @@ class ConfigRepository:
                                  f"are written and the next run commits them") from None
         return result
 
-    def _write(self, item: StoredConfig) -> None:
-        """Write one device's files where they differ from what is on disk."""
-        meta_text = yaml.safe_dump(item.metadata, sort_keys=True, allow_unicode=True,
-                                   default_flow_style=False)
-        for path, text in ((self.folder / f"{item.path}.cfg", item.config),
-                           (self.folder / f"{item.path}.meta.yaml", meta_text)):
-            if read_text_or_none(path) != text:
-                atomic_write(path, text, mode=0o600)
+    def _write(self, items: list[StoredConfig]) -> None:
+        """Write the devices' files where they differ from what is on disk: all of them
+        reach the disk before the first takes its place (one sync, not one per file)."""
+        files: dict[Path, str] = {}
+        owner: dict[Path, str] = {}
+        for item in items:
+            meta_text = yaml.dump(item.metadata, Dumper=SAFE_DUMPER, sort_keys=True,
+                                  allow_unicode=True, default_flow_style=False)
+            for path, text in ((self.folder / f"{item.path}.cfg", item.config),
+                               (self.folder / f"{item.path}.meta.yaml", meta_text)):
+                if read_text_or_none(path) != text:
+                    files[path] = text
+                    owner[path] = item.path
+        pending = Counter(owner.values())
+        for item in items:
+            if not pending[item.path]:
+                fault_point(f"backup-written:{item.path}")
+
+        def renamed(path: Path) -> None:
+            pending[owner[path]] -= 1
+            if not pending[owner[path]]:
+                fault_point(f"backup-written:{owner[path]}")
+
+        atomic_write_many(files, mode=0o600, renamed=renamed)
 
     def push(self, remote_url: str, attempts: int = PUSH_ATTEMPTS,
              pause: float = 1.0, timeout: float = PUSH_TIMEOUT) -> tuple[bool, str]:

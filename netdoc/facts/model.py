@@ -232,6 +232,11 @@ def _plain(obj: Any) -> Any:
     return obj
 
 
+# libyaml's emitter when PyYAML has it: the same text as the pure-Python one, 8x faster
+# (200 devices' files are written while the backup holds the repository lock)
+SAFE_DUMPER: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
 def to_dict(facts: DeviceFacts) -> dict[str, Any]:
     data = _plain(facts)
     data.pop("parser", None)
@@ -240,8 +245,8 @@ def to_dict(facts: DeviceFacts) -> dict[str, Any]:
 
 def to_yaml(facts: DeviceFacts) -> str:
     """The facts file's text: keys in model order, lists sorted, empty values left out."""
-    return yaml.safe_dump(to_dict(facts), sort_keys=False, allow_unicode=True,
-                          default_flow_style=False, width=200)
+    return yaml.dump(to_dict(facts), Dumper=SAFE_DUMPER, sort_keys=False, allow_unicode=True,
+                     default_flow_style=False, width=200)
 
 
 def _build(kind: Any, value: Any) -> Any:

@@ -25,7 +25,7 @@ from netdoc.facts import facts_for
 from netdoc.facts.changes import describe_changes
 from netdoc.facts.model import FORMAT, DeviceFacts, FactsError, from_yaml, to_yaml
 from netdoc.facts.structure import section_changes, structure_os
-from netdoc.fsutil import atomic_write
+from netdoc.fsutil import atomic_write, atomic_write_many
 from netdoc.models import EventKind
 
 log = logging.getLogger("netdoc.facts")
@@ -77,6 +77,7 @@ def record_facts(folder: Path, stored: Iterable[Any],
     device path -> its config's facts parsed ahead (parse_facts), used when the config
     is the same; the others are parsed here."""
     record = FactsRecord()
+    to_write: dict[Path, tuple[str, str, str]] = {}
     for item in stored:
         platform = str((item.metadata or {}).get("platform", ""))
         old_config = _read(folder / f"{item.path}.cfg")
@@ -106,15 +107,28 @@ def record_facts(folder: Path, stored: Iterable[Any],
         if facts is None:
             continue
         path = facts_path(folder, item.path)
-        if _read(path) == text:
-            continue
+        if _read(path) != text:
+            to_write[path] = (item.path, item.label, text)
+    _write_all(to_write, record)
+    return record
+
+
+def _write_all(files: dict[Path, tuple[str, str, str]], record: FactsRecord) -> None:
+    """path -> (device path, label, text): one batch (a single sync for all of them);
+    should that fail, file by file, so one device's failure is that device's warning."""
+    try:
+        atomic_write_many({path: text for path, (_, _, text) in files.items()}, mode=0o600)
+        record.written += [device for device, _, _ in files.values()]
+        return
+    except NetdocError:
+        pass
+    for path, (device, label, text) in files.items():
         try:
             atomic_write(path, text, mode=0o600)
-            record.written.append(item.path)
+            record.written.append(device)
         except NetdocError as exc:
-            record.warnings.append(f"{item.label}: facts not written: {exc}")
-            log.warning("%s: facts not written: %s", item.label, exc)
-    return record
+            record.warnings.append(f"{label}: facts not written: {exc}")
+            log.warning("%s: facts not written: %s", label, exc)
 
 
 def _current(folder: Path, device_path: str, platform: str) -> bool:
