@@ -74,6 +74,9 @@ class RunReport:
     skipped: list[str] = field(default_factory=list)
     alerts: list[str] = field(default_factory=list)
     push: dict[str, Any] = field(default_factory=dict)  # central push per repository
+    # what started a run of one device between the scheduled ones ("backup: config change
+    # notice from sw1 (192.0.2.2)", the listener); "" for a scheduled or manual run
+    trigger: str = ""
 
     @property
     def exit_code(self) -> int:
@@ -107,8 +110,9 @@ def _run_all(config: Config, stages: list[str], client_name: str | None, as_json
     return max((r.exit_code for r in reports), default=EXIT_OK)
 
 
-def run_client(config: Config, client: Client, stages: list[str]) -> RunReport:
-    report = RunReport(client=client.name, started=_now())
+def run_client(config: Config, client: Client, stages: list[str],
+               trigger: str = "") -> RunReport:
+    report = RunReport(client=client.name, started=_now(), trigger=clean(trigger, 300))
     started = time.monotonic()
     folder = Workspace.of(config, client.name).inventory
     try:
@@ -335,6 +339,7 @@ def read_run_history(files: Workspace, count: int = 10) -> RunHistory:
         history.reports.append(report)
         history.recent.append({
             "started": report.get("started", ""), "status": report.get("status", ""),
+            "trigger": report.get("trigger", ""),
             "seconds": report.get("seconds", 0),
             "stages": ", ".join(s.get("stage", "") for s in report.get("stages", [])),
             "changes": len(report.get("events", [])),

@@ -28,6 +28,7 @@ def client_status(config: Config, client: Client, now: float | None = None) -> d
     files = Workspace.of(config, client.name)
     reports = read_run_history(files, RUNS_SHOWN).reports  # newest first
     runs = [{"started": report.get("started", ""), "status": report.get("status", ""),
+             "trigger": clean(str(report.get("trigger", "") or ""), 300),
              "seconds": report.get("seconds", 0),
              "stages": [s.get("stage", "") for s in report.get("stages", [])],
              "failures": len(report.get("failures", [])),
@@ -45,16 +46,23 @@ def client_status(config: Config, client: Client, now: float | None = None) -> d
     counts = {s: sum(1 for d in devices if d.get("status") == s)
               for s in ("present", "missing", "archived")}
     push = central_push(reports)
+    # a device's event (the listener) runs one stage for that device: the run a technician
+    # asks about ("did last night's run work?") is the newest scheduled or manual one
+    at = next((i for i, run in enumerate(runs) if not run["trigger"]), len(runs))
+    scheduled = runs[at] if at < len(runs) else None
+    newer_events = runs[:at]
     return {
         "client": client.name, "runs": runs,
         "central_push": push,
         "last_run": runs[0] if runs else None,
+        "last_scheduled_run": scheduled,
         "devices": counts,
         "backups_stale": sorted(stale, key=lambda d: d["device"]),
         "devices_failing": sorted(failing, key=lambda d: d["device"]),
         "host_keys_pending": keys["pending"], "identities_held": keys["identities_held"],
         "attention": bool(stale or failing or keys["pending"] or keys["identities_held"]
-                          or (runs and runs[0]["status"] != "ok")
+                          or (scheduled is not None and scheduled["status"] != "ok")
+                          or any(run["status"] != "ok" for run in newer_events)
                           or any(p["status"] == "failed" for p in push.values())),
     }
 
@@ -84,14 +92,19 @@ def central_push(reports: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 def status_lines(entry: dict[str, Any]) -> list[str]:
     name = entry["client"]
-    last = entry["last_run"]
+    last = entry.get("last_scheduled_run")
+    newest = entry["last_run"]
     lines = [f"client {name}: {entry['devices']['present']} device(s) present, "
              f"{entry['devices']['missing']} missing; "
-             + (f"last run {last['started']} {last['status']}" if last else "never run")]
+             + (f"last run {last['started']} {last['status']}" if last
+                else "no scheduled run yet" if newest else "never run")
+             + (f"; since then a one-device run {newest['started']} {newest['status']}"
+                if newest and newest is not last and newest.get("trigger") else "")]
     for run in entry["runs"]:
         lines.append(f"  run {run['started']}  {run['status']:<12} {run['seconds']:.1f} s  "
                      f"{','.join(run['stages'])}  {run['changes']} change(s), "
-                     f"{run['failures']} failure(s)")
+                     f"{run['failures']} failure(s)"
+                     + (f"  [{run['trigger']}]" if run.get("trigger") else ""))
     for item in entry["devices_failing"]:
         lines.append(f"  FAILING {item['device']} ({item['host']}): {item['failures_in_a_row']} "
                      f"run(s) in a row: {item['reason']}")

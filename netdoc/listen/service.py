@@ -271,7 +271,10 @@ def run_one_backup(config: Config, sender: Sender, stage: str = BACKUP) -> str:
         import netdoc.listen.reread  # noqa: F401 - registers the reread stage
 
     narrowed_config, narrowed_client = one_device_config(config, sender)
-    report = run_client(narrowed_config, narrowed_client, [stage])
+    why = "a link change" if stage == REREAD else "a config change notice"
+    report = run_client(narrowed_config, narrowed_client, [stage],
+                        trigger=f"{stage}: {why} from {sender.name or sender.host} "
+                                f"({sender.host})")
     print_summary(report)
     return report.status
 

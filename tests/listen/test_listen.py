@@ -274,6 +274,8 @@ def test_a_cisco_config_notice_backs_up_exactly_that_device_once(site: ListenSit
     assert site.commits("globex") == 0
     report = json.loads((site.root / "inventory" / "acme" / "last-run.json").read_text())
     assert [s["stage"] for s in report["stages"]] == ["backup"] and report["status"] == "ok"
+    assert report["trigger"] == "backup: a config change notice from core-sw (127.0.0.1)", \
+        "the report says which event ran it, so status tells it from a scheduled run"
     assert "masked" in site.stored("acme", "core-sw").read_text()  # same masking as ever
     objects = site.root / "config_backups" / "acme" / ".git" / "objects"
     assert all(p.stat().st_mode & 0o077 == 0 for p in objects.rglob("*") if p.is_file()), \
@@ -324,6 +326,7 @@ def test_a_real_linkdown_trap_re_reads_that_switch_only(site: ListenSite) -> Non
     assert {r["device"] for r in rereads} == {"acc-sw2"}
     report = json.loads((site.root / "inventory" / "acme" / "last-run.json").read_text())
     assert [s["stage"] for s in report["stages"]] == ["reread"]
+    assert report["trigger"].startswith("reread: a link change from acc-sw2")
     assert {f["host"] for f in report["failures"]} == {"127.0.0.2"}
     time.sleep(3)
     assert not site.stored("acme", "acc-sw2").exists()  # a link change is no config change

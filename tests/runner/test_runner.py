@@ -152,3 +152,36 @@ def test_the_run_history_leaves_out_a_damaged_report_not_the_others(tmp_path: Pa
     assert history.last == {}
     assert [r["status"] for r in history.reports] == ["failures", "ok"]  # newest first
     assert [r["stages"] for r in history.recent] == ["discover", "discover"]
+
+
+def test_status_tells_the_scheduled_run_from_the_one_device_runs_after_it(
+        tmp_path: Path) -> None:
+    """A config change notice backs up one device between scheduled runs: `status` still
+    says how the last scheduled run went, and lists the event run as what it is."""
+    from netdoc.app.status import client_status, status_lines
+    from netdoc.workspace import Workspace
+
+    text = CONFIG.replace("clients:", f"output: {{inventory: {tmp_path / 'inventory'}, "
+                                      f"config_backups: {tmp_path / 'backups'}}}\nclients:")
+    config = parse_config(text, tmp_path / "netdoc.yaml")
+    files = Workspace.of(config, "acme")
+    files.runs.mkdir(parents=True)
+    for start, status, trigger in (
+            ("20261101T010000Z", "ok", ""),
+            ("20261101T093000Z", "failures", "backup: a config change notice from core-sw "
+                                             "(192.0.2.2)")):
+        (files.runs / f"{start}.json").write_text(json.dumps(
+            {"started": start, "status": status, "trigger": trigger, "seconds": 1.0,
+             "stages": [{"stage": "backup"}], "failures": [{"host": "192.0.2.2"}]
+             if status != "ok" else []}))
+
+    entry = client_status(config, config.clients["acme"])
+
+    assert entry["last_scheduled_run"]["started"] == "20261101T010000Z"
+    assert entry["last_run"]["trigger"].startswith("backup: a config change notice")
+    assert entry["attention"], "a failed event run after the scheduled one needs attention"
+    lines = status_lines(entry)
+    assert "last run 20261101T010000Z ok; since then a one-device run 20261101T093000Z " \
+           "failures" in lines[0]
+    assert any(line.endswith("[backup: a config change notice from core-sw (192.0.2.2)]")
+               for line in lines)
