@@ -35,12 +35,11 @@ def atomic_write(path: Path, data: str | bytes, mode: int = 0o600) -> None:
                          f"the previous version is unchanged") from None
 
 
-def atomic_write_many(files: dict[Path, str], mode: int = 0o600,
-                      renamed: Callable[[Path], None] | None = None) -> list[Path]:
+def atomic_write_many(files: dict[Path, str], mode: int = 0o600) -> list[Path]:
     """Write several files all-or-nothing: every new version is written to a
     temporary file first, and only when all of them made it to disk are they
     renamed into place (a rename needs no space). Unchanged files are left alone.
-    `renamed` is told of each file as it takes its place. Returns the paths that changed.
+    Returns the paths that changed.
 
     The temporaries reach the disk with one syncfs() per file system rather than an
     fsync() each: every fsync is a journal commit of its own, and 600 of them were most
@@ -64,8 +63,6 @@ def atomic_write_many(files: dict[Path, str], mode: int = 0o600,
     for tmp, path in staged:
         fault_point(f"before-rename:{path.name}")
         os.replace(tmp, path)
-        if renamed is not None:
-            renamed(path)
     return list(changed)
 
 

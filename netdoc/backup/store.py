@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -136,26 +135,14 @@ class ConfigRepository:
         """Write the devices' files where they differ from what is on disk: all of them
         reach the disk before the first takes its place (one sync, not one per file)."""
         files: dict[Path, str] = {}
-        owner: dict[Path, str] = {}
         for item in items:
-            meta_text = yaml.dump(item.metadata, Dumper=SAFE_DUMPER, sort_keys=True,
-                                  allow_unicode=True, default_flow_style=False)
-            for path, text in ((self.folder / f"{item.path}.cfg", item.config),
-                               (self.folder / f"{item.path}.meta.yaml", meta_text)):
-                if read_text_or_none(path) != text:
-                    files[path] = text
-                    owner[path] = item.path
-        pending = Counter(owner.values())
+            files[self.folder / f"{item.path}.cfg"] = item.config
+            files[self.folder / f"{item.path}.meta.yaml"] = yaml.dump(
+                item.metadata, Dumper=SAFE_DUMPER, sort_keys=True, allow_unicode=True,
+                default_flow_style=False)
+        atomic_write_many(files, mode=0o600)
         for item in items:
-            if not pending[item.path]:
-                fault_point(f"backup-written:{item.path}")
-
-        def renamed(path: Path) -> None:
-            pending[owner[path]] -= 1
-            if not pending[owner[path]]:
-                fault_point(f"backup-written:{owner[path]}")
-
-        atomic_write_many(files, mode=0o600, renamed=renamed)
+            fault_point(f"backup-written:{item.path}")
 
     def push(self, remote_url: str, attempts: int = PUSH_ATTEMPTS,
              pause: float = 1.0, timeout: float = PUSH_TIMEOUT) -> tuple[bool, str]:

@@ -620,12 +620,12 @@ def _read_answer(conn: Any, command: str, deadline: float, host: str,
         if size > max_bytes:
             raise OutputTooLarge(host, _too_large(command, limit or max_bytes))
         tail = (tail + chunk)[-300:]
-        if not echoed:
-            head = "".join(chunks)[:4096]
-            at = head.find(echo)
+        if not echoed:  # only the first few chunks: the echo comes first or never
+            so_far = "".join(chunks)
+            at = so_far.find(echo, 0, 4096)
             if at >= 0:  # what came before the echo (a late prompt) cannot end the answer
-                echoed, tail = True, "".join(chunks)[at:][-300:]
-            elif len(head) >= 4096:
+                echoed, tail = True, so_far[at:][-300:]
+            elif len(so_far) >= 4096:
                 echoed = True  # no echo in the first 4 KiB: this device does not echo
         if ended():
             if not echoed and time.monotonic() - sent < ECHO_WAIT:

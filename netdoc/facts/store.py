@@ -106,23 +106,25 @@ def record_facts(folder: Path, stored: Iterable[Any],
             record.changes[item.path] = changes
         if facts is None:
             continue
-        path = facts_path(folder, item.path)
-        if _read(path) != text:
-            to_write[path] = (item.path, item.label, text)
+        to_write[facts_path(folder, item.path)] = (item.path, item.label, text)
     _write_all(to_write, record)
     return record
 
 
 def _write_all(files: dict[Path, tuple[str, str, str]], record: FactsRecord) -> None:
-    """path -> (device path, label, text): one batch (a single sync for all of them);
-    should that fail, file by file, so one device's failure is that device's warning."""
+    """path -> (device path, label, text): one batch (a single sync for all of them),
+    where the text differs from the file; should that fail, file by file, so one
+    device's failure is that device's warning."""
     try:
-        atomic_write_many({path: text for path, (_, _, text) in files.items()}, mode=0o600)
-        record.written += [device for device, _, _ in files.values()]
+        changed = atomic_write_many({path: text for path, (_, _, text) in files.items()},
+                                    mode=0o600)
+        record.written += [files[path][0] for path in changed]
         return
     except NetdocError:
         pass
     for path, (device, label, text) in files.items():
+        if _read(path) == text:
+            continue
         try:
             atomic_write(path, text, mode=0o600)
             record.written.append(device)
